@@ -1,0 +1,2448 @@
+//! The one pass over a module's AST: finds the module's candidate shared state and builds, for
+//! every function, an effect graph whose nodes are reads, writes, calls and await points in
+//! JavaScript evaluation order, with branches and loops as edges.
+//!
+//! The walk is hand-written rather than a `Visit` because order matters: in
+//! `{ a: s.x, b: await f(), c: s.y }` the read of `s.x` must come before the await node and
+//! `s.y` after it, and `x += await y` reads `x` before awaiting.
+
+mod scope;
+
+use std::mem;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use swc_atoms::Atom;
+use swc_common::Spanned;
+use swc_ecma_ast::*;
+
+use crate::facts::{
+    self, Access, AwaitKind, FnFacts, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind,
+    Unit, ValueInfo, WriteKind,
+};
+use scope::{function_names, lexical_names, pat_names, ModuleBinding, Resolved, Scopes};
+
+const MAX_SOURCES: usize = 32;
+const MAX_GUARDS: usize = 16;
+/// Red zone and new segment size for `stacker`: deep nesting grows the stack on the heap
+/// instead of overflowing it.
+const RED_ZONE: usize = 128 * 1024;
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// Builds the facts of one parsed module. `base` is the file's start in swc's position space.
+pub fn module_facts(module: &Module, base: u32) -> ModuleFacts {
+    let mut b = Builder::new(base);
+    b.prepass(module);
+    b.module(module);
+    b.finish()
+}
+
+/// The value an expression evaluates to, as far as data flow goes.
+#[derive(Debug, Clone, Default)]
+struct Val {
+    sources: Vec<NodeId>,
+    literal: bool,
+    copy: bool,
+}
+
+impl Val {
+    fn literal() -> Val {
+        Val {
+            literal: true,
+            ..Default::default()
+        }
+    }
+    fn join(&mut self, other: Val) {
+        extend_capped(&mut self.sources, &other.sources);
+        self.literal = false;
+        self.copy = false;
+    }
+    fn info(self) -> ValueInfo {
+        ValueInfo {
+            sources: self.sources,
+            literal: self.literal,
+            copy: self.copy,
+        }
+    }
+}
+
+fn extend_capped(into: &mut Vec<NodeId>, from: &[NodeId]) {
+    for &s in from {
+        if into.len() >= MAX_SOURCES {
+            break;
+        }
+        if !into.contains(&s) {
+            into.push(s);
+        }
+    }
+}
+
+#[derive(Default)]
+struct ClassInfo {
+    /// Static field names (`x`, `#x`).
+    statics: FxHashSet<Atom>,
+}
+
+#[derive(Clone)]
+struct ThisCtx {
+    class: Atom,
+    is_static: bool,
+    module_level: bool,
+}
+
+struct Breakable {
+    label: Option<Atom>,
+    is_loop: bool,
+    breaks: Vec<NodeId>,
+    continues: Vec<NodeId>,
+}
+
+#[derive(Default)]
+struct TryCtx {
+    /// Await nodes inside the `try` block: a rejection lands in the catch from there.
+    awaits: Vec<NodeId>,
+    /// Nodes left by `return` inside the block: they run the `finally`.
+    returns: Vec<NodeId>,
+    /// Nodes left by `throw` inside the block: they land in the catch.
+    throws: Vec<NodeId>,
+}
+
+#[derive(Default)]
+struct UnitAcc {
+    stale: Vec<NodeId>,
+    fresh: Vec<NodeId>,
+}
+
+/// The function being built.
+struct FnBuilder {
+    name: String,
+    span: facts::Span,
+    is_async: bool,
+    is_generator: bool,
+    nodes: Vec<Node>,
+    current: Vec<NodeId>,
+    breakables: Vec<Breakable>,
+    pending_label: Option<Atom>,
+    guards: Vec<NodeId>,
+    /// Set by an `if` whose block always exits: its test guards the rest of the block.
+    block_guard: Option<Vec<NodeId>>,
+    units: Vec<Unit>,
+    unit_stack: Vec<UnitAcc>,
+    taint: FxHashMap<(u32, Atom), Vec<NodeId>>,
+    test_depth: u32,
+    then_tails: Vec<Vec<NodeId>>,
+    tries: Vec<TryCtx>,
+    /// Return targets of `.then` callbacks inlined into this function.
+    inline_returns: Vec<Vec<NodeId>>,
+    await_target: Option<swc_common::Span>,
+    awaited_call: Option<NodeId>,
+    has_await: bool,
+}
+
+impl FnBuilder {
+    fn new(name: String, span: facts::Span, is_async: bool, is_generator: bool) -> Self {
+        let entry = Node {
+            kind: NodeKind::Nop,
+            span,
+            succ: Vec::new(),
+            guards: Vec::new(),
+        };
+        FnBuilder {
+            name,
+            span,
+            is_async,
+            is_generator,
+            nodes: vec![entry],
+            current: vec![0],
+            breakables: Vec::new(),
+            pending_label: None,
+            guards: Vec::new(),
+            block_guard: None,
+            units: Vec::new(),
+            unit_stack: Vec::new(),
+            taint: FxHashMap::default(),
+            test_depth: 0,
+            then_tails: Vec::new(),
+            tries: Vec::new(),
+            inline_returns: Vec::new(),
+            await_target: None,
+            awaited_call: None,
+            has_await: false,
+        }
+    }
+
+    fn finish(self) -> FnFacts {
+        FnFacts {
+            name: self.name,
+            span: self.span,
+            is_async: self.is_async,
+            nodes: self.nodes,
+            units: self.units,
+            has_await: self.has_await,
+        }
+    }
+}
+
+struct Builder {
+    base: u32,
+    scopes: Scopes,
+    decl_spans: FxHashMap<Atom, facts::Span>,
+    classes: FxHashMap<Atom, ClassInfo>,
+    states: Vec<StateDecl>,
+    state_index: FxHashMap<String, u32>,
+    functions: Vec<FnFacts>,
+    fn_names: Vec<(String, u32)>,
+    f: FnBuilder,
+    this_ctx: Vec<Option<ThisCtx>>,
+    /// Name for the next function built (from `const name = …`, a property key, …).
+    pending_name: Option<String>,
+    /// Callable-name prefix for methods of a module-level object literal (`manager`).
+    object_prefix: Option<String>,
+    /// `manager.apply` for every function-valued property of a module-level object literal.
+    object_methods: FxHashSet<String>,
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        Expr::TsAs(t) => unparen(&t.expr),
+        Expr::TsNonNull(t) => unparen(&t.expr),
+        Expr::TsSatisfies(t) => unparen(&t.expr),
+        Expr::TsTypeAssertion(t) => unparen(&t.expr),
+        Expr::TsConstAssertion(t) => unparen(&t.expr),
+        _ => e,
+    }
+}
+
+fn prop_name(p: &MemberProp) -> Option<Atom> {
+    match p {
+        MemberProp::Ident(i) => Some(i.sym.clone()),
+        MemberProp::PrivateName(p) => Some(Atom::from(format!("#{}", p.name))),
+        MemberProp::Computed(c) => match unparen(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_atom().cloned(),
+            _ => None,
+        },
+    }
+}
+
+fn key_name(k: &PropName) -> Option<String> {
+    match k {
+        PropName::Ident(i) => Some(i.sym.to_string()),
+        PropName::Str(s) => s.value.as_atom().map(|a| a.to_string()),
+        PropName::Num(n) => Some(n.value.to_string()),
+        _ => None,
+    }
+}
+
+/// `a.b.c` as text, for naming callbacks and functions assigned to properties.
+fn path_text(e: &Expr) -> Option<String> {
+    match unparen(e) {
+        Expr::Ident(i) => Some(i.sym.to_string()),
+        Expr::This(_) => Some("this".into()),
+        Expr::Member(m) => member_path_text(m),
+        _ => None,
+    }
+}
+
+fn member_path_text(m: &MemberExpr) -> Option<String> {
+    let obj = path_text(&m.obj)?;
+    let p = prop_name(&m.prop)?;
+    Some(format!("{obj}.{p}"))
+}
+
+fn mutating_method(name: &str) -> Option<WriteKind> {
+    match name {
+        "push" | "unshift" | "add" | "set" | "shift" | "pop" | "delete" => Some(WriteKind::Element),
+        "splice" | "sort" | "reverse" | "fill" | "clear" | "copyWithin" => Some(WriteKind::Bulk),
+        _ => None,
+    }
+}
+
+fn is_literal_expr(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Lit(_) => true,
+        Expr::Unary(u) => matches!(u.op, UnaryOp::Minus | UnaryOp::Void) && is_literal_expr(&u.arg),
+        Expr::Ident(i) => &*i.sym == "undefined",
+        Expr::Array(a) => a.elems.is_empty(),
+        Expr::Object(o) => o.props.is_empty(),
+        Expr::Tpl(t) => t.exprs.is_empty(),
+        _ => false,
+    }
+}
+
+fn is_fn_expr(e: &Expr) -> bool {
+    matches!(unparen(e), Expr::Fn(_) | Expr::Arrow(_))
+}
+
+enum Body<'a> {
+    Stmts(&'a [Stmt]),
+    Expr(&'a Expr),
+}
+
+impl Builder {
+    fn new(base: u32) -> Self {
+        Builder {
+            base,
+            scopes: Scopes::default(),
+            decl_spans: FxHashMap::default(),
+            classes: FxHashMap::default(),
+            states: Vec::new(),
+            state_index: FxHashMap::default(),
+            functions: Vec::new(),
+            fn_names: Vec::new(),
+            f: FnBuilder::new("<module>".into(), facts::Span::default(), true, false),
+            this_ctx: Vec::new(),
+            pending_name: None,
+            object_prefix: None,
+            object_methods: FxHashSet::default(),
+        }
+    }
+
+    fn span(&self, s: swc_common::Span) -> facts::Span {
+        facts::Span {
+            lo: s.lo.0.saturating_sub(self.base),
+            hi: s.hi.0.saturating_sub(self.base),
+        }
+    }
+
+    fn finish(mut self) -> ModuleFacts {
+        let module_fn = mem::replace(
+            &mut self.f,
+            FnBuilder::new(String::new(), facts::Span::default(), false, false),
+        );
+        self.functions.push(module_fn.finish());
+        ModuleFacts {
+            states: self.states,
+            functions: self.functions,
+            fn_names: self.fn_names,
+        }
+    }
+
+    // ----- module level -------------------------------------------------------------------
+
+    /// Records every module-level binding and the static fields of module-level classes.
+    fn prepass(&mut self, module: &Module) {
+        for item in &module.body {
+            match item {
+                ModuleItem::ModuleDecl(ModuleDecl::Import(i)) => {
+                    for s in &i.specifiers {
+                        let local = match s {
+                            ImportSpecifier::Named(n) => &n.local,
+                            ImportSpecifier::Default(d) => &d.local,
+                            ImportSpecifier::Namespace(n) => &n.local,
+                        };
+                        self.scopes
+                            .module
+                            .insert(local.sym.clone(), ModuleBinding::Import);
+                    }
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => self.prepass_decl(&e.decl),
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultDecl(d)) => match &d.decl {
+                    DefaultDecl::Class(c) => {
+                        if let Some(id) = &c.ident {
+                            self.prepass_class(&id.sym, &c.class);
+                            self.scopes
+                                .module
+                                .insert(id.sym.clone(), ModuleBinding::Class);
+                        }
+                    }
+                    DefaultDecl::Fn(f) => {
+                        if let Some(id) = &f.ident {
+                            self.scopes
+                                .module
+                                .insert(id.sym.clone(), ModuleBinding::Function);
+                        }
+                    }
+                    _ => {}
+                },
+                ModuleItem::Stmt(Stmt::Decl(d)) => self.prepass_decl(d),
+                ModuleItem::Stmt(s) => {
+                    // hoisted `var`s in top-level blocks, loops, …
+                    let mut names = FxHashSet::default();
+                    scope::var_names(std::slice::from_ref(s), &mut names);
+                    for n in names {
+                        self.scopes
+                            .module
+                            .entry(n)
+                            .or_insert(ModuleBinding::Variable);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn prepass_decl(&mut self, d: &Decl) {
+        match d {
+            Decl::Var(v) => {
+                for decl in &v.decls {
+                    let mut names = Vec::new();
+                    pat_names(&decl.name, &mut names);
+                    let span = self.span(decl.span);
+                    for n in names {
+                        if let Some(Expr::Class(c)) = decl.init.as_deref().map(unparen) {
+                            self.prepass_class(&n, &c.class);
+                        }
+                        if let Some(Expr::Object(o)) = decl.init.as_deref().map(unparen) {
+                            for p in &o.props {
+                                let key = match p {
+                                    PropOrSpread::Prop(p) => match &**p {
+                                        Prop::KeyValue(kv) if is_fn_expr(&kv.value) => {
+                                            key_name(&kv.key)
+                                        }
+                                        Prop::Method(m) => key_name(&m.key),
+                                        _ => None,
+                                    },
+                                    _ => None,
+                                };
+                                if let Some(k) = key {
+                                    self.object_methods.insert(format!("{n}.{k}"));
+                                }
+                            }
+                        }
+                        self.decl_spans.insert(n.clone(), span);
+                        self.scopes.module.insert(n, ModuleBinding::Variable);
+                    }
+                }
+            }
+            Decl::Fn(f) => {
+                self.scopes
+                    .module
+                    .insert(f.ident.sym.clone(), ModuleBinding::Function);
+            }
+            Decl::Class(c) => {
+                self.prepass_class(&c.ident.sym, &c.class);
+                self.scopes
+                    .module
+                    .insert(c.ident.sym.clone(), ModuleBinding::Class);
+            }
+            Decl::TsEnum(e) => {
+                self.scopes
+                    .module
+                    .insert(e.id.sym.clone(), ModuleBinding::Class);
+            }
+            _ => {}
+        }
+    }
+
+    fn prepass_class(&mut self, name: &Atom, class: &Class) {
+        let info = self.classes.entry(name.clone()).or_default();
+        for m in &class.body {
+            match m {
+                ClassMember::ClassProp(p) if p.is_static => {
+                    if let Some(k) = key_name(&p.key) {
+                        info.statics.insert(Atom::from(k));
+                    }
+                }
+                ClassMember::PrivateProp(p) if p.is_static => {
+                    info.statics.insert(Atom::from(format!("#{}", p.key.name)));
+                }
+                _ => {}
+            }
+        }
+        // spans of static fields are recorded when the class body is walked
+    }
+
+    fn module(&mut self, module: &Module) {
+        for item in &module.body {
+            match item {
+                ModuleItem::Stmt(s) => self.stmt_with_block_guard(s),
+                ModuleItem::ModuleDecl(d) => match d {
+                    ModuleDecl::ExportDecl(e) => self.decl(&e.decl),
+                    ModuleDecl::ExportDefaultDecl(d) => match &d.decl {
+                        DefaultDecl::Class(c) => {
+                            let name = c
+                                .ident
+                                .as_ref()
+                                .map(|i| i.sym.clone())
+                                .unwrap_or_else(|| Atom::from("default"));
+                            self.class(&name, &c.class, true);
+                        }
+                        DefaultDecl::Fn(f) => {
+                            let name = f
+                                .ident
+                                .as_ref()
+                                .map(|i| i.sym.to_string())
+                                .unwrap_or_else(|| "default".into());
+                            let id = self.function_node(&name, &f.function, false);
+                            self.fn_names.push((name, id));
+                        }
+                        DefaultDecl::TsInterfaceDecl(_) => {}
+                    },
+                    ModuleDecl::ExportDefaultExpr(e) => {
+                        self.pending_name = Some("default".into());
+                        self.unit(e.span, |b| {
+                            b.expr(&e.expr);
+                        });
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    // ----- state --------------------------------------------------------------------------
+
+    fn state(&mut self, key: String, name: String, kind: StateKind, span: facts::Span) -> u32 {
+        if let Some(&id) = self.state_index.get(&key) {
+            return id;
+        }
+        let id = self.states.len() as u32;
+        self.states.push(StateDecl { name, kind, span });
+        self.state_index.insert(key, id);
+        id
+    }
+
+    fn binding_state(&mut self, name: &Atom) -> u32 {
+        let span = self.decl_spans.get(name).copied().unwrap_or_default();
+        self.state(name.to_string(), name.to_string(), StateKind::Binding, span)
+    }
+
+    fn static_state(&mut self, class: &Atom, field: &Atom) -> u32 {
+        let key = format!("{class}.{field}");
+        let span = self
+            .decl_spans
+            .get(&Atom::from(key.as_str()))
+            .copied()
+            .unwrap_or_default();
+        self.state(key.clone(), key, StateKind::ClassStatic, span)
+    }
+
+    fn global_state(&mut self, base: &Atom, prop: &Atom, span: facts::Span) -> u32 {
+        self.state(
+            format!("globalThis.{prop}"),
+            format!("{base}.{prop}"),
+            StateKind::GlobalProp,
+            span,
+        )
+    }
+
+    /// The shared state a member chain like `oai_settings.x.y`, `this.#x`, `C.x` or
+    /// `window.x` denotes, if any.
+    fn member_access(&mut self, m: &MemberExpr) -> Option<Access> {
+        let mut props = vec![&m.prop];
+        let mut obj: &Expr = &m.obj;
+        while let Expr::Member(inner) = unparen(obj) {
+            props.push(&inner.prop);
+            obj = &inner.obj;
+        }
+        props.reverse();
+        let first = prop_name(props[0]);
+        let second = props.get(1).and_then(|p| prop_name(p));
+        match unparen(obj) {
+            Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
+                Resolved::Module(b @ (ModuleBinding::Variable | ModuleBinding::Class)) => {
+                    if let Some(f) = &first {
+                        if self
+                            .classes
+                            .get(&id.sym)
+                            .is_some_and(|c| c.statics.contains(f))
+                        {
+                            let state = self.static_state(&id.sym, f);
+                            return Some(Access {
+                                state,
+                                field: second,
+                            });
+                        }
+                    }
+                    if b == ModuleBinding::Class {
+                        return None;
+                    }
+                    let state = self.binding_state(&id.sym);
+                    Some(Access {
+                        state,
+                        field: first,
+                    })
+                }
+                Resolved::Global if matches!(&*id.sym, "window" | "globalThis" | "self") => {
+                    let f = first?;
+                    let span = self.span(m.span);
+                    let state = self.global_state(&id.sym, &f, span);
+                    Some(Access {
+                        state,
+                        field: second,
+                    })
+                }
+                _ => None,
+            },
+            Expr::This(_) => {
+                let ctx = self.this_ctx.last().cloned().flatten()?;
+                let f = first?;
+                if ctx.is_static
+                    && ctx.module_level
+                    && self
+                        .classes
+                        .get(&ctx.class)
+                        .is_some_and(|c| c.statics.contains(&f))
+                {
+                    let state = self.static_state(&ctx.class, &f);
+                    return Some(Access {
+                        state,
+                        field: second,
+                    });
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluates the computed keys of a member chain (`chat_metadata[key]`), which run before
+    /// the access itself.
+    fn member_keys(&mut self, m: &MemberExpr) {
+        if let Expr::Member(inner) = unparen(&m.obj) {
+            self.member_keys(inner);
+        }
+        if let MemberProp::Computed(c) = &m.prop {
+            self.expr(&c.expr);
+        }
+    }
+
+    // ----- graph --------------------------------------------------------------------------
+
+    fn add(&mut self, kind: NodeKind, span: facts::Span) -> NodeId {
+        let f = &mut self.f;
+        let id = f.nodes.len() as NodeId;
+        let guards = match kind {
+            NodeKind::Write { .. } | NodeKind::Call { .. } => {
+                f.guards.iter().rev().take(MAX_GUARDS).copied().collect()
+            }
+            _ => Vec::new(),
+        };
+        if matches!(kind, NodeKind::Read { .. } | NodeKind::Call { .. }) {
+            if let Some(u) = f.unit_stack.last_mut() {
+                extend_capped(&mut u.fresh, &[id]);
+            }
+        }
+        if matches!(kind, NodeKind::Await(_)) {
+            f.has_await = true;
+            if let Some(t) = f.tries.last_mut() {
+                t.awaits.push(id);
+            }
+        }
+        for &p in &f.current {
+            let succ = &mut f.nodes[p as usize].succ;
+            if !succ.contains(&id) {
+                succ.push(id);
+            }
+        }
+        f.nodes.push(Node {
+            kind,
+            span,
+            succ: Vec::new(),
+            guards,
+        });
+        f.current.clear();
+        f.current.push(id);
+        id
+    }
+
+    fn link(&mut self, from: &[NodeId], to: NodeId) {
+        for &p in from {
+            let succ = &mut self.f.nodes[p as usize].succ;
+            if !succ.contains(&to) {
+                succ.push(to);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Vec<NodeId>) {
+        for n in other {
+            if !self.f.current.contains(&n) {
+                self.f.current.push(n);
+            }
+        }
+    }
+
+    fn read(&mut self, access: Access, span: swc_common::Span) -> Val {
+        let test = self.f.test_depth > 0;
+        let span = self.span(span);
+        let id = self.add(NodeKind::Read { access, test }, span);
+        Val {
+            sources: vec![id],
+            literal: false,
+            copy: true,
+        }
+    }
+
+    fn write(
+        &mut self,
+        access: Access,
+        kind: WriteKind,
+        value: Val,
+        span: swc_common::Span,
+    ) -> NodeId {
+        let span = self.span(span);
+        self.add(
+            NodeKind::Write {
+                access,
+                kind,
+                value: value.info(),
+            },
+            span,
+        )
+    }
+
+    fn await_node(&mut self, kind: AwaitKind, span: swc_common::Span) -> NodeId {
+        let span = self.span(span);
+        self.add(NodeKind::Await(kind), span)
+    }
+
+    /// Runs `f` as one statement-level unit of data flow.
+    fn unit(&mut self, span: swc_common::Span, f: impl FnOnce(&mut Self)) {
+        self.f.unit_stack.push(UnitAcc::default());
+        f(self);
+        let u = self.f.unit_stack.pop().unwrap_or_default();
+        if !u.stale.is_empty() && !u.fresh.is_empty() {
+            let span = self.span(span);
+            self.f.units.push(Unit {
+                span,
+                stale: u.stale,
+                fresh: u.fresh,
+            });
+        }
+    }
+
+    /// Evaluates a condition: reads in it are tests, and the returned nodes guard what it
+    /// controls.
+    fn test(&mut self, e: &Expr) -> Vec<NodeId> {
+        let start = self.f.nodes.len();
+        self.f.test_depth += 1;
+        self.expr(e);
+        self.f.test_depth -= 1;
+        (start..self.f.nodes.len())
+            .filter(|&i| {
+                matches!(
+                    self.f.nodes[i].kind,
+                    NodeKind::Read { test: true, .. } | NodeKind::Call { test: true, .. }
+                )
+            })
+            .map(|i| i as NodeId)
+            .collect()
+    }
+
+    // ----- functions and classes ----------------------------------------------------------
+
+    fn take_name(&mut self, fallback: Option<&Ident>) -> String {
+        if let Some(n) = self.pending_name.take() {
+            return n;
+        }
+        if let Some(i) = fallback {
+            return i.sym.to_string();
+        }
+        format!("anonymous function in {}", self.f.name)
+    }
+
+    fn function_node(&mut self, name: &str, func: &Function, method_ctx: bool) -> u32 {
+        let params: Vec<&Pat> = func.params.iter().map(|p| &p.pat).collect();
+        let span = self.span(func.span);
+        if !method_ctx {
+            self.this_ctx.push(None);
+        }
+        let body = func
+            .body
+            .as_ref()
+            .map(|b| Body::Stmts(&b.stmts))
+            .unwrap_or(Body::Stmts(&[]));
+        let id = self.build_function(
+            name.to_string(),
+            span,
+            func.is_async,
+            func.is_generator,
+            &params,
+            body,
+        );
+        if !method_ctx {
+            self.this_ctx.pop();
+        }
+        id
+    }
+
+    fn build_function(
+        &mut self,
+        name: String,
+        span: facts::Span,
+        is_async: bool,
+        is_generator: bool,
+        params: &[&Pat],
+        body: Body<'_>,
+    ) -> u32 {
+        let stmts: &[Stmt] = match body {
+            Body::Stmts(s) => s,
+            Body::Expr(_) => &[],
+        };
+        let names = function_names(params, stmts);
+        let parent = mem::replace(
+            &mut self.f,
+            FnBuilder::new(name, span, is_async, is_generator),
+        );
+        let saved_prefix = self.object_prefix.take();
+        self.scopes.push(names);
+        for p in params {
+            self.param_defaults(p);
+        }
+        match body {
+            Body::Stmts(stmts) => self.block_stmts(stmts),
+            Body::Expr(e) => {
+                let sp = swc_common::Span::new(
+                    swc_common::BytePos(span.lo + self.base),
+                    swc_common::BytePos(span.hi + self.base),
+                );
+                self.unit(sp, |b| {
+                    b.expr(e);
+                });
+            }
+        }
+        self.scopes.pop();
+        self.object_prefix = saved_prefix;
+        let done = mem::replace(&mut self.f, parent);
+        self.functions.push(done.finish());
+        (self.functions.len() - 1) as u32
+    }
+
+    fn param_defaults(&mut self, p: &Pat) {
+        match p {
+            Pat::Assign(a) => {
+                let v = self.expr(&a.right);
+                self.bind_pat(&a.left, &v, true);
+            }
+            Pat::Object(o) => {
+                for prop in &o.props {
+                    match prop {
+                        ObjectPatProp::KeyValue(kv) => self.param_defaults(&kv.value),
+                        ObjectPatProp::Assign(a) => {
+                            if let Some(v) = &a.value {
+                                self.expr(v);
+                            }
+                        }
+                        ObjectPatProp::Rest(_) => {}
+                    }
+                }
+            }
+            Pat::Array(a) => a
+                .elems
+                .iter()
+                .flatten()
+                .for_each(|e| self.param_defaults(e)),
+            _ => {}
+        }
+    }
+
+    fn arrow(&mut self, a: &ArrowExpr) -> u32 {
+        let name = self.take_name(None);
+        let params: Vec<&Pat> = a.params.iter().collect();
+        let span = self.span(a.span);
+        let body = match &*a.body {
+            ArrowFunctionBody::FunctionBody(b) => Body::Stmts(&b.stmts),
+            ArrowFunctionBody::Expr(e) => Body::Expr(e),
+        };
+        self.build_function(name, span, a.is_async, a.is_generator, &params, body)
+    }
+
+    fn class(&mut self, name: &Atom, class: &Class, module_level: bool) {
+        if let Some(s) = &class.super_class {
+            self.expr(s);
+        }
+        let module_level = module_level && self.classes.contains_key(name);
+        for member in &class.body {
+            match member {
+                ClassMember::Method(m) => {
+                    let Some(key) = key_name(&m.key) else {
+                        continue;
+                    };
+                    self.method(name, &key, &m.function, m.is_static, module_level);
+                }
+                ClassMember::PrivateMethod(m) => {
+                    let key = format!("#{}", m.key.name);
+                    self.method(name, &key, &m.function, m.is_static, module_level);
+                }
+                ClassMember::Constructor(c) => {
+                    if let Some(body) = &c.body {
+                        let params: Vec<&Pat> = c
+                            .params
+                            .iter()
+                            .filter_map(|p| match p {
+                                ParamOrTsParamProp::Param(p) => Some(&p.pat),
+                                _ => None,
+                            })
+                            .collect();
+                        let span = self.span(c.span);
+                        self.this_ctx.push(Some(ThisCtx {
+                            class: name.clone(),
+                            is_static: false,
+                            module_level,
+                        }));
+                        self.build_function(
+                            format!("{name}.constructor"),
+                            span,
+                            false,
+                            false,
+                            &params,
+                            Body::Stmts(&body.stmts),
+                        );
+                        self.this_ctx.pop();
+                    }
+                }
+                ClassMember::ClassProp(p) => {
+                    if let Some(key) = key_name(&p.key) {
+                        if p.is_static {
+                            let span = self.span(p.span);
+                            self.decl_spans
+                                .insert(Atom::from(format!("{name}.{key}")), span);
+                        }
+                        self.prop_value(name, &key, p.value.as_deref(), p.is_static, module_level);
+                    }
+                }
+                ClassMember::PrivateProp(p) => {
+                    let key = format!("#{}", p.key.name);
+                    if p.is_static {
+                        let span = self.span(p.span);
+                        self.decl_spans
+                            .insert(Atom::from(format!("{name}.{key}")), span);
+                    }
+                    self.prop_value(name, &key, p.value.as_deref(), p.is_static, module_level);
+                }
+                ClassMember::StaticBlock(b) => {
+                    self.this_ctx.push(Some(ThisCtx {
+                        class: name.clone(),
+                        is_static: true,
+                        module_level,
+                    }));
+                    self.block(&b.body.stmts);
+                    self.this_ctx.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn prop_value(
+        &mut self,
+        class: &Atom,
+        key: &str,
+        value: Option<&Expr>,
+        is_static: bool,
+        module_level: bool,
+    ) {
+        let Some(v) = value else { return };
+        if is_fn_expr(v) {
+            self.this_ctx.push(Some(ThisCtx {
+                class: class.clone(),
+                is_static,
+                module_level,
+            }));
+            self.pending_name = Some(format!("{class}.{key}"));
+            let before = self.functions.len();
+            self.expr(v);
+            if self.functions.len() > before {
+                let sep = if is_static { "." } else { "#" };
+                self.fn_names.push((
+                    format!("{class}{sep}{key}"),
+                    (self.functions.len() - 1) as u32,
+                ));
+            }
+            self.this_ctx.pop();
+        } else if is_static {
+            // static initialisers run once, at module evaluation: they are not writes
+            self.this_ctx.push(Some(ThisCtx {
+                class: class.clone(),
+                is_static,
+                module_level,
+            }));
+            self.expr(v);
+            self.this_ctx.pop();
+        }
+    }
+
+    fn method(
+        &mut self,
+        class: &Atom,
+        key: &str,
+        func: &Function,
+        is_static: bool,
+        module_level: bool,
+    ) {
+        self.this_ctx.push(Some(ThisCtx {
+            class: class.clone(),
+            is_static,
+            module_level,
+        }));
+        let id = self.function_node(&format!("{class}.{key}"), func, true);
+        self.this_ctx.pop();
+        let sep = if is_static { "." } else { "#" };
+        self.fn_names.push((format!("{class}{sep}{key}"), id));
+    }
+
+    // ----- statements ---------------------------------------------------------------------
+
+    fn block_stmts(&mut self, stmts: &[Stmt]) {
+        let mark = self.f.guards.len();
+        for s in stmts {
+            self.stmt(s);
+            if let Some(g) = self.f.block_guard.take() {
+                self.f.guards.extend(g);
+            }
+        }
+        self.f.guards.truncate(mark);
+        self.f.block_guard = None;
+    }
+
+    fn stmt_with_block_guard(&mut self, s: &Stmt) {
+        self.stmt(s);
+        if let Some(g) = self.f.block_guard.take() {
+            self.f.guards.extend(g);
+        }
+    }
+
+    fn block(&mut self, stmts: &[Stmt]) {
+        let mut names = FxHashSet::default();
+        lexical_names(stmts, &mut names);
+        self.scopes.push(names);
+        self.block_stmts(stmts);
+        self.scopes.pop();
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s))
+    }
+
+    fn stmt_inner(&mut self, s: &Stmt) {
+        let label = self.f.pending_label.take();
+        match s {
+            Stmt::Block(b) => {
+                if let Some(l) = label {
+                    self.labeled_block(l, &b.stmts);
+                } else {
+                    self.block(&b.stmts);
+                }
+            }
+            Stmt::Empty(_) | Stmt::Debugger(_) => {}
+            Stmt::With(w) => {
+                self.unit(w.span, |b| {
+                    b.expr(&w.obj);
+                });
+                self.stmt(&w.body);
+            }
+            Stmt::Return(r) => {
+                if let Some(arg) = &r.arg {
+                    self.unit(r.span, |b| {
+                        b.expr(arg);
+                    });
+                }
+                self.exit(false);
+            }
+            Stmt::Throw(t) => {
+                self.unit(t.span, |b| {
+                    b.expr(&t.arg);
+                });
+                self.exit(true);
+            }
+            Stmt::Labeled(l) => {
+                self.f.pending_label = Some(l.label.sym.clone());
+                self.stmt(&l.body);
+                self.f.pending_label = None;
+            }
+            Stmt::Break(b) => {
+                let cur = mem::take(&mut self.f.current);
+                let target = self.breakable(b.label.as_ref().map(|l| &l.sym), false);
+                if let Some(t) = target {
+                    self.f.breakables[t].breaks.extend(cur);
+                }
+            }
+            Stmt::Continue(c) => {
+                let cur = mem::take(&mut self.f.current);
+                let target = self.breakable(c.label.as_ref().map(|l| &l.sym), true);
+                if let Some(t) = target {
+                    self.f.breakables[t].continues.extend(cur);
+                }
+            }
+            Stmt::If(i) => self.if_stmt(i),
+            Stmt::Switch(sw) => self.switch(sw, label),
+            Stmt::Try(t) => self.try_stmt(t),
+            Stmt::While(w) => {
+                let head = self.add(NodeKind::Nop, self.span(w.span));
+                self.f.unit_stack.push(UnitAcc::default());
+                let tests = self.test(&w.test);
+                self.end_unit_at(w.span);
+                let exit = self.f.current.clone();
+                self.loop_body(label, &tests, &w.body, head, true);
+                self.f.current = exit;
+                self.finish_breaks();
+            }
+            Stmt::DoWhile(w) => {
+                let head = self.add(NodeKind::Nop, self.span(w.span));
+                // the test runs after the body and loops back to the head
+                self.f.current = self.loop_body(label, &[], &w.body, head, false);
+                self.unit(w.span, |b| {
+                    b.test(&w.test);
+                });
+                let cur = self.f.current.clone();
+                self.link(&cur, head);
+                self.finish_breaks();
+            }
+            Stmt::For(fs) => {
+                let mut names = FxHashSet::default();
+                if let Some(VarDeclOrExpr::VarDecl(v)) = &fs.init {
+                    if v.kind != VarDeclKind::Var {
+                        let mut n = Vec::new();
+                        v.decls.iter().for_each(|d| pat_names(&d.name, &mut n));
+                        names.extend(n);
+                    }
+                }
+                self.scopes.push(names);
+                match &fs.init {
+                    Some(VarDeclOrExpr::VarDecl(v)) => self.var_decl(v),
+                    Some(VarDeclOrExpr::Expr(e)) => self.unit(fs.span, |b| {
+                        b.expr(e);
+                    }),
+                    None => {}
+                }
+                let head = self.add(NodeKind::Nop, self.span(fs.span));
+                let tests = match &fs.test {
+                    Some(t) => {
+                        self.f.unit_stack.push(UnitAcc::default());
+                        let tests = self.test(t);
+                        self.end_unit_at(fs.span);
+                        tests
+                    }
+                    None => Vec::new(),
+                };
+                let exit = if fs.test.is_some() {
+                    self.f.current.clone()
+                } else {
+                    Vec::new()
+                };
+                self.f.breakables.push(Breakable {
+                    label,
+                    is_loop: true,
+                    breaks: Vec::new(),
+                    continues: Vec::new(),
+                });
+                let mark = self.f.guards.len();
+                self.f.guards.extend(tests);
+                self.stmt(&fs.body);
+                self.f.guards.truncate(mark);
+                let conts = mem::take(&mut self.f.breakables.last_mut().expect("loop").continues);
+                self.merge(conts);
+                if let Some(u) = &fs.update {
+                    self.unit(fs.span, |b| {
+                        b.expr(u);
+                    });
+                }
+                let cur = mem::take(&mut self.f.current);
+                self.link(&cur, head);
+                self.f.current = exit;
+                self.finish_breaks();
+                self.scopes.pop();
+            }
+            Stmt::ForIn(fi) => self.for_in_of(label, &fi.left, &fi.right, &fi.body, fi.span, false),
+            Stmt::ForOf(fo) => {
+                self.for_in_of(label, &fo.left, &fo.right, &fo.body, fo.span, fo.is_await)
+            }
+            Stmt::Decl(d) => self.decl(d),
+            Stmt::Expr(e) => self.unit(e.span, |b| {
+                b.expr(&e.expr);
+            }),
+        }
+    }
+
+    fn end_unit_at(&mut self, span: swc_common::Span) {
+        let u = self.f.unit_stack.pop().unwrap_or_default();
+        if !u.stale.is_empty() && !u.fresh.is_empty() {
+            let span = self.span(span);
+            self.f.units.push(Unit {
+                span,
+                stale: u.stale,
+                fresh: u.fresh,
+            });
+        }
+    }
+
+    /// Walks a loop body; the body's end and every `continue` flow back to `head`.
+    fn loop_body(
+        &mut self,
+        label: Option<Atom>,
+        tests: &[NodeId],
+        body: &Stmt,
+        head: NodeId,
+        link_head: bool,
+    ) -> Vec<NodeId> {
+        self.f.breakables.push(Breakable {
+            label,
+            is_loop: true,
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        });
+        let mark = self.f.guards.len();
+        self.f.guards.extend_from_slice(tests);
+        self.stmt(body);
+        self.f.guards.truncate(mark);
+        let conts = mem::take(&mut self.f.breakables.last_mut().expect("loop").continues);
+        let mut end = mem::take(&mut self.f.current);
+        for c in conts {
+            if !end.contains(&c) {
+                end.push(c);
+            }
+        }
+        if link_head {
+            self.link(&end, head);
+        }
+        end
+    }
+
+    fn finish_breaks(&mut self) {
+        if let Some(b) = self.f.breakables.pop() {
+            self.merge(b.breaks);
+        }
+    }
+
+    fn labeled_block(&mut self, label: Atom, stmts: &[Stmt]) {
+        self.f.breakables.push(Breakable {
+            label: Some(label),
+            is_loop: false,
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        });
+        self.block(stmts);
+        if let Some(b) = self.f.breakables.pop() {
+            self.merge(b.breaks);
+        }
+    }
+
+    fn breakable(&self, label: Option<&Atom>, for_continue: bool) -> Option<usize> {
+        self.f
+            .breakables
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, b)| {
+                let ok = match label {
+                    Some(l) => b.label.as_ref() == Some(l),
+                    None => b.is_loop || (!for_continue && b.label.is_none()),
+                };
+                let ok = ok && (!for_continue || b.is_loop);
+                ok.then_some(i)
+            })
+    }
+
+    /// `return` or `throw`: control leaves through the innermost `finally`, the innermost
+    /// inlined `.then` callback, or the function.
+    fn exit(&mut self, throw: bool) {
+        let cur = mem::take(&mut self.f.current);
+        self.propagate(cur, throw);
+    }
+
+    fn propagate(&mut self, nodes: Vec<NodeId>, throw: bool) {
+        if nodes.is_empty() {
+            return;
+        }
+        if let Some(t) = self.f.tries.last_mut() {
+            if throw {
+                t.throws.extend(nodes);
+            } else {
+                t.returns.extend(nodes);
+            }
+        } else if let Some(r) = self.f.inline_returns.last_mut() {
+            r.extend(nodes);
+        }
+    }
+
+    fn if_stmt(&mut self, i: &IfStmt) {
+        self.f.unit_stack.push(UnitAcc::default());
+        let tests = self.test(&i.test);
+        self.end_unit_at(i.span);
+        let before = self.f.current.clone();
+        let mark = self.f.guards.len();
+        self.f.guards.extend_from_slice(&tests);
+        self.stmt(&i.cons);
+        let after_cons = mem::replace(&mut self.f.current, before);
+        if let Some(alt) = &i.alt {
+            self.stmt(alt);
+        }
+        self.f.guards.truncate(mark);
+        self.f.block_guard = None;
+        let cons_exits = after_cons.is_empty();
+        self.merge(after_cons);
+        if i.alt.is_none() && cons_exits && !tests.is_empty() {
+            self.f.block_guard = Some(tests);
+        }
+    }
+
+    fn switch(&mut self, sw: &SwitchStmt, label: Option<Atom>) {
+        self.unit(sw.span, |b| {
+            b.expr(&sw.discriminant);
+        });
+        let entry = self.f.current.clone();
+        let mut names = FxHashSet::default();
+        sw.cases
+            .iter()
+            .for_each(|c| lexical_names(&c.cons, &mut names));
+        self.scopes.push(names);
+        self.f.breakables.push(Breakable {
+            label,
+            is_loop: false,
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        });
+        let mut fallthrough: Vec<NodeId> = Vec::new();
+        let mut has_default = false;
+        for case in &sw.cases {
+            self.f.current = entry.clone();
+            match &case.test {
+                Some(t) => self.unit(case.span, |b| {
+                    b.expr(t);
+                }),
+                None => has_default = true,
+            }
+            self.merge(mem::take(&mut fallthrough));
+            self.block_stmts(&case.cons);
+            fallthrough = mem::take(&mut self.f.current);
+        }
+        self.f.current = fallthrough;
+        if !has_default {
+            self.merge(entry);
+        }
+        if let Some(b) = self.f.breakables.pop() {
+            self.merge(b.breaks);
+        }
+        self.scopes.pop();
+    }
+
+    fn try_stmt(&mut self, t: &TryStmt) {
+        let start = self.f.current.clone();
+        self.f.tries.push(TryCtx::default());
+        self.block(&t.block.stmts);
+        let ctx = self.f.tries.pop().unwrap_or_default();
+        let mut normal = mem::take(&mut self.f.current);
+        let mut returns = ctx.returns;
+        let mut throws_out = Vec::new();
+        if let Some(h) = &t.handler {
+            // a rejection or throw lands in the catch from the start of the block, any await
+            // in it, or a throw
+            self.f.current = start;
+            self.merge(ctx.awaits);
+            self.merge(ctx.throws);
+            let mut names = Vec::new();
+            if let Some(p) = &h.param {
+                pat_names(p, &mut names);
+            }
+            self.scopes.push(names.into_iter().collect());
+            self.f.tries.push(TryCtx::default());
+            self.block(&h.body.stmts);
+            let inner = self.f.tries.pop().unwrap_or_default();
+            returns.extend(inner.returns);
+            throws_out.extend(inner.throws);
+            throws_out.extend(inner.awaits);
+            self.scopes.pop();
+            for n in mem::take(&mut self.f.current) {
+                if !normal.contains(&n) {
+                    normal.push(n);
+                }
+            }
+        } else {
+            throws_out.extend(ctx.throws);
+            throws_out.extend(ctx.awaits);
+        }
+        match &t.finalizer {
+            Some(fin) => {
+                let only_abrupt = normal.is_empty();
+                let abrupt = !returns.is_empty() || !throws_out.is_empty();
+                self.f.current = normal;
+                self.merge(returns);
+                self.merge(throws_out);
+                self.block(&fin.stmts);
+                if only_abrupt {
+                    self.exit(false);
+                } else if abrupt {
+                    let cur = self.f.current.clone();
+                    self.propagate(cur, false);
+                }
+            }
+            None => {
+                self.f.current = normal;
+                self.propagate(returns, false);
+                self.propagate(throws_out, true);
+            }
+        }
+    }
+
+    fn for_in_of(
+        &mut self,
+        label: Option<Atom>,
+        left: &ForHead,
+        right: &Expr,
+        body: &Stmt,
+        span: swc_common::Span,
+        is_await: bool,
+    ) {
+        let mut names = FxHashSet::default();
+        if let ForHead::VarDecl(v) = left {
+            if v.kind != VarDeclKind::Var {
+                let mut n = Vec::new();
+                v.decls.iter().for_each(|d| pat_names(&d.name, &mut n));
+                names.extend(n);
+            }
+        }
+        self.scopes.push(names);
+        let mut val = Val::default();
+        self.unit(span, |b| {
+            val = b.expr(right);
+        });
+        val.copy = true;
+        val.literal = false;
+        let head = self.add(NodeKind::Nop, self.span(span));
+        if is_await {
+            self.await_node(AwaitKind::ForAwait, span);
+        }
+        let exit = self.f.current.clone();
+        match left {
+            ForHead::VarDecl(v) => {
+                for d in &v.decls {
+                    self.bind_pat(&d.name, &val, true);
+                }
+            }
+            ForHead::UsingDecl(u) => {
+                for d in &u.decls {
+                    self.bind_pat(&d.name, &val, true);
+                }
+            }
+            ForHead::Pat(p) => self.bind_pat(p, &val, false),
+        }
+        self.loop_body(label, &[], body, head, true);
+        self.f.current = exit;
+        self.finish_breaks();
+        self.scopes.pop();
+    }
+
+    fn decl(&mut self, d: &Decl) {
+        match d {
+            Decl::Var(v) => self.var_decl(v),
+            Decl::Using(u) => {
+                for d in &u.decls {
+                    self.declarator(d);
+                }
+            }
+            Decl::Fn(f) => {
+                let name = f.ident.sym.to_string();
+                let id = self.function_node(&name, &f.function, false);
+                if self.scopes_is_module() {
+                    self.fn_names.push((name, id));
+                }
+            }
+            Decl::Class(c) => {
+                let module_level = self.scopes_is_module();
+                self.class(&c.ident.sym, &c.class, module_level);
+            }
+            _ => {}
+        }
+    }
+
+    fn scopes_is_module(&self) -> bool {
+        self.f.name == "<module>" && self.scopes.depth() == 0
+    }
+
+    fn var_decl(&mut self, v: &VarDecl) {
+        for d in &v.decls {
+            self.declarator(d);
+        }
+    }
+
+    fn declarator(&mut self, d: &VarDeclarator) {
+        let module_level = self.scopes_is_module();
+        let Some(init) = &d.init else { return };
+        let binding = match &d.name {
+            Pat::Ident(b) => Some(b.id.sym.clone()),
+            _ => None,
+        };
+        if let (Some(name), Expr::Class(c)) = (&binding, unparen(init)) {
+            self.class(name, &c.class, module_level);
+            return;
+        }
+        if let Some(name) = &binding {
+            if is_fn_expr(init) {
+                self.pending_name = Some(name.to_string());
+                let before = self.functions.len();
+                self.expr(init);
+                if module_level && self.functions.len() > before {
+                    self.fn_names
+                        .push((name.to_string(), (self.functions.len() - 1) as u32));
+                }
+                return;
+            }
+            if module_level && matches!(unparen(init), Expr::Object(_)) {
+                self.object_prefix = Some(name.to_string());
+            }
+        }
+        let mut val = Val::default();
+        self.unit(d.span, |b| {
+            val = b.expr(init);
+        });
+        self.object_prefix = None;
+        self.bind_pat(&d.name, &val, true);
+    }
+
+    /// Binds a value to a pattern: locals take its data flow, shared state gets a write.
+    fn bind_pat(&mut self, pat: &Pat, val: &Val, declaring: bool) {
+        match pat {
+            Pat::Ident(b) => self.assign_ident(&b.id, val.clone(), declaring, b.id.span),
+            Pat::Array(a) => {
+                for e in a.elems.iter().flatten() {
+                    let mut v = val.clone();
+                    v.literal = false;
+                    self.bind_pat(e, &v, declaring);
+                }
+            }
+            Pat::Object(o) => {
+                for p in &o.props {
+                    match p {
+                        ObjectPatProp::KeyValue(kv) => {
+                            if let PropName::Computed(c) = &kv.key {
+                                self.expr(&c.expr);
+                            }
+                            let mut v = val.clone();
+                            v.literal = false;
+                            self.bind_pat(&kv.value, &v, declaring);
+                        }
+                        ObjectPatProp::Assign(a) => {
+                            let mut v = val.clone();
+                            v.literal = false;
+                            if let Some(d) = &a.value {
+                                let dv = self.expr(d);
+                                v.join(dv);
+                            }
+                            self.assign_ident(&a.key.id, v, declaring, a.span);
+                        }
+                        ObjectPatProp::Rest(r) => self.bind_pat(&r.arg, val, declaring),
+                    }
+                }
+            }
+            Pat::Rest(r) => self.bind_pat(&r.arg, val, declaring),
+            Pat::Assign(a) => {
+                let mut v = val.clone();
+                let d = self.expr(&a.right);
+                v.join(d);
+                self.bind_pat(&a.left, &v, declaring);
+            }
+            Pat::Expr(e) => self.assign_to_expr(e, val.clone(), WriteKind::Assign),
+            Pat::Invalid(_) => {}
+        }
+    }
+
+    fn assign_ident(&mut self, id: &Ident, val: Val, declaring: bool, span: swc_common::Span) {
+        match self.scopes.resolve(&id.sym) {
+            Resolved::Local(scope) => {
+                let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
+                if declaring {
+                    entry.clear();
+                }
+                extend_capped(entry, &val.sources);
+            }
+            Resolved::Module(ModuleBinding::Variable) if !declaring => {
+                let state = self.binding_state(&id.sym);
+                self.write(Access { state, field: None }, WriteKind::Assign, val, span);
+            }
+            _ => {}
+        }
+    }
+
+    /// A write through an assignment target expression (a member or an identifier).
+    fn assign_to_expr(&mut self, target: &Expr, val: Val, kind: WriteKind) {
+        match unparen(target) {
+            Expr::Ident(id) => self.assign_ident(id, val, false, id.span),
+            Expr::Member(m) => self.assign_member(m, val, kind),
+            other => {
+                self.expr(other);
+            }
+        }
+    }
+
+    fn assign_member(&mut self, m: &MemberExpr, val: Val, kind: WriteKind) {
+        if let Some(access) = self.member_access(m) {
+            let kind = if kind == WriteKind::Assign
+                && matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length")
+                && val.literal
+            {
+                WriteKind::Bulk
+            } else {
+                kind
+            };
+            self.write(access, kind, val, m.span);
+        } else {
+            self.local_member_write(m, &val);
+        }
+    }
+
+    /// `local.x = v` (or `local[k] = v`): the local object now carries `v`'s data flow.
+    fn local_member_write(&mut self, m: &MemberExpr, val: &Val) {
+        let mut obj: &Expr = &m.obj;
+        while let Expr::Member(inner) = unparen(obj) {
+            obj = &inner.obj;
+        }
+        if let Expr::Ident(id) = unparen(obj) {
+            if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
+                let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
+                extend_capped(entry, &val.sources);
+            }
+        }
+    }
+
+    // ----- expressions --------------------------------------------------------------------
+
+    fn expr(&mut self, e: &Expr) -> Val {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_inner(e))
+    }
+
+    fn exprs<'a>(&mut self, es: impl IntoIterator<Item = &'a Expr>) -> Val {
+        let mut v = Val::default();
+        for e in es {
+            let x = self.expr(e);
+            extend_capped(&mut v.sources, &x.sources);
+        }
+        v
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Val {
+        match e {
+            Expr::This(_) | Expr::MetaProp(_) | Expr::PrivateName(_) | Expr::Invalid(_) => {
+                Val::default()
+            }
+            Expr::Lit(_) => Val::literal(),
+            Expr::Array(a) => {
+                let v = self.exprs(a.elems.iter().flatten().map(|e| &*e.expr));
+                Val {
+                    literal: a.elems.is_empty(),
+                    ..v
+                }
+            }
+            Expr::Object(o) => self.object(o),
+            Expr::Fn(f) => {
+                let name = self.take_name(f.ident.as_ref());
+                self.function_node(&name, &f.function, false);
+                Val::default()
+            }
+            Expr::Arrow(a) => {
+                self.arrow(a);
+                Val::default()
+            }
+            Expr::Class(c) => {
+                let name = c
+                    .ident
+                    .as_ref()
+                    .map(|i| i.sym.clone())
+                    .unwrap_or_else(|| Atom::from(self.take_name(None)));
+                self.class(&name, &c.class, false);
+                Val::default()
+            }
+            Expr::Unary(u) => {
+                if u.op == UnaryOp::Delete {
+                    if let Expr::Member(m) = unparen(&u.arg) {
+                        if let Some(access) = self.member_access(m) {
+                            self.member_keys(m);
+                            self.write(access, WriteKind::Delete, Val::literal(), u.span);
+                            return Val::default();
+                        }
+                    }
+                }
+                let v = self.expr(&u.arg);
+                Val {
+                    literal: is_literal_expr(e),
+                    copy: false,
+                    ..v
+                }
+            }
+            Expr::Update(u) => self.update(&u.arg, u.span),
+            Expr::Bin(b) => match b.op {
+                BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
+                    let is_test = b.op != BinaryOp::NullishCoalescing;
+                    let mut left = Val::default();
+                    let tests = if is_test {
+                        let start = self.f.nodes.len();
+                        let t = self.test(&b.left);
+                        // values of the left operand may be the result
+                        for i in start..self.f.nodes.len() {
+                            if matches!(self.f.nodes[i].kind, NodeKind::Read { .. }) {
+                                extend_capped(&mut left.sources, &[i as NodeId]);
+                            }
+                        }
+                        t
+                    } else {
+                        left = self.expr(&b.left);
+                        Vec::new()
+                    };
+                    let before = self.f.current.clone();
+                    let mark = self.f.guards.len();
+                    self.f.guards.extend(tests);
+                    let right = self.expr(&b.right);
+                    self.f.guards.truncate(mark);
+                    self.merge(before);
+                    left.join(right);
+                    left
+                }
+                _ => {
+                    let mut l = self.expr(&b.left);
+                    let r = self.expr(&b.right);
+                    l.join(r);
+                    l
+                }
+            },
+            Expr::Assign(a) => self.assign(a),
+            Expr::Member(m) => self.member(m),
+            Expr::SuperProp(s) => {
+                if let SuperProp::Computed(c) = &s.prop {
+                    self.expr(&c.expr);
+                }
+                Val::default()
+            }
+            Expr::Cond(c) => {
+                let tests = self.test(&c.test);
+                let before = self.f.current.clone();
+                let mark = self.f.guards.len();
+                self.f.guards.extend(tests);
+                let mut v = self.expr(&c.cons);
+                let after_cons = mem::replace(&mut self.f.current, before);
+                let alt = self.expr(&c.alt);
+                self.f.guards.truncate(mark);
+                self.merge(after_cons);
+                let both_literal = v.literal && alt.literal;
+                v.join(alt);
+                v.literal = both_literal;
+                v
+            }
+            Expr::Call(c) => {
+                let callee = match &c.callee {
+                    swc_ecma_ast::Callee::Expr(e) => Some(&**e),
+                    _ => None,
+                };
+                self.call(c.span, callee, &c.args)
+            }
+            Expr::New(n) => {
+                self.expr(&n.callee);
+                match &n.args {
+                    Some(args) => self.exprs(args.iter().map(|a| &*a.expr)),
+                    None => Val::default(),
+                }
+            }
+            Expr::Seq(s) => {
+                let mut last = Val::default();
+                for e in &s.exprs {
+                    last = self.expr(e);
+                }
+                last
+            }
+            Expr::Ident(i) => self.ident(i),
+            Expr::Tpl(t) => {
+                let v = self.exprs(t.exprs.iter().map(|e| &**e));
+                Val {
+                    literal: t.exprs.is_empty(),
+                    ..v
+                }
+            }
+            Expr::TaggedTpl(t) => {
+                self.expr(&t.tag);
+                self.exprs(t.tpl.exprs.iter().map(|e| &**e))
+            }
+            Expr::Yield(y) => {
+                let v = y.arg.as_ref().map(|a| self.expr(a)).unwrap_or_default();
+                if self.f.is_async && self.f.is_generator {
+                    self.await_node(AwaitKind::Yield, y.span);
+                }
+                v
+            }
+            Expr::Await(a) => self.await_expr(a),
+            Expr::Paren(p) => self.expr(&p.expr),
+            Expr::TsTypeAssertion(t) => self.expr(&t.expr),
+            Expr::TsConstAssertion(t) => self.expr(&t.expr),
+            Expr::TsNonNull(t) => self.expr(&t.expr),
+            Expr::TsAs(t) => self.expr(&t.expr),
+            Expr::TsInstantiation(t) => self.expr(&t.expr),
+            Expr::TsSatisfies(t) => self.expr(&t.expr),
+            Expr::OptChain(o) => match &*o.base {
+                OptChainBase::Member(m) => self.member(m),
+                OptChainBase::Call(c) => self.call(c.span, Some(&c.callee), &c.args),
+            },
+            Expr::JSXElement(el) => {
+                self.jsx_element(el);
+                Val::default()
+            }
+            Expr::JSXFragment(fr) => {
+                self.jsx_children(&fr.children);
+                Val::default()
+            }
+            Expr::JSXMember(_) | Expr::JSXNamespacedName(_) | Expr::JSXEmpty(_) => Val::default(),
+        }
+    }
+
+    fn jsx_element(&mut self, el: &JSXElement) {
+        for attr in &el.opening.attrs {
+            match attr {
+                JSXAttrOrSpread::JSXAttr(a) => match &a.value {
+                    Some(JSXAttrValue::JSXExprContainer(c)) => {
+                        if let JSXExpr::Expr(e) = &c.expr {
+                            self.expr(e);
+                        }
+                    }
+                    Some(JSXAttrValue::JSXElement(e)) => self.jsx_element(e),
+                    Some(JSXAttrValue::JSXFragment(f)) => self.jsx_children(&f.children),
+                    _ => {}
+                },
+                JSXAttrOrSpread::SpreadElement(s) => {
+                    self.expr(&s.expr);
+                }
+            }
+        }
+        self.jsx_children(&el.children);
+    }
+
+    fn jsx_children(&mut self, children: &[JSXElementChild]) {
+        for c in children {
+            match c {
+                JSXElementChild::JSXExprContainer(c) => {
+                    if let JSXExpr::Expr(e) = &c.expr {
+                        self.expr(e);
+                    }
+                }
+                JSXElementChild::JSXSpreadChild(s) => {
+                    self.expr(&s.expr);
+                }
+                JSXElementChild::JSXElement(e) => self.jsx_element(e),
+                JSXElementChild::JSXFragment(f) => self.jsx_children(&f.children),
+                JSXElementChild::JSXText(_) => {}
+            }
+        }
+    }
+
+    fn object(&mut self, o: &ObjectLit) -> Val {
+        let prefix = self.object_prefix.take();
+        let mut v = Val {
+            literal: o.props.is_empty(),
+            ..Default::default()
+        };
+        for p in &o.props {
+            match p {
+                PropOrSpread::Spread(s) => {
+                    let x = self.expr(&s.expr);
+                    extend_capped(&mut v.sources, &x.sources);
+                }
+                PropOrSpread::Prop(p) => match &**p {
+                    Prop::Shorthand(i) => {
+                        let x = self.ident(i);
+                        extend_capped(&mut v.sources, &x.sources);
+                    }
+                    Prop::KeyValue(kv) => {
+                        if let PropName::Computed(c) = &kv.key {
+                            self.expr(&c.expr);
+                        }
+                        let key = key_name(&kv.key);
+                        if is_fn_expr(&kv.value) {
+                            self.pending_name = key.clone();
+                            let before = self.functions.len();
+                            self.expr(&kv.value);
+                            if let (Some(pre), Some(k)) = (&prefix, key) {
+                                if self.functions.len() > before {
+                                    self.fn_names.push((
+                                        format!("{pre}.{k}"),
+                                        (self.functions.len() - 1) as u32,
+                                    ));
+                                }
+                            }
+                        } else {
+                            let x = self.expr(&kv.value);
+                            extend_capped(&mut v.sources, &x.sources);
+                        }
+                    }
+                    Prop::Assign(a) => {
+                        let x = self.expr(&a.value);
+                        extend_capped(&mut v.sources, &x.sources);
+                    }
+                    Prop::Getter(g) => {
+                        let name = key_name(&g.key).unwrap_or_else(|| "getter".into());
+                        self.this_ctx.push(None);
+                        self.function_node(&name, &g.function, true);
+                        self.this_ctx.pop();
+                    }
+                    Prop::Setter(s) => {
+                        let name = key_name(&s.key).unwrap_or_else(|| "setter".into());
+                        self.this_ctx.push(None);
+                        self.function_node(&name, &s.function, true);
+                        self.this_ctx.pop();
+                    }
+                    Prop::Method(m) => {
+                        let key = key_name(&m.key).unwrap_or_else(|| "method".into());
+                        self.this_ctx.push(None);
+                        let id = self.function_node(&key, &m.function, true);
+                        self.this_ctx.pop();
+                        if let Some(pre) = &prefix {
+                            self.fn_names.push((format!("{pre}.{key}"), id));
+                        }
+                    }
+                },
+            }
+        }
+        v
+    }
+
+    fn ident(&mut self, i: &Ident) -> Val {
+        match self.scopes.resolve(&i.sym) {
+            Resolved::Local(scope) => {
+                let taint = self
+                    .f
+                    .taint
+                    .get(&(scope, i.sym.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(u) = self.f.unit_stack.last_mut() {
+                    extend_capped(&mut u.stale, &taint);
+                }
+                Val {
+                    sources: taint,
+                    literal: false,
+                    copy: true,
+                }
+            }
+            Resolved::Module(ModuleBinding::Variable) => {
+                let state = self.binding_state(&i.sym);
+                self.read(Access { state, field: None }, i.span)
+            }
+            _ => Val {
+                literal: &*i.sym == "undefined",
+                ..Default::default()
+            },
+        }
+    }
+
+    fn member(&mut self, m: &MemberExpr) -> Val {
+        if let Some(access) = self.member_access(m) {
+            self.member_keys(m);
+            return self.read(access, m.span);
+        }
+        let obj = self.expr(&m.obj);
+        if let MemberProp::Computed(c) = &m.prop {
+            self.expr(&c.expr);
+        }
+        Val {
+            sources: obj.sources,
+            literal: false,
+            copy: obj.copy,
+        }
+    }
+
+    fn update(&mut self, arg: &Expr, span: swc_common::Span) -> Val {
+        match unparen(arg) {
+            Expr::Ident(id)
+                if matches!(
+                    self.scopes.resolve(&id.sym),
+                    Resolved::Module(ModuleBinding::Variable)
+                ) =>
+            {
+                let r = self.ident(id);
+                let state = self.binding_state(&id.sym);
+                self.write(
+                    Access { state, field: None },
+                    WriteKind::Update,
+                    Val {
+                        copy: false,
+                        ..r.clone()
+                    },
+                    span,
+                );
+                r
+            }
+            Expr::Member(m) => {
+                if let Some(access) = self.member_access(m) {
+                    self.member_keys(m);
+                    let r = self.read(access.clone(), m.span);
+                    self.write(
+                        access,
+                        WriteKind::Update,
+                        Val {
+                            copy: false,
+                            ..r.clone()
+                        },
+                        span,
+                    );
+                    return r;
+                }
+                self.member(m)
+            }
+            other => self.expr(other),
+        }
+    }
+
+    fn assign(&mut self, a: &AssignExpr) -> Val {
+        if a.op == AssignOp::Assign {
+            match &a.left {
+                AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
+                    if is_fn_expr(&a.right) {
+                        self.pending_name = Some(b.id.sym.to_string());
+                    }
+                    let v = self.expr(&a.right);
+                    self.assign_ident(&b.id, v.clone(), false, a.span);
+                    v
+                }
+                AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                    if let Some(access) = self.member_access(m) {
+                        self.member_keys(m);
+                        let v = self.expr(&a.right);
+                        let kind = if matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length")
+                            && v.literal
+                        {
+                            WriteKind::Bulk
+                        } else {
+                            WriteKind::Assign
+                        };
+                        self.write(access, kind, v.clone(), a.span);
+                        return v;
+                    }
+                    // a local object or something unknown: evaluate the object, then the value
+                    self.expr(&m.obj);
+                    if let MemberProp::Computed(c) = &m.prop {
+                        self.expr(&c.expr);
+                    }
+                    if is_fn_expr(&a.right) {
+                        self.pending_name = member_path_text(m);
+                    }
+                    let v = self.expr(&a.right);
+                    self.local_member_write(m, &v);
+                    v
+                }
+                AssignTarget::Simple(other) => {
+                    let v = self.expr(&a.right);
+                    if let Some(e) = simple_target_expr(other) {
+                        self.assign_to_expr(e, v.clone(), WriteKind::Assign);
+                    }
+                    v
+                }
+                AssignTarget::Pat(p) => {
+                    let v = self.expr(&a.right);
+                    match p {
+                        AssignTargetPat::Array(arr) => {
+                            self.bind_pat(&Pat::Array(arr.clone()), &v, false)
+                        }
+                        AssignTargetPat::Object(obj) => {
+                            self.bind_pat(&Pat::Object(obj.clone()), &v, false)
+                        }
+                        AssignTargetPat::Invalid(_) => {}
+                    }
+                    v
+                }
+            }
+        } else {
+            // compound: read the target, evaluate the value, write
+            let conditional = matches!(
+                a.op,
+                AssignOp::AndAssign | AssignOp::OrAssign | AssignOp::NullishAssign
+            );
+            let target: Option<Expr> = match &a.left {
+                AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
+                    Some(Expr::Ident(b.id.clone()))
+                }
+                AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                    Some(Expr::Member(m.clone()))
+                }
+                _ => None,
+            };
+            let Some(target) = target else {
+                return self.expr(&a.right);
+            };
+            let access = match &target {
+                Expr::Member(m) => self.member_access(m).map(|acc| (acc, m.span)),
+                Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
+                    Resolved::Module(ModuleBinding::Variable) => Some((
+                        Access {
+                            state: self.binding_state(&id.sym),
+                            field: None,
+                        },
+                        id.span,
+                    )),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match access {
+                Some((access, tspan)) => {
+                    if let Expr::Member(m) = &target {
+                        self.member_keys(m);
+                    }
+                    if conditional {
+                        self.f.test_depth += 1;
+                    }
+                    let r = self.read(access.clone(), tspan);
+                    if conditional {
+                        self.f.test_depth -= 1;
+                    }
+                    let before = self.f.current.clone();
+                    let mark = self.f.guards.len();
+                    if conditional {
+                        self.f.guards.extend_from_slice(&r.sources);
+                    }
+                    let v = self.expr(&a.right);
+                    let value = if conditional {
+                        v.clone()
+                    } else {
+                        Val {
+                            sources: [r.sources.clone(), v.sources.clone()].concat(),
+                            literal: false,
+                            copy: false,
+                        }
+                    };
+                    let kind = if conditional {
+                        WriteKind::Assign
+                    } else {
+                        WriteKind::Compound
+                    };
+                    self.write(access, kind, value, a.span);
+                    self.f.guards.truncate(mark);
+                    if conditional {
+                        self.merge(before);
+                    }
+                    v
+                }
+                None => {
+                    let mut r = self.expr(&target);
+                    let v = self.expr(&a.right);
+                    r.join(v);
+                    self.assign_to_expr(&target, r.clone(), WriteKind::Compound);
+                    r
+                }
+            }
+        }
+    }
+
+    fn await_expr(&mut self, a: &AwaitExpr) -> Val {
+        self.f.then_tails.push(Vec::new());
+        let saved_target = self.f.await_target.replace(unparen(&a.arg).span());
+        let saved_call = self.f.awaited_call.take();
+        let v = self.expr(&a.arg);
+        let call = mem::replace(&mut self.f.awaited_call, saved_call);
+        self.f.await_target = saved_target;
+        let tails = self.f.then_tails.pop().unwrap_or_default();
+        self.await_node(AwaitKind::Await, a.span);
+        self.merge(tails);
+        if let Some(call) = call {
+            let span = self.span(a.span);
+            self.add(NodeKind::Resume { call }, span);
+        }
+        Val {
+            copy: false,
+            literal: false,
+            ..v
+        }
+    }
+
+    fn call(
+        &mut self,
+        span: swc_common::Span,
+        callee: Option<&Expr>,
+        args: &[ExprOrSpread],
+    ) -> Val {
+        let Some(callee) = callee.map(unparen) else {
+            return self.exprs(args.iter().map(|a| &*a.expr));
+        };
+        if let Expr::Member(m) = callee {
+            if let MemberProp::Ident(p) = &m.prop {
+                let method = &*p.sym;
+                if matches!(method, "then" | "catch" | "finally")
+                    && args
+                        .iter()
+                        .any(|a| is_fn_expr(&a.expr) || matches!(unparen(&a.expr), Expr::Ident(_)))
+                {
+                    return self.then_call(m, span, args);
+                }
+                if method == "assign"
+                    && matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "Object" && self.scopes.resolve(&o.sym) == Resolved::Global)
+                {
+                    if let Some(first) = args.first() {
+                        let target_access = match unparen(&first.expr) {
+                            Expr::Ident(id)
+                                if matches!(
+                                    self.scopes.resolve(&id.sym),
+                                    Resolved::Module(ModuleBinding::Variable)
+                                ) =>
+                            {
+                                Some(Access {
+                                    state: self.binding_state(&id.sym),
+                                    field: None,
+                                })
+                            }
+                            Expr::Member(tm) => self.member_access(tm),
+                            _ => None,
+                        };
+                        if let Some(access) = target_access {
+                            let v = self.exprs(args.iter().skip(1).map(|a| &*a.expr));
+                            self.write(access, WriteKind::Merge, v, span);
+                            return Val::default();
+                        }
+                        let v = self.exprs(args.iter().skip(1).map(|a| &*a.expr));
+                        if let Expr::Member(tm) = unparen(&first.expr) {
+                            self.local_member_write(tm, &v);
+                        } else if let Expr::Ident(id) = unparen(&first.expr) {
+                            if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
+                                let entry =
+                                    self.f.taint.entry((scope, id.sym.clone())).or_default();
+                                extend_capped(entry, &v.sources);
+                            }
+                        }
+                        return Val::default();
+                    }
+                }
+            }
+        }
+        if let Some(target) = self.callee_target(callee) {
+            let mut args = self.call_args(args, callee);
+            let awaited = self.f.await_target == Some(span);
+            let span = self.span(span);
+            let test = self.f.test_depth > 0;
+            let id = self.add(
+                NodeKind::Call {
+                    callee: target,
+                    awaited,
+                    test,
+                },
+                span,
+            );
+            if awaited {
+                self.f.awaited_call = Some(id);
+            }
+            extend_capped(&mut args.sources, &[id]);
+            args.copy = false;
+            args.literal = false;
+            return args;
+        }
+        // a method call on shared state: a mutation, or a read of the object
+        if let Expr::Member(m) = callee {
+            let method = match &m.prop {
+                MemberProp::Ident(p) => Some(p.sym.clone()),
+                _ => None,
+            };
+            let obj_access = match unparen(&m.obj) {
+                Expr::Member(om) => self.member_access(om).map(|a| (a, om.span, Some(om))),
+                Expr::Ident(id)
+                    if matches!(
+                        self.scopes.resolve(&id.sym),
+                        Resolved::Module(ModuleBinding::Variable)
+                    ) =>
+                {
+                    Some((
+                        Access {
+                            state: self.binding_state(&id.sym),
+                            field: None,
+                        },
+                        id.span,
+                        None,
+                    ))
+                }
+                _ => None,
+            };
+            if let Some((access, ospan, om)) = obj_access {
+                if let Some(om) = om {
+                    self.member_keys(om);
+                }
+                let read = self.read(access.clone(), ospan);
+                let args = self.exprs(args.iter().map(|a| &*a.expr));
+                if let Some(kind) = method.as_deref().and_then(mutating_method) {
+                    self.write(access, kind, args.clone(), span);
+                }
+                let mut v = read;
+                v.join(args);
+                return v;
+            }
+            // a method on a local object: mutating methods carry the arguments into it
+            if let Some(kind) = method.as_deref().and_then(mutating_method) {
+                let _ = kind;
+                self.expr(&m.obj);
+                let args = self.exprs(args.iter().map(|a| &*a.expr));
+                if let Expr::Ident(id) = unparen(&m.obj) {
+                    if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
+                        let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
+                        extend_capped(entry, &args.sources);
+                    }
+                }
+                return args;
+            }
+        }
+        let mut v = self.expr(callee);
+        v.copy = false;
+        let args = self.call_args(args, callee);
+        v.join(args);
+        v
+    }
+
+    fn call_args(&mut self, args: &[ExprOrSpread], callee: &Expr) -> Val {
+        let mut v = Val::default();
+        let callee_name = path_text(callee);
+        for a in args {
+            if is_fn_expr(&a.expr) {
+                self.pending_name = Some(match &callee_name {
+                    Some(n) => format!("{n} callback"),
+                    None => format!("callback in {}", self.f.name),
+                });
+            }
+            let x = self.expr(&a.expr);
+            extend_capped(&mut v.sources, &x.sources);
+        }
+        v
+    }
+
+    /// What a callee expression calls, when it is a function racelint can summarise.
+    fn callee_target(&mut self, callee: &Expr) -> Option<facts::Callee> {
+        match callee {
+            Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
+                Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => {
+                    Some(facts::Callee::Named(id.sym.to_string()))
+                }
+                _ => None,
+            },
+            Expr::Member(m) => {
+                let prop = prop_name(&m.prop)?;
+                match unparen(&m.obj) {
+                    Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
+                        Resolved::Module(ModuleBinding::Class) => {
+                            Some(facts::Callee::Named(format!("{}.{prop}", id.sym)))
+                        }
+                        Resolved::Module(ModuleBinding::Variable) => {
+                            // a method of a module-level object literal or class expression,
+                            // never `queue.push`
+                            let key = format!("{}.{prop}", id.sym);
+                            (self.object_methods.contains(&key)
+                                || self.classes.contains_key(&id.sym))
+                            .then_some(facts::Callee::Named(key))
+                        }
+                        _ => None,
+                    },
+                    Expr::This(_) => {
+                        let ctx = self.this_ctx.last().cloned().flatten()?;
+                        let sep = if ctx.is_static { "." } else { "#" };
+                        Some(facts::Callee::Named(format!("{}{sep}{prop}", ctx.class)))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Fn(f) => {
+                let name = self.take_name(f.ident.as_ref());
+                let id = self.function_node(&name, &f.function, false);
+                Some(facts::Callee::Local(id))
+            }
+            Expr::Arrow(a) => {
+                if self.pending_name.is_none() {
+                    self.pending_name = Some(format!("anonymous function in {}", self.f.name));
+                }
+                let id = self.arrow(a);
+                Some(facts::Callee::Local(id))
+            }
+            _ => None,
+        }
+    }
+
+    /// `p.then(cb)`: `p` is evaluated now; `cb`'s body runs after the promise settles, so it is
+    /// inlined behind an await node on a branch that the synchronous continuation skips.
+    fn then_call(
+        &mut self,
+        m: &MemberExpr,
+        call_span: swc_common::Span,
+        args: &[ExprOrSpread],
+    ) -> Val {
+        let obj = self.expr(&m.obj);
+        let before = self.f.current.clone();
+        let span = match &m.prop {
+            MemberProp::Ident(p) => p.span,
+            _ => call_span,
+        };
+        for arg in args {
+            let a = unparen(&arg.expr);
+            self.f.current = before.clone();
+            match a {
+                Expr::Arrow(ar) => {
+                    self.await_node(AwaitKind::Then, span);
+                    let params: Vec<&Pat> = ar.params.iter().collect();
+                    match &*ar.body {
+                        ArrowFunctionBody::FunctionBody(b) => {
+                            self.inline_callback(&params, Body::Stmts(&b.stmts))
+                        }
+                        ArrowFunctionBody::Expr(e) => self.inline_callback(&params, Body::Expr(e)),
+                    }
+                }
+                Expr::Fn(f) => {
+                    self.await_node(AwaitKind::Then, span);
+                    let params: Vec<&Pat> = f.function.params.iter().map(|p| &p.pat).collect();
+                    let body = f
+                        .function
+                        .body
+                        .as_ref()
+                        .map(|b| &b.stmts[..])
+                        .unwrap_or(&[]);
+                    self.this_ctx.push(None);
+                    self.inline_callback(&params, Body::Stmts(body));
+                    self.this_ctx.pop();
+                }
+                Expr::Ident(_) => {
+                    if let Some(target) = self.callee_target(a) {
+                        self.await_node(AwaitKind::Then, span);
+                        let sp = self.span(arg.expr.span());
+                        self.add(
+                            NodeKind::Call {
+                                callee: target,
+                                awaited: false,
+                                test: false,
+                            },
+                            sp,
+                        );
+                        let tails = mem::take(&mut self.f.current);
+                        if let Some(t) = self.f.then_tails.last_mut() {
+                            t.extend(tails);
+                        }
+                    } else {
+                        self.expr(a);
+                    }
+                }
+                _ => {
+                    self.f.current = before.clone();
+                    self.expr(a);
+                }
+            }
+        }
+        self.f.current = before;
+        Val {
+            sources: obj.sources,
+            literal: false,
+            copy: false,
+        }
+    }
+
+    fn inline_callback(&mut self, params: &[&Pat], body: Body<'_>) {
+        let stmts: &[Stmt] = match body {
+            Body::Stmts(s) => s,
+            Body::Expr(_) => &[],
+        };
+        let names = function_names(params, stmts);
+        self.scopes.push(names);
+        let tries = mem::take(&mut self.f.tries);
+        let breakables = mem::take(&mut self.f.breakables);
+        self.f.inline_returns.push(Vec::new());
+        match body {
+            Body::Stmts(s) => self.block_stmts(s),
+            Body::Expr(e) => {
+                self.unit(e.span(), |b| {
+                    b.expr(e);
+                });
+            }
+        }
+        let mut tails = self.f.inline_returns.pop().unwrap_or_default();
+        tails.extend(mem::take(&mut self.f.current));
+        self.f.tries = tries;
+        self.f.breakables = breakables;
+        self.scopes.pop();
+        if let Some(t) = self.f.then_tails.last_mut() {
+            t.extend(tails);
+        }
+    }
+}
+
+fn simple_target_expr(t: &SimpleAssignTarget) -> Option<&Expr> {
+    match t {
+        SimpleAssignTarget::Paren(p) => Some(&p.expr),
+        SimpleAssignTarget::TsAs(t) => Some(&t.expr),
+        SimpleAssignTarget::TsSatisfies(t) => Some(&t.expr),
+        SimpleAssignTarget::TsNonNull(t) => Some(&t.expr),
+        SimpleAssignTarget::TsTypeAssertion(t) => Some(&t.expr),
+        _ => None,
+    }
+}

@@ -1,0 +1,199 @@
+//! Name resolution without swc's resolver: a stack of scopes, each knowing the names it
+//! declares (hoisted `var`s and functions included), so a parameter or local that shadows a
+//! module-level binding is never mistaken for shared state.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use swc_atoms::Atom;
+use swc_ecma_ast::*;
+
+/// What a module-level name is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleBinding {
+    /// `let`/`var`/`const`: shared state when written after initialisation.
+    Variable,
+    Function,
+    Class,
+    Import,
+}
+
+/// Where a name resolves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// A local of some function or block: the scope's id.
+    Local(u32),
+    Module(ModuleBinding),
+    /// Not declared anywhere in the module (`window`, `fetch`, …).
+    Global,
+}
+
+pub struct Scope {
+    pub id: u32,
+    pub names: FxHashSet<Atom>,
+}
+
+#[derive(Default)]
+pub struct Scopes {
+    pub module: FxHashMap<Atom, ModuleBinding>,
+    stack: Vec<Scope>,
+    next_id: u32,
+}
+
+impl Scopes {
+    pub fn push(&mut self, names: FxHashSet<Atom>) -> u32 {
+        self.next_id += 1;
+        self.stack.push(Scope {
+            id: self.next_id,
+            names,
+        });
+        self.next_id
+    }
+
+    pub fn pop(&mut self) {
+        self.stack.pop();
+    }
+
+    pub fn resolve(&self, name: &Atom) -> Resolved {
+        for s in self.stack.iter().rev() {
+            if s.names.contains(name) {
+                return Resolved::Local(s.id);
+            }
+        }
+        match self.module.get(name) {
+            Some(b) => Resolved::Module(*b),
+            None => Resolved::Global,
+        }
+    }
+}
+
+/// Names bound by a pattern.
+pub fn pat_names(pat: &Pat, out: &mut Vec<Atom>) {
+    match pat {
+        Pat::Ident(b) => out.push(b.id.sym.clone()),
+        Pat::Array(a) => a.elems.iter().flatten().for_each(|p| pat_names(p, out)),
+        Pat::Rest(r) => pat_names(&r.arg, out),
+        Pat::Object(o) => {
+            for p in &o.props {
+                match p {
+                    ObjectPatProp::KeyValue(kv) => pat_names(&kv.value, out),
+                    ObjectPatProp::Assign(a) => out.push(a.key.id.sym.clone()),
+                    ObjectPatProp::Rest(r) => pat_names(&r.arg, out),
+                }
+            }
+        }
+        Pat::Assign(a) => pat_names(&a.left, out),
+        Pat::Invalid(_) | Pat::Expr(_) => {}
+    }
+}
+
+/// Names a block declares lexically (`let`, `const`, `class`, `function`).
+pub fn lexical_names(stmts: &[Stmt], out: &mut FxHashSet<Atom>) {
+    for s in stmts {
+        if let Stmt::Decl(d) = s {
+            decl_names(d, true, out);
+        }
+    }
+}
+
+fn decl_names(d: &Decl, include_var: bool, out: &mut FxHashSet<Atom>) {
+    match d {
+        Decl::Class(c) => {
+            out.insert(c.ident.sym.clone());
+        }
+        Decl::Fn(f) => {
+            out.insert(f.ident.sym.clone());
+        }
+        Decl::Var(v) if include_var || v.kind != VarDeclKind::Var => {
+            let mut names = Vec::new();
+            v.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
+            out.extend(names);
+        }
+        Decl::Using(u) => {
+            let mut names = Vec::new();
+            u.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
+            out.extend(names);
+        }
+        Decl::TsEnum(e) => {
+            out.insert(e.id.sym.clone());
+        }
+        _ => {}
+    }
+}
+
+/// `var` declarations hoisted to the enclosing function (not into nested functions).
+pub fn var_names(stmts: &[Stmt], out: &mut FxHashSet<Atom>) {
+    for s in stmts {
+        var_names_stmt(s, out);
+    }
+}
+
+fn var_decl(v: &VarDecl, out: &mut FxHashSet<Atom>) {
+    if v.kind == VarDeclKind::Var {
+        let mut names = Vec::new();
+        v.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
+        out.extend(names);
+    }
+}
+
+fn var_names_stmt(s: &Stmt, out: &mut FxHashSet<Atom>) {
+    match s {
+        Stmt::Decl(Decl::Var(v)) => var_decl(v, out),
+        Stmt::Block(b) => var_names(&b.stmts, out),
+        Stmt::If(i) => {
+            var_names_stmt(&i.cons, out);
+            if let Some(a) = &i.alt {
+                var_names_stmt(a, out);
+            }
+        }
+        Stmt::Labeled(l) => var_names_stmt(&l.body, out),
+        Stmt::Try(t) => {
+            var_names(&t.block.stmts, out);
+            if let Some(h) = &t.handler {
+                var_names(&h.body.stmts, out);
+            }
+            if let Some(f) = &t.finalizer {
+                var_names(&f.stmts, out);
+            }
+        }
+        Stmt::While(w) => var_names_stmt(&w.body, out),
+        Stmt::DoWhile(w) => var_names_stmt(&w.body, out),
+        Stmt::For(f) => {
+            if let Some(VarDeclOrExpr::VarDecl(v)) = &f.init {
+                var_decl(v, out);
+            }
+            var_names_stmt(&f.body, out);
+        }
+        Stmt::ForIn(f) => {
+            if let ForHead::VarDecl(v) = &f.left {
+                var_decl(v, out);
+            }
+            var_names_stmt(&f.body, out);
+        }
+        Stmt::ForOf(f) => {
+            if let ForHead::VarDecl(v) = &f.left {
+                var_decl(v, out);
+            }
+            var_names_stmt(&f.body, out);
+        }
+        Stmt::Switch(s) => s.cases.iter().for_each(|c| var_names(&c.cons, out)),
+        _ => {}
+    }
+}
+
+/// Names a function body declares: parameters, hoisted `var`s, and its top-level lexicals.
+pub fn function_names(params: &[&Pat], body: &[Stmt]) -> FxHashSet<Atom> {
+    let mut out = FxHashSet::default();
+    let mut names = Vec::new();
+    params.iter().for_each(|p| pat_names(p, &mut names));
+    out.extend(names);
+    var_names(body, &mut out);
+    lexical_names(body, &mut out);
+    out.insert(Atom::from("arguments"));
+    out
+}
+
+impl Scopes {
+    /// How many function and block scopes are open (0 at module level).
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+}

@@ -1,0 +1,171 @@
+//! Per-module facts: the plain data that the builder extracts from one AST, and that linking,
+//! summaries and rules read. Nothing here refers to the AST, so a module's AST can be dropped as
+//! soon as its facts exist.
+
+pub use swc_atoms::Atom;
+
+/// Index of a node in a function's graph.
+pub type NodeId = u32;
+
+/// A byte range in a module's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub lo: u32,
+    pub hi: u32,
+}
+
+/// What kind of shared state a declaration is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateKind {
+    /// A module-level `let`/`var`/`const` binding.
+    Binding,
+    /// A class static field (`static x`, `static #x`) of a module-level class.
+    ClassStatic,
+    /// A property of `window`, `globalThis` or `self`.
+    GlobalProp,
+}
+
+/// A candidate piece of shared state declared in (or, for globals, first seen in) a module.
+#[derive(Debug, Clone)]
+pub struct StateDecl {
+    /// The name a reader uses: `amount_gen`, `TempResponseLength.#lastApi`, `window.quietMode`.
+    pub name: String,
+    pub kind: StateKind,
+    /// The declaration (for globals: the first write, or the first access until one is seen).
+    pub span: Span,
+}
+
+/// Index into `ModuleFacts::states`.
+pub type StateId = u32;
+
+/// One access path into shared state: the state and, for objects, the first property.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Access {
+    pub state: StateId,
+    /// `oai_settings.reverse_proxy` has field `reverse_proxy`; a computed or whole-object access
+    /// has none and conflicts with every field.
+    pub field: Option<Atom>,
+}
+
+/// How a write changes its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WriteKind {
+    /// `x = v`, `x.f = v`, destructuring targets, `for (x of …)`.
+    Assign,
+    /// `x += v` and friends (the old value is read first).
+    Compound,
+    /// `x++`, `--x.n`.
+    Update,
+    /// `delete x.f`.
+    Delete,
+    /// `Object.assign(x, …)`.
+    Merge,
+    /// An element-level collection operation that is complete on its own: `push`, `unshift`,
+    /// `add`, `set`, `shift`, `pop`, `delete()`.
+    Element,
+    /// Other mutating methods: `clear`, `splice`, `sort`, `reverse`, `fill`, `length = 0`.
+    Bulk,
+}
+
+/// Where a written value comes from.
+#[derive(Debug, Clone, Default)]
+pub struct ValueInfo {
+    /// Reads (and calls) whose values flow into the written value.
+    pub sources: Vec<NodeId>,
+    /// The value is a literal (`false`, `null`, `-1`, `''`, `[]`, `{}`, `undefined`).
+    pub literal: bool,
+    /// The value is exactly one source's value, unchanged (a plain variable or property).
+    pub copy: bool,
+}
+
+/// What a call site calls, as far as the module can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// A function of this module, by index.
+    Local(u32),
+    /// A name to resolve after the module is built: `save`, `TempResponseLength.save`,
+    /// `manager.apply`.
+    Named(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwaitKind {
+    Await,
+    ForAwait,
+    Yield,
+    /// A `.then`/`.catch`/`.finally` callback: its body runs after the promise settles.
+    Then,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// A join point (loop heads, the entry).
+    Nop,
+    /// A read of shared state; `test` when it is part of a condition.
+    Read {
+        access: Access,
+        test: bool,
+    },
+    Write {
+        access: Access,
+        kind: WriteKind,
+        value: ValueInfo,
+    },
+    Await(AwaitKind),
+    /// A call to a function that may be summarised; its effects before the callee's first
+    /// await happen here.
+    Call {
+        callee: Callee,
+        awaited: bool,
+        test: bool,
+    },
+    /// Where an awaited call resumes: the callee's effects after its own awaits happen here.
+    Resume {
+        call: NodeId,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+    pub succ: Vec<NodeId>,
+    /// Condition nodes (test reads and test calls) that control whether this node runs;
+    /// kept for writes and calls only.
+    pub guards: Vec<NodeId>,
+}
+
+/// One statement's worth of data flow: which values read earlier (through locals) it uses,
+/// and which shared state it reads afresh. Torn reads are stale and fresh reads mixed in one
+/// statement.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub span: Span,
+    /// Read/call nodes whose values reach this statement through locals.
+    pub stale: Vec<NodeId>,
+    /// Read/call nodes evaluated by this statement itself.
+    pub fresh: Vec<NodeId>,
+}
+
+/// A function's effect graph: accesses, calls and await points in evaluation order, with
+/// branches and loops as edges.
+#[derive(Debug, Clone)]
+pub struct FnFacts {
+    /// As a reader would say it: `wrappedGenerateRaw`, `TempResponseLength.save`, `bump`.
+    pub name: String,
+    pub span: Span,
+    pub is_async: bool,
+    /// Node 0 is the entry.
+    pub nodes: Vec<Node>,
+    pub units: Vec<Unit>,
+    pub has_await: bool,
+}
+
+/// Everything racelint keeps of one module after its AST is dropped.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleFacts {
+    pub states: Vec<StateDecl>,
+    pub functions: Vec<FnFacts>,
+    /// Callable names (`save`, `TempResponseLength.save`, `manager.apply`) to function indices.
+    pub fn_names: Vec<(String, u32)>,
+}

@@ -1,0 +1,87 @@
+//! One swc parse per file, with the syntax chosen by the file's extension.
+
+use std::path::Path;
+
+use swc_common::{sync::Lrc, FileName, SourceMap, Spanned};
+use swc_ecma_ast::{EsVersion, Module};
+use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
+
+/// A parse error at a byte offset of the file.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub offset: u32,
+    pub message: String,
+}
+
+/// What parsing one file produced: the module (if the parser could build one) and every error.
+pub struct Parsed {
+    pub module: Option<Module>,
+    /// Where the file starts in swc's position space; subtract from a span to get a byte offset.
+    pub base: u32,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// The swc syntax for a file name, or `None` when racelint does not lint that extension.
+pub fn syntax_for(path: &Path) -> Option<Syntax> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "js" | "mjs" | "cjs" | "jsx" => Syntax::Es(EsSyntax {
+            jsx: true,
+            decorators: true,
+            import_attributes: true,
+            allow_return_outside_function: ext == "cjs",
+            explicit_resource_management: true,
+            ..Default::default()
+        }),
+        "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax {
+            decorators: true,
+            ..Default::default()
+        }),
+        "tsx" => Syntax::Typescript(TsSyntax {
+            tsx: true,
+            decorators: true,
+            ..Default::default()
+        }),
+        _ => return None,
+    })
+}
+
+/// Parses `text` as an ES module (scripts without imports parse as modules too, and
+/// SillyTavern uses top-level `await`).
+pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(
+        Lrc::new(FileName::Real(path.to_path_buf())),
+        text.to_string(),
+    );
+    let base = fm.start_pos.0;
+    // swc drops a leading BOM: positions then start 3 bytes early in the original text.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let base = base.wrapping_sub(bom);
+    let mut recovered = Vec::new();
+    let result = swc_ecma_parser::parse_file_as_module(
+        &fm,
+        syntax,
+        EsVersion::latest(),
+        None,
+        &mut recovered,
+    );
+    let to_err = |e: swc_ecma_parser::error::Error| SyntaxError {
+        offset: e.span().lo.0.saturating_sub(base).min(text.len() as u32),
+        message: e.kind().msg().into_owned(),
+    };
+    let mut errors: Vec<SyntaxError> = recovered.into_iter().map(to_err).collect();
+    let module = match result {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(to_err(e));
+            None
+        }
+    };
+    errors.sort_by_key(|e| e.offset);
+    Parsed {
+        module,
+        base,
+        errors,
+    }
+}
