@@ -4,6 +4,9 @@
 
 pub use swc_atoms::Atom;
 
+/// The field of an access through a computed key (`chat[i]`): it may be any field.
+pub const ANY_FIELD: &str = "[*]";
+
 /// Index of a node in a function's graph.
 pub type NodeId = u32;
 
@@ -72,8 +75,9 @@ pub enum WriteKind {
 pub struct ValueInfo {
     /// Reads (and calls) whose values flow into the written value.
     pub sources: Vec<NodeId>,
-    /// The value is a literal (`false`, `null`, `-1`, `''`, `[]`, `{}`, `undefined`).
-    pub literal: bool,
+    /// The value is a literal (`false`, `null`, `-1`, `''`, `[]`, `{}`, `undefined`): a hash
+    /// of its canonical text, so two writes can tell `true` from `false`; 0 otherwise.
+    pub literal: u32,
     /// The value is exactly one source's value, unchanged (a plain variable or property).
     pub copy: bool,
 }

@@ -2,9 +2,184 @@
 //!
 //! The pipeline: [`discover`] files, [`parse`] each once, [`build`] its facts (effect graphs per
 //! function), [`program`] links modules and summarises functions, [`rules`] query the graphs,
-//! and [`render`] prints the findings.
+//! and [`render`] prints the findings. [`lint`] runs it all; the CLI is a thin layer over it.
 
+pub mod analysis;
 pub mod build;
+pub mod discover;
 pub mod facts;
+pub mod finding;
 pub mod parse;
+pub mod program;
+pub mod render;
+pub mod rules;
 pub mod source;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+pub use finding::{Finding, Label};
+use program::{Program, SourceModule};
+pub use rules::{Rule, Severity, RULES};
+use source::LineIndex;
+
+/// What to lint and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Gitignore-style globs of files and folders to skip.
+    pub excludes: Vec<String>,
+    /// Rule codes to run; empty means all.
+    pub only: Vec<String>,
+}
+
+/// A file that could not be read or parsed, with the position of the problem when there is one.
+#[derive(Debug, Clone)]
+pub struct FileError {
+    pub path: PathBuf,
+    /// Byte offset in the file, for parse errors.
+    pub offset: Option<u32>,
+    pub message: String,
+}
+
+/// The result of a run: every analysed file (kept for rendering), the findings sorted by file
+/// and position, and the errors.
+pub struct Report {
+    pub program: Program,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+}
+
+impl Report {
+    pub fn files(&self) -> usize {
+        self.program.modules.len()
+    }
+
+    /// 2 when anything could not be read or parsed, 1 when there are findings, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if !self.findings.is_empty() {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Stack size of the worker threads: parsing and walking 100 000-deep nesting needs room, and
+/// `stacker` grows the walk's stack beyond this on the heap when it must.
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+
+/// Reads, parses and analyses one file. Never panics on any input: bad UTF-8, binary data and
+/// syntax errors become errors in the result.
+fn load(path: PathBuf, errors: &mut Vec<FileError>) -> Option<SourceModule> {
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(FileError { path, offset: None, message: format!("cannot read file: {}", discover::io_message(&e)) });
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to() as u32;
+            let message = if e.as_bytes().contains(&0) { "binary file, not JavaScript source" } else { "file is not valid UTF-8" };
+            errors.push(FileError { path, offset: Some(offset), message: message.into() });
+            return None;
+        }
+    };
+    Some(analyse_source(path, text.into(), errors))
+}
+
+/// Parses and builds the facts of one source text.
+fn analyse_source(path: PathBuf, text: Arc<str>, errors: &mut Vec<FileError>) -> SourceModule {
+    let syntax = parse::syntax_for(&path).unwrap_or_default();
+    let parsed = parse::parse(&path, &text, syntax);
+    for e in &parsed.errors {
+        errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
+    }
+    let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base)).unwrap_or_default();
+    // drop the AST here, on the worker thread with the large stack
+    drop(parsed);
+    let lines = LineIndex::new(&text);
+    SourceModule { path, text, lines, facts, errors: Vec::new() }
+}
+
+fn pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build()
+        .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool"))
+}
+
+/// Lints the files under `options.paths`.
+pub fn lint(options: &Options) -> Report {
+    let (files, path_errors) = discover::discover(&options.paths, &options.excludes);
+    let mut errors: Vec<FileError> =
+        path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
+    let pool = pool();
+    let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
+        files
+            .into_par_iter()
+            .map(|path| {
+                let mut errs = Vec::new();
+                let m = load(path, &mut errs);
+                (m, errs)
+            })
+            .collect()
+    });
+    let mut modules = Vec::with_capacity(loaded.len());
+    for (m, errs) in loaded {
+        errors.extend(errs);
+        modules.extend(m);
+    }
+    analyse(modules, errors, options, &pool)
+}
+
+/// Lints one source text as if it were the file at `path` (for tests and editors).
+pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> Report {
+    let mut errors = Vec::new();
+    let pool = pool();
+    let path = path.into();
+    let m = pool.install(|| analyse_source(path, text.into(), &mut errors));
+    analyse(vec![m], errors, options, &pool)
+}
+
+fn analyse(modules: Vec<SourceModule>, mut errors: Vec<FileError>, options: &Options, pool: &rayon::ThreadPool) -> Report {
+    let program = Program::link(modules);
+    let enabled = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
+    let mut findings: Vec<Finding> = pool.install(|| {
+        (0..program.functions.len() as u32)
+            .into_par_iter()
+            .flat_map_iter(|id| {
+                let view = analysis::FnView::new(&program, id);
+                let out: Vec<Finding> = match view {
+                    Some(v) => rules::check_function(&v, &enabled).iter().map(|c| Finding::from_candidate(&v, c)).collect(),
+                    None => Vec::new(),
+                };
+                out
+            })
+            .collect()
+    });
+    findings.sort_by(|a, b| {
+        let pa = &program.modules[a.module as usize].path;
+        let pb = &program.modules[b.module as usize].path;
+        (pa, a.span.lo, a.span.hi, a.rule.code, &a.state).cmp(&(pb, b.span.lo, b.span.hi, b.rule.code, &b.state))
+    });
+    // fingerprints: rule, file, function, state and the occurrence among those, so unrelated
+    // edits that move lines keep them
+    let mut seen: rustc_hash::FxHashMap<u64, u32> = Default::default();
+    for f in &mut findings {
+        let path = program.modules[f.module as usize].path.to_string_lossy().replace('\\', "/");
+        let base = finding::fnv64(&[f.rule.code, &path, &f.function, &f.state]);
+        let n = seen.entry(base).or_insert(0);
+        f.fingerprint = format!("{:016x}", finding::fnv64(&[&base.to_string(), &n.to_string()]));
+        *n += 1;
+    }
+    errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
+    Report { program, findings, errors }
+}

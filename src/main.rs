@@ -1,1 +1,107 @@
-fn main() {}
+//! The `racelint` command: parse arguments, call the library, print, exit.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "racelint",
+    version,
+    about = "Finds races on shared module state across `await` points in JavaScript",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Files and directories to lint
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Skip files and folders matching this gitignore-style glob (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Run only these rules (code or name, repeatable)
+    #[arg(long, value_name = "RULE")]
+    rule: Vec<String>,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a rule's documentation
+    Explain {
+        /// Rule code or name, e.g. RC001 or override-across-await
+        rule: String,
+    },
+    /// List the rules
+    Rules,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    match cli.command {
+        Some(Command::Explain { rule }) => {
+            return match racelint::rules::rule_by_code(&rule) {
+                Some(r) => {
+                    let _ = stdout.write_all(r.doc.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    let codes: Vec<&str> = racelint::RULES.iter().map(|r| r.code).collect();
+                    eprintln!("error: no rule `{rule}`; the rules are {}", codes.join(", "));
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Some(Command::Rules) => {
+            for r in racelint::RULES {
+                let _ = writeln!(stdout, "{}  {:<24} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary);
+            }
+            return ExitCode::SUCCESS;
+        }
+        None => {}
+    }
+    for r in &cli.rule {
+        if racelint::rules::rule_by_code(r).is_none() {
+            eprintln!("error: no rule `{r}` (see `racelint rules`)");
+            return ExitCode::from(2);
+        }
+    }
+    let options = racelint::Options { paths: cli.paths, excludes: cli.exclude, only: cli.rule };
+    let report = racelint::lint(&options);
+    let out = match cli.format {
+        Format::Json => racelint::render::json::render(&report),
+        Format::Human => {
+            let color = match cli.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            };
+            racelint::render::human::render(&report, racelint::render::human::Style { color, width: 100 })
+        }
+    };
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    ExitCode::from(report.exit_code() as u8)
+}

@@ -33,15 +33,8 @@ pub fn syntax_for(path: &Path) -> Option<Syntax> {
             explicit_resource_management: true,
             ..Default::default()
         }),
-        "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax {
-            decorators: true,
-            ..Default::default()
-        }),
-        "tsx" => Syntax::Typescript(TsSyntax {
-            tsx: true,
-            decorators: true,
-            ..Default::default()
-        }),
+        "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax { decorators: true, ..Default::default() }),
+        "tsx" => Syntax::Typescript(TsSyntax { tsx: true, decorators: true, ..Default::default() }),
         _ => return None,
     })
 }
@@ -50,22 +43,13 @@ pub fn syntax_for(path: &Path) -> Option<Syntax> {
 /// SillyTavern uses top-level `await`).
 pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
     let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(
-        Lrc::new(FileName::Real(path.to_path_buf())),
-        text.to_string(),
-    );
+    let fm = cm.new_source_file(Lrc::new(FileName::Real(path.to_path_buf())), text.to_string());
     let base = fm.start_pos.0;
     // swc drops a leading BOM: positions then start 3 bytes early in the original text.
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let base = base.wrapping_sub(bom);
     let mut recovered = Vec::new();
-    let result = swc_ecma_parser::parse_file_as_module(
-        &fm,
-        syntax,
-        EsVersion::latest(),
-        None,
-        &mut recovered,
-    );
+    let result = swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), None, &mut recovered);
     let to_err = |e: swc_ecma_parser::error::Error| SyntaxError {
         offset: e.span().lo.0.saturating_sub(base).min(text.len() as u32),
         message: e.kind().msg().into_owned(),
@@ -79,9 +63,5 @@ pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
         }
     };
     errors.sort_by_key(|e| e.offset);
-    Parsed {
-        module,
-        base,
-        errors,
-    }
+    Parsed { module, base, errors }
 }

@@ -34,10 +34,7 @@ impl LineIndex {
             end -= 1;
         }
         let column = text[start..end].encode_utf16().count() as u32;
-        Position {
-            line: line as u32 + 1,
-            column: column + 1,
-        }
+        Position { line: line as u32 + 1, column: column + 1 }
     }
 
     /// The text of 1-based line `line`, without its line break.
@@ -46,11 +43,7 @@ impl LineIndex {
         let Some(&start) = self.line_starts.get(i) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(i + 1)
-            .map(|&e| e as usize)
-            .unwrap_or(text.len());
+        let end = self.line_starts.get(i + 1).map(|&e| e as usize).unwrap_or(text.len());
         text[start as usize..end].trim_end_matches(['\n', '\r'])
     }
 }

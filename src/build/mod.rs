@@ -16,8 +16,7 @@ use swc_common::Spanned;
 use swc_ecma_ast::*;
 
 use crate::facts::{
-    self, Access, AwaitKind, FnFacts, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind,
-    Unit, ValueInfo, WriteKind,
+    self, Access, AwaitKind, FnFacts, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind, Unit, ValueInfo, WriteKind,
 };
 use scope::{function_names, lexical_names, pat_names, ModuleBinding, Resolved, Scopes};
 
@@ -40,28 +39,22 @@ pub fn module_facts(module: &Module, base: u32) -> ModuleFacts {
 #[derive(Debug, Clone, Default)]
 struct Val {
     sources: Vec<NodeId>,
-    literal: bool,
+    /// Hash of the literal's text when the value is a literal, else 0.
+    literal: u32,
     copy: bool,
 }
 
 impl Val {
-    fn literal() -> Val {
-        Val {
-            literal: true,
-            ..Default::default()
-        }
+    fn literal(e: &Expr) -> Val {
+        Val { literal: literal_key(e), ..Default::default() }
     }
     fn join(&mut self, other: Val) {
         extend_capped(&mut self.sources, &other.sources);
-        self.literal = false;
+        self.literal = 0;
         self.copy = false;
     }
     fn info(self) -> ValueInfo {
-        ValueInfo {
-            sources: self.sources,
-            literal: self.literal,
-            copy: self.copy,
-        }
+        ValueInfo { sources: self.sources, literal: self.literal, copy: self.copy }
     }
 }
 
@@ -140,12 +133,7 @@ struct FnBuilder {
 
 impl FnBuilder {
     fn new(name: String, span: facts::Span, is_async: bool, is_generator: bool) -> Self {
-        let entry = Node {
-            kind: NodeKind::Nop,
-            span,
-            succ: Vec::new(),
-            guards: Vec::new(),
-        };
+        let entry = Node { kind: NodeKind::Nop, span, succ: Vec::new(), guards: Vec::new() };
         FnBuilder {
             name,
             span,
@@ -224,6 +212,12 @@ fn prop_name(p: &MemberProp) -> Option<Atom> {
     }
 }
 
+/// A property as a state field: computed keys that are not literals become `[*]`, which
+/// conflicts with every field.
+fn field_name(p: &MemberProp) -> Option<Atom> {
+    prop_name(p).or_else(|| matches!(p, MemberProp::Computed(_)).then(|| Atom::from(crate::facts::ANY_FIELD)))
+}
+
 fn key_name(k: &PropName) -> Option<String> {
     match k {
         PropName::Ident(i) => Some(i.sym.to_string()),
@@ -257,15 +251,28 @@ fn mutating_method(name: &str) -> Option<WriteKind> {
     }
 }
 
-fn is_literal_expr(e: &Expr) -> bool {
-    match unparen(e) {
-        Expr::Lit(_) => true,
-        Expr::Unary(u) => matches!(u.op, UnaryOp::Minus | UnaryOp::Void) && is_literal_expr(&u.arg),
-        Expr::Ident(i) => &*i.sym == "undefined",
-        Expr::Array(a) => a.elems.is_empty(),
-        Expr::Object(o) => o.props.is_empty(),
-        Expr::Tpl(t) => t.exprs.is_empty(),
-        _ => false,
+/// A literal's canonical text, hashed (0 when `e` is not a literal).
+fn literal_key(e: &Expr) -> u32 {
+    fn text(e: &Expr) -> Option<String> {
+        Some(match unparen(e) {
+            Expr::Lit(Lit::Str(s)) => format!("'{}'", s.value.to_atom_lossy()),
+            Expr::Lit(Lit::Bool(b)) => b.value.to_string(),
+            Expr::Lit(Lit::Null(_)) => "null".into(),
+            Expr::Lit(Lit::Num(n)) => n.value.to_string(),
+            Expr::Lit(Lit::BigInt(b)) => format!("{}n", b.value),
+            Expr::Unary(u) if u.op == UnaryOp::Minus => format!("-{}", text(&u.arg)?),
+            Expr::Unary(u) if u.op == UnaryOp::Void => "undefined".into(),
+            Expr::Unary(u) if u.op == UnaryOp::Bang => format!("!{}", text(&u.arg)?),
+            Expr::Ident(i) if &*i.sym == "undefined" => "undefined".into(),
+            Expr::Array(a) if a.elems.is_empty() => "[]".into(),
+            Expr::Object(o) if o.props.is_empty() => "{}".into(),
+            Expr::Tpl(t) if t.exprs.is_empty() => format!("'{}'", t.quasis.iter().map(|q| q.raw.to_string()).collect::<String>()),
+            _ => return None,
+        })
+    }
+    match text(e) {
+        Some(t) => (crate::finding::fnv64(&[&t]) as u32).max(1),
+        None => 0,
     }
 }
 
@@ -298,23 +305,13 @@ impl Builder {
     }
 
     fn span(&self, s: swc_common::Span) -> facts::Span {
-        facts::Span {
-            lo: s.lo.0.saturating_sub(self.base),
-            hi: s.hi.0.saturating_sub(self.base),
-        }
+        facts::Span { lo: s.lo.0.saturating_sub(self.base), hi: s.hi.0.saturating_sub(self.base) }
     }
 
     fn finish(mut self) -> ModuleFacts {
-        let module_fn = mem::replace(
-            &mut self.f,
-            FnBuilder::new(String::new(), facts::Span::default(), false, false),
-        );
+        let module_fn = mem::replace(&mut self.f, FnBuilder::new(String::new(), facts::Span::default(), false, false));
         self.functions.push(module_fn.finish());
-        ModuleFacts {
-            states: self.states,
-            functions: self.functions,
-            fn_names: self.fn_names,
-        }
+        ModuleFacts { states: self.states, functions: self.functions, fn_names: self.fn_names }
     }
 
     // ----- module level -------------------------------------------------------------------
@@ -330,9 +327,7 @@ impl Builder {
                             ImportSpecifier::Default(d) => &d.local,
                             ImportSpecifier::Namespace(n) => &n.local,
                         };
-                        self.scopes
-                            .module
-                            .insert(local.sym.clone(), ModuleBinding::Import);
+                        self.scopes.module.insert(local.sym.clone(), ModuleBinding::Import);
                     }
                 }
                 ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => self.prepass_decl(&e.decl),
@@ -340,16 +335,12 @@ impl Builder {
                     DefaultDecl::Class(c) => {
                         if let Some(id) = &c.ident {
                             self.prepass_class(&id.sym, &c.class);
-                            self.scopes
-                                .module
-                                .insert(id.sym.clone(), ModuleBinding::Class);
+                            self.scopes.module.insert(id.sym.clone(), ModuleBinding::Class);
                         }
                     }
                     DefaultDecl::Fn(f) => {
                         if let Some(id) = &f.ident {
-                            self.scopes
-                                .module
-                                .insert(id.sym.clone(), ModuleBinding::Function);
+                            self.scopes.module.insert(id.sym.clone(), ModuleBinding::Function);
                         }
                     }
                     _ => {}
@@ -360,10 +351,7 @@ impl Builder {
                     let mut names = FxHashSet::default();
                     scope::var_names(std::slice::from_ref(s), &mut names);
                     for n in names {
-                        self.scopes
-                            .module
-                            .entry(n)
-                            .or_insert(ModuleBinding::Variable);
+                        self.scopes.module.entry(n).or_insert(ModuleBinding::Variable);
                     }
                 }
                 _ => {}
@@ -386,9 +374,7 @@ impl Builder {
                             for p in &o.props {
                                 let key = match p {
                                     PropOrSpread::Prop(p) => match &**p {
-                                        Prop::KeyValue(kv) if is_fn_expr(&kv.value) => {
-                                            key_name(&kv.key)
-                                        }
+                                        Prop::KeyValue(kv) if is_fn_expr(&kv.value) => key_name(&kv.key),
                                         Prop::Method(m) => key_name(&m.key),
                                         _ => None,
                                     },
@@ -405,20 +391,14 @@ impl Builder {
                 }
             }
             Decl::Fn(f) => {
-                self.scopes
-                    .module
-                    .insert(f.ident.sym.clone(), ModuleBinding::Function);
+                self.scopes.module.insert(f.ident.sym.clone(), ModuleBinding::Function);
             }
             Decl::Class(c) => {
                 self.prepass_class(&c.ident.sym, &c.class);
-                self.scopes
-                    .module
-                    .insert(c.ident.sym.clone(), ModuleBinding::Class);
+                self.scopes.module.insert(c.ident.sym.clone(), ModuleBinding::Class);
             }
             Decl::TsEnum(e) => {
-                self.scopes
-                    .module
-                    .insert(e.id.sym.clone(), ModuleBinding::Class);
+                self.scopes.module.insert(e.id.sym.clone(), ModuleBinding::Class);
             }
             _ => {}
         }
@@ -450,19 +430,11 @@ impl Builder {
                     ModuleDecl::ExportDecl(e) => self.decl(&e.decl),
                     ModuleDecl::ExportDefaultDecl(d) => match &d.decl {
                         DefaultDecl::Class(c) => {
-                            let name = c
-                                .ident
-                                .as_ref()
-                                .map(|i| i.sym.clone())
-                                .unwrap_or_else(|| Atom::from("default"));
+                            let name = c.ident.as_ref().map(|i| i.sym.clone()).unwrap_or_else(|| Atom::from("default"));
                             self.class(&name, &c.class, true);
                         }
                         DefaultDecl::Fn(f) => {
-                            let name = f
-                                .ident
-                                .as_ref()
-                                .map(|i| i.sym.to_string())
-                                .unwrap_or_else(|| "default".into());
+                            let name = f.ident.as_ref().map(|i| i.sym.to_string()).unwrap_or_else(|| "default".into());
                             let id = self.function_node(&name, &f.function, false);
                             self.fn_names.push((name, id));
                         }
@@ -499,21 +471,12 @@ impl Builder {
 
     fn static_state(&mut self, class: &Atom, field: &Atom) -> u32 {
         let key = format!("{class}.{field}");
-        let span = self
-            .decl_spans
-            .get(&Atom::from(key.as_str()))
-            .copied()
-            .unwrap_or_default();
+        let span = self.decl_spans.get(&Atom::from(key.as_str())).copied().unwrap_or_default();
         self.state(key.clone(), key, StateKind::ClassStatic, span)
     }
 
     fn global_state(&mut self, base: &Atom, prop: &Atom, span: facts::Span) -> u32 {
-        self.state(
-            format!("globalThis.{prop}"),
-            format!("{base}.{prop}"),
-            StateKind::GlobalProp,
-            span,
-        )
+        self.state(format!("globalThis.{prop}"), format!("{base}.{prop}"), StateKind::GlobalProp, span)
     }
 
     /// The shared state a member chain like `oai_settings.x.y`, `this.#x`, `C.x` or
@@ -527,58 +490,37 @@ impl Builder {
         }
         props.reverse();
         let first = prop_name(props[0]);
-        let second = props.get(1).and_then(|p| prop_name(p));
+        let first_field = field_name(props[0]);
+        let second = props.get(1).and_then(|p| field_name(p));
         match unparen(obj) {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
                 Resolved::Module(b @ (ModuleBinding::Variable | ModuleBinding::Class)) => {
                     if let Some(f) = &first {
-                        if self
-                            .classes
-                            .get(&id.sym)
-                            .is_some_and(|c| c.statics.contains(f))
-                        {
+                        if self.classes.get(&id.sym).is_some_and(|c| c.statics.contains(f)) {
                             let state = self.static_state(&id.sym, f);
-                            return Some(Access {
-                                state,
-                                field: second,
-                            });
+                            return Some(Access { state, field: second });
                         }
                     }
                     if b == ModuleBinding::Class {
                         return None;
                     }
                     let state = self.binding_state(&id.sym);
-                    Some(Access {
-                        state,
-                        field: first,
-                    })
+                    Some(Access { state, field: first_field })
                 }
                 Resolved::Global if matches!(&*id.sym, "window" | "globalThis" | "self") => {
                     let f = first?;
                     let span = self.span(m.span);
                     let state = self.global_state(&id.sym, &f, span);
-                    Some(Access {
-                        state,
-                        field: second,
-                    })
+                    Some(Access { state, field: second })
                 }
                 _ => None,
             },
             Expr::This(_) => {
                 let ctx = self.this_ctx.last().cloned().flatten()?;
                 let f = first?;
-                if ctx.is_static
-                    && ctx.module_level
-                    && self
-                        .classes
-                        .get(&ctx.class)
-                        .is_some_and(|c| c.statics.contains(&f))
-                {
+                if ctx.is_static && ctx.module_level && self.classes.get(&ctx.class).is_some_and(|c| c.statics.contains(&f)) {
                     let state = self.static_state(&ctx.class, &f);
-                    return Some(Access {
-                        state,
-                        field: second,
-                    });
+                    return Some(Access { state, field: second });
                 }
                 None
             }
@@ -603,9 +545,7 @@ impl Builder {
         let f = &mut self.f;
         let id = f.nodes.len() as NodeId;
         let guards = match kind {
-            NodeKind::Write { .. } | NodeKind::Call { .. } => {
-                f.guards.iter().rev().take(MAX_GUARDS).copied().collect()
-            }
+            NodeKind::Write { .. } | NodeKind::Call { .. } => f.guards.iter().rev().take(MAX_GUARDS).copied().collect(),
             _ => Vec::new(),
         };
         if matches!(kind, NodeKind::Read { .. } | NodeKind::Call { .. }) {
@@ -625,12 +565,7 @@ impl Builder {
                 succ.push(id);
             }
         }
-        f.nodes.push(Node {
-            kind,
-            span,
-            succ: Vec::new(),
-            guards,
-        });
+        f.nodes.push(Node { kind, span, succ: Vec::new(), guards });
         f.current.clear();
         f.current.push(id);
         id
@@ -657,29 +592,12 @@ impl Builder {
         let test = self.f.test_depth > 0;
         let span = self.span(span);
         let id = self.add(NodeKind::Read { access, test }, span);
-        Val {
-            sources: vec![id],
-            literal: false,
-            copy: true,
-        }
+        Val { sources: vec![id], literal: 0, copy: true }
     }
 
-    fn write(
-        &mut self,
-        access: Access,
-        kind: WriteKind,
-        value: Val,
-        span: swc_common::Span,
-    ) -> NodeId {
+    fn write(&mut self, access: Access, kind: WriteKind, value: Val, span: swc_common::Span) -> NodeId {
         let span = self.span(span);
-        self.add(
-            NodeKind::Write {
-                access,
-                kind,
-                value: value.info(),
-            },
-            span,
-        )
+        self.add(NodeKind::Write { access, kind, value: value.info() }, span)
     }
 
     fn await_node(&mut self, kind: AwaitKind, span: swc_common::Span) -> NodeId {
@@ -694,11 +612,7 @@ impl Builder {
         let u = self.f.unit_stack.pop().unwrap_or_default();
         if !u.stale.is_empty() && !u.fresh.is_empty() {
             let span = self.span(span);
-            self.f.units.push(Unit {
-                span,
-                stale: u.stale,
-                fresh: u.fresh,
-            });
+            self.f.units.push(Unit { span, stale: u.stale, fresh: u.fresh });
         }
     }
 
@@ -710,12 +624,7 @@ impl Builder {
         self.expr(e);
         self.f.test_depth -= 1;
         (start..self.f.nodes.len())
-            .filter(|&i| {
-                matches!(
-                    self.f.nodes[i].kind,
-                    NodeKind::Read { test: true, .. } | NodeKind::Call { test: true, .. }
-                )
-            })
+            .filter(|&i| matches!(self.f.nodes[i].kind, NodeKind::Read { test: true, .. } | NodeKind::Call { test: true, .. }))
             .map(|i| i as NodeId)
             .collect()
     }
@@ -738,19 +647,8 @@ impl Builder {
         if !method_ctx {
             self.this_ctx.push(None);
         }
-        let body = func
-            .body
-            .as_ref()
-            .map(|b| Body::Stmts(&b.stmts))
-            .unwrap_or(Body::Stmts(&[]));
-        let id = self.build_function(
-            name.to_string(),
-            span,
-            func.is_async,
-            func.is_generator,
-            &params,
-            body,
-        );
+        let body = func.body.as_ref().map(|b| Body::Stmts(&b.stmts)).unwrap_or(Body::Stmts(&[]));
+        let id = self.build_function(name.to_string(), span, func.is_async, func.is_generator, &params, body);
         if !method_ctx {
             self.this_ctx.pop();
         }
@@ -771,10 +669,7 @@ impl Builder {
             Body::Expr(_) => &[],
         };
         let names = function_names(params, stmts);
-        let parent = mem::replace(
-            &mut self.f,
-            FnBuilder::new(name, span, is_async, is_generator),
-        );
+        let parent = mem::replace(&mut self.f, FnBuilder::new(name, span, is_async, is_generator));
         let saved_prefix = self.object_prefix.take();
         self.scopes.push(names);
         for p in params {
@@ -783,10 +678,7 @@ impl Builder {
         match body {
             Body::Stmts(stmts) => self.block_stmts(stmts),
             Body::Expr(e) => {
-                let sp = swc_common::Span::new(
-                    swc_common::BytePos(span.lo + self.base),
-                    swc_common::BytePos(span.hi + self.base),
-                );
+                let sp = swc_common::Span::new(swc_common::BytePos(span.lo + self.base), swc_common::BytePos(span.hi + self.base));
                 self.unit(sp, |b| {
                     b.expr(e);
                 });
@@ -818,11 +710,7 @@ impl Builder {
                     }
                 }
             }
-            Pat::Array(a) => a
-                .elems
-                .iter()
-                .flatten()
-                .for_each(|e| self.param_defaults(e)),
+            Pat::Array(a) => a.elems.iter().flatten().for_each(|e| self.param_defaults(e)),
             _ => {}
         }
     }
@@ -866,19 +754,8 @@ impl Builder {
                             })
                             .collect();
                         let span = self.span(c.span);
-                        self.this_ctx.push(Some(ThisCtx {
-                            class: name.clone(),
-                            is_static: false,
-                            module_level,
-                        }));
-                        self.build_function(
-                            format!("{name}.constructor"),
-                            span,
-                            false,
-                            false,
-                            &params,
-                            Body::Stmts(&body.stmts),
-                        );
+                        self.this_ctx.push(Some(ThisCtx { class: name.clone(), is_static: false, module_level }));
+                        self.build_function(format!("{name}.constructor"), span, false, false, &params, Body::Stmts(&body.stmts));
                         self.this_ctx.pop();
                     }
                 }
@@ -886,8 +763,7 @@ impl Builder {
                     if let Some(key) = key_name(&p.key) {
                         if p.is_static {
                             let span = self.span(p.span);
-                            self.decl_spans
-                                .insert(Atom::from(format!("{name}.{key}")), span);
+                            self.decl_spans.insert(Atom::from(format!("{name}.{key}")), span);
                         }
                         self.prop_value(name, &key, p.value.as_deref(), p.is_static, module_level);
                     }
@@ -896,17 +772,12 @@ impl Builder {
                     let key = format!("#{}", p.key.name);
                     if p.is_static {
                         let span = self.span(p.span);
-                        self.decl_spans
-                            .insert(Atom::from(format!("{name}.{key}")), span);
+                        self.decl_spans.insert(Atom::from(format!("{name}.{key}")), span);
                     }
                     self.prop_value(name, &key, p.value.as_deref(), p.is_static, module_level);
                 }
                 ClassMember::StaticBlock(b) => {
-                    self.this_ctx.push(Some(ThisCtx {
-                        class: name.clone(),
-                        is_static: true,
-                        module_level,
-                    }));
+                    self.this_ctx.push(Some(ThisCtx { class: name.clone(), is_static: true, module_level }));
                     self.block(&b.body.stmts);
                     self.this_ctx.pop();
                 }
@@ -915,57 +786,28 @@ impl Builder {
         }
     }
 
-    fn prop_value(
-        &mut self,
-        class: &Atom,
-        key: &str,
-        value: Option<&Expr>,
-        is_static: bool,
-        module_level: bool,
-    ) {
+    fn prop_value(&mut self, class: &Atom, key: &str, value: Option<&Expr>, is_static: bool, module_level: bool) {
         let Some(v) = value else { return };
         if is_fn_expr(v) {
-            self.this_ctx.push(Some(ThisCtx {
-                class: class.clone(),
-                is_static,
-                module_level,
-            }));
+            self.this_ctx.push(Some(ThisCtx { class: class.clone(), is_static, module_level }));
             self.pending_name = Some(format!("{class}.{key}"));
             let before = self.functions.len();
             self.expr(v);
             if self.functions.len() > before {
                 let sep = if is_static { "." } else { "#" };
-                self.fn_names.push((
-                    format!("{class}{sep}{key}"),
-                    (self.functions.len() - 1) as u32,
-                ));
+                self.fn_names.push((format!("{class}{sep}{key}"), (self.functions.len() - 1) as u32));
             }
             self.this_ctx.pop();
         } else if is_static {
             // static initialisers run once, at module evaluation: they are not writes
-            self.this_ctx.push(Some(ThisCtx {
-                class: class.clone(),
-                is_static,
-                module_level,
-            }));
+            self.this_ctx.push(Some(ThisCtx { class: class.clone(), is_static, module_level }));
             self.expr(v);
             self.this_ctx.pop();
         }
     }
 
-    fn method(
-        &mut self,
-        class: &Atom,
-        key: &str,
-        func: &Function,
-        is_static: bool,
-        module_level: bool,
-    ) {
-        self.this_ctx.push(Some(ThisCtx {
-            class: class.clone(),
-            is_static,
-            module_level,
-        }));
+    fn method(&mut self, class: &Atom, key: &str, func: &Function, is_static: bool, module_level: bool) {
+        self.this_ctx.push(Some(ThisCtx { class: class.clone(), is_static, module_level }));
         let id = self.function_node(&format!("{class}.{key}"), func, true);
         self.this_ctx.pop();
         let sep = if is_static { "." } else { "#" };
@@ -1106,17 +948,8 @@ impl Builder {
                     }
                     None => Vec::new(),
                 };
-                let exit = if fs.test.is_some() {
-                    self.f.current.clone()
-                } else {
-                    Vec::new()
-                };
-                self.f.breakables.push(Breakable {
-                    label,
-                    is_loop: true,
-                    breaks: Vec::new(),
-                    continues: Vec::new(),
-                });
+                let exit = if fs.test.is_some() { self.f.current.clone() } else { Vec::new() };
+                self.f.breakables.push(Breakable { label, is_loop: true, breaks: Vec::new(), continues: Vec::new() });
                 let mark = self.f.guards.len();
                 self.f.guards.extend(tests);
                 self.stmt(&fs.body);
@@ -1135,9 +968,7 @@ impl Builder {
                 self.scopes.pop();
             }
             Stmt::ForIn(fi) => self.for_in_of(label, &fi.left, &fi.right, &fi.body, fi.span, false),
-            Stmt::ForOf(fo) => {
-                self.for_in_of(label, &fo.left, &fo.right, &fo.body, fo.span, fo.is_await)
-            }
+            Stmt::ForOf(fo) => self.for_in_of(label, &fo.left, &fo.right, &fo.body, fo.span, fo.is_await),
             Stmt::Decl(d) => self.decl(d),
             Stmt::Expr(e) => self.unit(e.span, |b| {
                 b.expr(&e.expr);
@@ -1149,29 +980,13 @@ impl Builder {
         let u = self.f.unit_stack.pop().unwrap_or_default();
         if !u.stale.is_empty() && !u.fresh.is_empty() {
             let span = self.span(span);
-            self.f.units.push(Unit {
-                span,
-                stale: u.stale,
-                fresh: u.fresh,
-            });
+            self.f.units.push(Unit { span, stale: u.stale, fresh: u.fresh });
         }
     }
 
     /// Walks a loop body; the body's end and every `continue` flow back to `head`.
-    fn loop_body(
-        &mut self,
-        label: Option<Atom>,
-        tests: &[NodeId],
-        body: &Stmt,
-        head: NodeId,
-        link_head: bool,
-    ) -> Vec<NodeId> {
-        self.f.breakables.push(Breakable {
-            label,
-            is_loop: true,
-            breaks: Vec::new(),
-            continues: Vec::new(),
-        });
+    fn loop_body(&mut self, label: Option<Atom>, tests: &[NodeId], body: &Stmt, head: NodeId, link_head: bool) -> Vec<NodeId> {
+        self.f.breakables.push(Breakable { label, is_loop: true, breaks: Vec::new(), continues: Vec::new() });
         let mark = self.f.guards.len();
         self.f.guards.extend_from_slice(tests);
         self.stmt(body);
@@ -1196,12 +1011,7 @@ impl Builder {
     }
 
     fn labeled_block(&mut self, label: Atom, stmts: &[Stmt]) {
-        self.f.breakables.push(Breakable {
-            label: Some(label),
-            is_loop: false,
-            breaks: Vec::new(),
-            continues: Vec::new(),
-        });
+        self.f.breakables.push(Breakable { label: Some(label), is_loop: false, breaks: Vec::new(), continues: Vec::new() });
         self.block(stmts);
         if let Some(b) = self.f.breakables.pop() {
             self.merge(b.breaks);
@@ -1209,19 +1019,14 @@ impl Builder {
     }
 
     fn breakable(&self, label: Option<&Atom>, for_continue: bool) -> Option<usize> {
-        self.f
-            .breakables
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, b)| {
-                let ok = match label {
-                    Some(l) => b.label.as_ref() == Some(l),
-                    None => b.is_loop || (!for_continue && b.label.is_none()),
-                };
-                let ok = ok && (!for_continue || b.is_loop);
-                ok.then_some(i)
-            })
+        self.f.breakables.iter().enumerate().rev().find_map(|(i, b)| {
+            let ok = match label {
+                Some(l) => b.label.as_ref() == Some(l),
+                None => b.is_loop || (!for_continue && b.label.is_none()),
+            };
+            let ok = ok && (!for_continue || b.is_loop);
+            ok.then_some(i)
+        })
     }
 
     /// `return` or `throw`: control leaves through the innermost `finally`, the innermost
@@ -1273,16 +1078,9 @@ impl Builder {
         });
         let entry = self.f.current.clone();
         let mut names = FxHashSet::default();
-        sw.cases
-            .iter()
-            .for_each(|c| lexical_names(&c.cons, &mut names));
+        sw.cases.iter().for_each(|c| lexical_names(&c.cons, &mut names));
         self.scopes.push(names);
-        self.f.breakables.push(Breakable {
-            label,
-            is_loop: false,
-            breaks: Vec::new(),
-            continues: Vec::new(),
-        });
+        self.f.breakables.push(Breakable { label, is_loop: false, breaks: Vec::new(), continues: Vec::new() });
         let mut fallthrough: Vec<NodeId> = Vec::new();
         let mut has_default = false;
         for case in &sw.cases {
@@ -1365,15 +1163,7 @@ impl Builder {
         }
     }
 
-    fn for_in_of(
-        &mut self,
-        label: Option<Atom>,
-        left: &ForHead,
-        right: &Expr,
-        body: &Stmt,
-        span: swc_common::Span,
-        is_await: bool,
-    ) {
+    fn for_in_of(&mut self, label: Option<Atom>, left: &ForHead, right: &Expr, body: &Stmt, span: swc_common::Span, is_await: bool) {
         let mut names = FxHashSet::default();
         if let ForHead::VarDecl(v) = left {
             if v.kind != VarDeclKind::Var {
@@ -1388,7 +1178,7 @@ impl Builder {
             val = b.expr(right);
         });
         val.copy = true;
-        val.literal = false;
+        val.literal = 0;
         let head = self.add(NodeKind::Nop, self.span(span));
         if is_await {
             self.await_node(AwaitKind::ForAwait, span);
@@ -1463,8 +1253,7 @@ impl Builder {
                 let before = self.functions.len();
                 self.expr(init);
                 if module_level && self.functions.len() > before {
-                    self.fn_names
-                        .push((name.to_string(), (self.functions.len() - 1) as u32));
+                    self.fn_names.push((name.to_string(), (self.functions.len() - 1) as u32));
                 }
                 return;
             }
@@ -1487,7 +1276,7 @@ impl Builder {
             Pat::Array(a) => {
                 for e in a.elems.iter().flatten() {
                     let mut v = val.clone();
-                    v.literal = false;
+                    v.literal = 0;
                     self.bind_pat(e, &v, declaring);
                 }
             }
@@ -1499,12 +1288,12 @@ impl Builder {
                                 self.expr(&c.expr);
                             }
                             let mut v = val.clone();
-                            v.literal = false;
+                            v.literal = 0;
                             self.bind_pat(&kv.value, &v, declaring);
                         }
                         ObjectPatProp::Assign(a) => {
                             let mut v = val.clone();
-                            v.literal = false;
+                            v.literal = 0;
                             if let Some(d) = &a.value {
                                 let dv = self.expr(d);
                                 v.join(dv);
@@ -1557,10 +1346,7 @@ impl Builder {
 
     fn assign_member(&mut self, m: &MemberExpr, val: Val, kind: WriteKind) {
         if let Some(access) = self.member_access(m) {
-            let kind = if kind == WriteKind::Assign
-                && matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length")
-                && val.literal
-            {
+            let kind = if kind == WriteKind::Assign && matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length") && val.literal != 0 {
                 WriteKind::Bulk
             } else {
                 kind
@@ -1602,16 +1388,11 @@ impl Builder {
 
     fn expr_inner(&mut self, e: &Expr) -> Val {
         match e {
-            Expr::This(_) | Expr::MetaProp(_) | Expr::PrivateName(_) | Expr::Invalid(_) => {
-                Val::default()
-            }
-            Expr::Lit(_) => Val::literal(),
+            Expr::This(_) | Expr::MetaProp(_) | Expr::PrivateName(_) | Expr::Invalid(_) => Val::default(),
+            Expr::Lit(_) => Val::literal(e),
             Expr::Array(a) => {
                 let v = self.exprs(a.elems.iter().flatten().map(|e| &*e.expr));
-                Val {
-                    literal: a.elems.is_empty(),
-                    ..v
-                }
+                Val { literal: literal_key(e), ..v }
             }
             Expr::Object(o) => self.object(o),
             Expr::Fn(f) => {
@@ -1624,11 +1405,7 @@ impl Builder {
                 Val::default()
             }
             Expr::Class(c) => {
-                let name = c
-                    .ident
-                    .as_ref()
-                    .map(|i| i.sym.clone())
-                    .unwrap_or_else(|| Atom::from(self.take_name(None)));
+                let name = c.ident.as_ref().map(|i| i.sym.clone()).unwrap_or_else(|| Atom::from(self.take_name(None)));
                 self.class(&name, &c.class, false);
                 Val::default()
             }
@@ -1637,17 +1414,13 @@ impl Builder {
                     if let Expr::Member(m) = unparen(&u.arg) {
                         if let Some(access) = self.member_access(m) {
                             self.member_keys(m);
-                            self.write(access, WriteKind::Delete, Val::literal(), u.span);
+                            self.write(access, WriteKind::Delete, Val::default(), u.span);
                             return Val::default();
                         }
                     }
                 }
                 let v = self.expr(&u.arg);
-                Val {
-                    literal: is_literal_expr(e),
-                    copy: false,
-                    ..v
-                }
+                Val { literal: literal_key(e), copy: false, ..v }
             }
             Expr::Update(u) => self.update(&u.arg, u.span),
             Expr::Bin(b) => match b.op {
@@ -1702,9 +1475,9 @@ impl Builder {
                 let alt = self.expr(&c.alt);
                 self.f.guards.truncate(mark);
                 self.merge(after_cons);
-                let both_literal = v.literal && alt.literal;
+                let same_literal = if v.literal == alt.literal { v.literal } else { 0 };
                 v.join(alt);
-                v.literal = both_literal;
+                v.literal = same_literal;
                 v
             }
             Expr::Call(c) => {
@@ -1731,10 +1504,7 @@ impl Builder {
             Expr::Ident(i) => self.ident(i),
             Expr::Tpl(t) => {
                 let v = self.exprs(t.exprs.iter().map(|e| &**e));
-                Val {
-                    literal: t.exprs.is_empty(),
-                    ..v
-                }
+                Val { literal: literal_key(e), ..v }
             }
             Expr::TaggedTpl(t) => {
                 self.expr(&t.tag);
@@ -1812,10 +1582,7 @@ impl Builder {
 
     fn object(&mut self, o: &ObjectLit) -> Val {
         let prefix = self.object_prefix.take();
-        let mut v = Val {
-            literal: o.props.is_empty(),
-            ..Default::default()
-        };
+        let mut v = Val { literal: if o.props.is_empty() { literal_key(&Expr::Object(ObjectLit { span: o.span, props: Vec::new() })) } else { 0 }, ..Default::default() };
         for p in &o.props {
             match p {
                 PropOrSpread::Spread(s) => {
@@ -1838,10 +1605,7 @@ impl Builder {
                             self.expr(&kv.value);
                             if let (Some(pre), Some(k)) = (&prefix, key) {
                                 if self.functions.len() > before {
-                                    self.fn_names.push((
-                                        format!("{pre}.{k}"),
-                                        (self.functions.len() - 1) as u32,
-                                    ));
+                                    self.fn_names.push((format!("{pre}.{k}"), (self.functions.len() - 1) as u32));
                                 }
                             }
                         } else {
@@ -1883,29 +1647,18 @@ impl Builder {
     fn ident(&mut self, i: &Ident) -> Val {
         match self.scopes.resolve(&i.sym) {
             Resolved::Local(scope) => {
-                let taint = self
-                    .f
-                    .taint
-                    .get(&(scope, i.sym.clone()))
-                    .cloned()
-                    .unwrap_or_default();
+                let taint = self.f.taint.get(&(scope, i.sym.clone())).cloned().unwrap_or_default();
                 if let Some(u) = self.f.unit_stack.last_mut() {
                     extend_capped(&mut u.stale, &taint);
                 }
-                Val {
-                    sources: taint,
-                    literal: false,
-                    copy: true,
-                }
+                Val { sources: taint, literal: 0, copy: true }
             }
             Resolved::Module(ModuleBinding::Variable) => {
                 let state = self.binding_state(&i.sym);
                 self.read(Access { state, field: None }, i.span)
             }
-            _ => Val {
-                literal: &*i.sym == "undefined",
-                ..Default::default()
-            },
+            _ if &*i.sym == "undefined" => Val { literal: literal_key(&Expr::Ident(i.clone())), ..Default::default() },
+            _ => Val::default(),
         }
     }
 
@@ -1918,47 +1671,22 @@ impl Builder {
         if let MemberProp::Computed(c) = &m.prop {
             self.expr(&c.expr);
         }
-        Val {
-            sources: obj.sources,
-            literal: false,
-            copy: obj.copy,
-        }
+        Val { sources: obj.sources, literal: 0, copy: obj.copy }
     }
 
     fn update(&mut self, arg: &Expr, span: swc_common::Span) -> Val {
         match unparen(arg) {
-            Expr::Ident(id)
-                if matches!(
-                    self.scopes.resolve(&id.sym),
-                    Resolved::Module(ModuleBinding::Variable)
-                ) =>
-            {
+            Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
                 let r = self.ident(id);
                 let state = self.binding_state(&id.sym);
-                self.write(
-                    Access { state, field: None },
-                    WriteKind::Update,
-                    Val {
-                        copy: false,
-                        ..r.clone()
-                    },
-                    span,
-                );
+                self.write(Access { state, field: None }, WriteKind::Update, Val { copy: false, ..r.clone() }, span);
                 r
             }
             Expr::Member(m) => {
                 if let Some(access) = self.member_access(m) {
                     self.member_keys(m);
                     let r = self.read(access.clone(), m.span);
-                    self.write(
-                        access,
-                        WriteKind::Update,
-                        Val {
-                            copy: false,
-                            ..r.clone()
-                        },
-                        span,
-                    );
+                    self.write(access, WriteKind::Update, Val { copy: false, ..r.clone() }, span);
                     return r;
                 }
                 self.member(m)
@@ -1982,9 +1710,7 @@ impl Builder {
                     if let Some(access) = self.member_access(m) {
                         self.member_keys(m);
                         let v = self.expr(&a.right);
-                        let kind = if matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length")
-                            && v.literal
-                        {
+                        let kind = if matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length") && v.literal != 0 {
                             WriteKind::Bulk
                         } else {
                             WriteKind::Assign
@@ -2014,12 +1740,8 @@ impl Builder {
                 AssignTarget::Pat(p) => {
                     let v = self.expr(&a.right);
                     match p {
-                        AssignTargetPat::Array(arr) => {
-                            self.bind_pat(&Pat::Array(arr.clone()), &v, false)
-                        }
-                        AssignTargetPat::Object(obj) => {
-                            self.bind_pat(&Pat::Object(obj.clone()), &v, false)
-                        }
+                        AssignTargetPat::Array(arr) => self.bind_pat(&Pat::Array(arr.clone()), &v, false),
+                        AssignTargetPat::Object(obj) => self.bind_pat(&Pat::Object(obj.clone()), &v, false),
                         AssignTargetPat::Invalid(_) => {}
                     }
                     v
@@ -2027,17 +1749,10 @@ impl Builder {
             }
         } else {
             // compound: read the target, evaluate the value, write
-            let conditional = matches!(
-                a.op,
-                AssignOp::AndAssign | AssignOp::OrAssign | AssignOp::NullishAssign
-            );
+            let conditional = matches!(a.op, AssignOp::AndAssign | AssignOp::OrAssign | AssignOp::NullishAssign);
             let target: Option<Expr> = match &a.left {
-                AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
-                    Some(Expr::Ident(b.id.clone()))
-                }
-                AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
-                    Some(Expr::Member(m.clone()))
-                }
+                AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => Some(Expr::Ident(b.id.clone())),
+                AssignTarget::Simple(SimpleAssignTarget::Member(m)) => Some(Expr::Member(m.clone())),
                 _ => None,
             };
             let Some(target) = target else {
@@ -2046,13 +1761,9 @@ impl Builder {
             let access = match &target {
                 Expr::Member(m) => self.member_access(m).map(|acc| (acc, m.span)),
                 Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
-                    Resolved::Module(ModuleBinding::Variable) => Some((
-                        Access {
-                            state: self.binding_state(&id.sym),
-                            field: None,
-                        },
-                        id.span,
-                    )),
+                    Resolved::Module(ModuleBinding::Variable) => {
+                        Some((Access { state: self.binding_state(&id.sym), field: None }, id.span))
+                    }
                     _ => None,
                 },
                 _ => None,
@@ -2078,17 +1789,9 @@ impl Builder {
                     let value = if conditional {
                         v.clone()
                     } else {
-                        Val {
-                            sources: [r.sources.clone(), v.sources.clone()].concat(),
-                            literal: false,
-                            copy: false,
-                        }
+                        Val { sources: [r.sources.clone(), v.sources.clone()].concat(), literal: 0, copy: false }
                     };
-                    let kind = if conditional {
-                        WriteKind::Assign
-                    } else {
-                        WriteKind::Compound
-                    };
+                    let kind = if conditional { WriteKind::Assign } else { WriteKind::Compound };
                     self.write(access, kind, value, a.span);
                     self.f.guards.truncate(mark);
                     if conditional {
@@ -2121,19 +1824,10 @@ impl Builder {
             let span = self.span(a.span);
             self.add(NodeKind::Resume { call }, span);
         }
-        Val {
-            copy: false,
-            literal: false,
-            ..v
-        }
+        Val { copy: false, literal: 0, ..v }
     }
 
-    fn call(
-        &mut self,
-        span: swc_common::Span,
-        callee: Option<&Expr>,
-        args: &[ExprOrSpread],
-    ) -> Val {
+    fn call(&mut self, span: swc_common::Span, callee: Option<&Expr>, args: &[ExprOrSpread]) -> Val {
         let Some(callee) = callee.map(unparen) else {
             return self.exprs(args.iter().map(|a| &*a.expr));
         };
@@ -2141,9 +1835,7 @@ impl Builder {
             if let MemberProp::Ident(p) = &m.prop {
                 let method = &*p.sym;
                 if matches!(method, "then" | "catch" | "finally")
-                    && args
-                        .iter()
-                        .any(|a| is_fn_expr(&a.expr) || matches!(unparen(&a.expr), Expr::Ident(_)))
+                    && args.iter().any(|a| is_fn_expr(&a.expr) || matches!(unparen(&a.expr), Expr::Ident(_)))
                 {
                     return self.then_call(m, span, args);
                 }
@@ -2152,16 +1844,8 @@ impl Builder {
                 {
                     if let Some(first) = args.first() {
                         let target_access = match unparen(&first.expr) {
-                            Expr::Ident(id)
-                                if matches!(
-                                    self.scopes.resolve(&id.sym),
-                                    Resolved::Module(ModuleBinding::Variable)
-                                ) =>
-                            {
-                                Some(Access {
-                                    state: self.binding_state(&id.sym),
-                                    field: None,
-                                })
+                            Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
+                                Some(Access { state: self.binding_state(&id.sym), field: None })
                             }
                             Expr::Member(tm) => self.member_access(tm),
                             _ => None,
@@ -2176,8 +1860,7 @@ impl Builder {
                             self.local_member_write(tm, &v);
                         } else if let Expr::Ident(id) = unparen(&first.expr) {
                             if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
-                                let entry =
-                                    self.f.taint.entry((scope, id.sym.clone())).or_default();
+                                let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
                                 extend_capped(entry, &v.sources);
                             }
                         }
@@ -2191,20 +1874,13 @@ impl Builder {
             let awaited = self.f.await_target == Some(span);
             let span = self.span(span);
             let test = self.f.test_depth > 0;
-            let id = self.add(
-                NodeKind::Call {
-                    callee: target,
-                    awaited,
-                    test,
-                },
-                span,
-            );
+            let id = self.add(NodeKind::Call { callee: target, awaited, test }, span);
             if awaited {
                 self.f.awaited_call = Some(id);
             }
             extend_capped(&mut args.sources, &[id]);
             args.copy = false;
-            args.literal = false;
+            args.literal = 0;
             return args;
         }
         // a method call on shared state: a mutation, or a read of the object
@@ -2215,20 +1891,8 @@ impl Builder {
             };
             let obj_access = match unparen(&m.obj) {
                 Expr::Member(om) => self.member_access(om).map(|a| (a, om.span, Some(om))),
-                Expr::Ident(id)
-                    if matches!(
-                        self.scopes.resolve(&id.sym),
-                        Resolved::Module(ModuleBinding::Variable)
-                    ) =>
-                {
-                    Some((
-                        Access {
-                            state: self.binding_state(&id.sym),
-                            field: None,
-                        },
-                        id.span,
-                        None,
-                    ))
+                Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
+                    Some((Access { state: self.binding_state(&id.sym), field: None }, id.span, None))
                 }
                 _ => None,
             };
@@ -2286,25 +1950,19 @@ impl Builder {
     fn callee_target(&mut self, callee: &Expr) -> Option<facts::Callee> {
         match callee {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
-                Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => {
-                    Some(facts::Callee::Named(id.sym.to_string()))
-                }
+                Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => Some(facts::Callee::Named(id.sym.to_string())),
                 _ => None,
             },
             Expr::Member(m) => {
                 let prop = prop_name(&m.prop)?;
                 match unparen(&m.obj) {
                     Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
-                        Resolved::Module(ModuleBinding::Class) => {
-                            Some(facts::Callee::Named(format!("{}.{prop}", id.sym)))
-                        }
+                        Resolved::Module(ModuleBinding::Class) => Some(facts::Callee::Named(format!("{}.{prop}", id.sym))),
                         Resolved::Module(ModuleBinding::Variable) => {
                             // a method of a module-level object literal or class expression,
                             // never `queue.push`
                             let key = format!("{}.{prop}", id.sym);
-                            (self.object_methods.contains(&key)
-                                || self.classes.contains_key(&id.sym))
-                            .then_some(facts::Callee::Named(key))
+                            (self.object_methods.contains(&key) || self.classes.contains_key(&id.sym)).then_some(facts::Callee::Named(key))
                         }
                         _ => None,
                     },
@@ -2334,12 +1992,7 @@ impl Builder {
 
     /// `p.then(cb)`: `p` is evaluated now; `cb`'s body runs after the promise settles, so it is
     /// inlined behind an await node on a branch that the synchronous continuation skips.
-    fn then_call(
-        &mut self,
-        m: &MemberExpr,
-        call_span: swc_common::Span,
-        args: &[ExprOrSpread],
-    ) -> Val {
+    fn then_call(&mut self, m: &MemberExpr, call_span: swc_common::Span, args: &[ExprOrSpread]) -> Val {
         let obj = self.expr(&m.obj);
         let before = self.f.current.clone();
         let span = match &m.prop {
@@ -2354,21 +2007,14 @@ impl Builder {
                     self.await_node(AwaitKind::Then, span);
                     let params: Vec<&Pat> = ar.params.iter().collect();
                     match &*ar.body {
-                        ArrowFunctionBody::FunctionBody(b) => {
-                            self.inline_callback(&params, Body::Stmts(&b.stmts))
-                        }
+                        ArrowFunctionBody::FunctionBody(b) => self.inline_callback(&params, Body::Stmts(&b.stmts)),
                         ArrowFunctionBody::Expr(e) => self.inline_callback(&params, Body::Expr(e)),
                     }
                 }
                 Expr::Fn(f) => {
                     self.await_node(AwaitKind::Then, span);
                     let params: Vec<&Pat> = f.function.params.iter().map(|p| &p.pat).collect();
-                    let body = f
-                        .function
-                        .body
-                        .as_ref()
-                        .map(|b| &b.stmts[..])
-                        .unwrap_or(&[]);
+                    let body = f.function.body.as_ref().map(|b| &b.stmts[..]).unwrap_or(&[]);
                     self.this_ctx.push(None);
                     self.inline_callback(&params, Body::Stmts(body));
                     self.this_ctx.pop();
@@ -2377,14 +2023,7 @@ impl Builder {
                     if let Some(target) = self.callee_target(a) {
                         self.await_node(AwaitKind::Then, span);
                         let sp = self.span(arg.expr.span());
-                        self.add(
-                            NodeKind::Call {
-                                callee: target,
-                                awaited: false,
-                                test: false,
-                            },
-                            sp,
-                        );
+                        self.add(NodeKind::Call { callee: target, awaited: false, test: false }, sp);
                         let tails = mem::take(&mut self.f.current);
                         if let Some(t) = self.f.then_tails.last_mut() {
                             t.extend(tails);
@@ -2400,11 +2039,7 @@ impl Builder {
             }
         }
         self.f.current = before;
-        Val {
-            sources: obj.sources,
-            literal: false,
-            copy: false,
-        }
+        Val { sources: obj.sources, literal: 0, copy: false }
     }
 
     fn inline_callback(&mut self, params: &[&Pat], body: Body<'_>) {

@@ -41,10 +41,7 @@ pub struct Scopes {
 impl Scopes {
     pub fn push(&mut self, names: FxHashSet<Atom>) -> u32 {
         self.next_id += 1;
-        self.stack.push(Scope {
-            id: self.next_id,
-            names,
-        });
+        self.stack.push(Scope { id: self.next_id, names });
         self.next_id
     }
 

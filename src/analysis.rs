@@ -1,0 +1,170 @@
+//! The view of one function that every rule queries: the shared-state effects at each node
+//! (direct accesses, and callees' summaries at call sites) and which nodes are reachable from a
+//! node through at least one await point.
+
+use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
+use crate::program::{fields_conflict, FnId, Program, Site, Touch};
+
+/// One effect at a node of the function being checked.
+#[derive(Debug, Clone)]
+pub struct Eff {
+    pub state: u32,
+    pub field: Option<Atom>,
+    pub touch: Touch,
+    /// For effects of a call: the callee and where the callee (or its callee) makes the access.
+    pub via: Option<(FnId, Site)>,
+    /// 0 for accesses in this function or directly in the callee, more for deeper callees.
+    pub depth: u32,
+}
+
+impl Eff {
+    pub fn conflicts(&self, other: &Eff) -> bool {
+        self.state == other.state && fields_conflict(&self.field, &other.field)
+    }
+}
+
+/// Above this many (source × node) steps a function's crossing sets are not computed; such
+/// functions are minified bundles, not code a reader maintains.
+const CROSSING_BUDGET: usize = 40_000_000;
+
+pub struct FnView<'p> {
+    pub program: &'p Program,
+    pub id: FnId,
+    pub module: u32,
+    pub facts: &'p FnFacts,
+    /// Effects on shared state at each node.
+    pub effects: Vec<Vec<Eff>>,
+    /// For each node with effects: the await through which each other node is reached
+    /// (`u32::MAX` when it is not reachable through an await).
+    crossing: Vec<Option<Vec<u32>>>,
+}
+
+impl<'p> FnView<'p> {
+    pub fn new(program: &'p Program, id: FnId) -> Option<FnView<'p>> {
+        let facts = program.function(id);
+        if !facts.has_await {
+            return None;
+        }
+        let module = program.functions[id as usize].module;
+        let targets = &program.call_targets[id as usize];
+        let mut effects: Vec<Vec<Eff>> = Vec::with_capacity(facts.nodes.len());
+        for (i, node) in facts.nodes.iter().enumerate() {
+            let mut list = Vec::new();
+            if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
+                list.push(Eff { state, field, touch, via: None, depth: 0 });
+            }
+            let (call, post) = match node.kind {
+                NodeKind::Call { .. } => (Some(i as NodeId), false),
+                NodeKind::Resume { call } => (Some(call), true),
+                _ => (None, false),
+            };
+            if let Some(call) = call {
+                let t = targets[call as usize];
+                if t != u32::MAX && t != id {
+                    for (e, origin) in &program.summaries[t as usize].effects {
+                        if e.post == post {
+                            list.push(Eff { state: e.state, field: e.field.clone(), touch: e.touch, via: Some((t, origin.site)), depth: origin.depth });
+                        }
+                    }
+                }
+            }
+            effects.push(list);
+        }
+        let with_effects = effects.iter().filter(|e| !e.is_empty()).count();
+        let n = facts.nodes.len();
+        let mut crossing = vec![None; n];
+        if with_effects.saturating_mul(n) <= CROSSING_BUDGET {
+            for (i, e) in effects.iter().enumerate() {
+                if !e.is_empty() {
+                    crossing[i] = Some(compute_crossing(facts, i as NodeId));
+                }
+            }
+        }
+        Some(FnView { program, id, module, facts, effects, crossing })
+    }
+
+    /// The await crossed on a path from `from` to `to`, if some path crosses one.
+    pub fn crosses(&self, from: NodeId, to: NodeId) -> Option<NodeId> {
+        let via = self.crossing.get(from as usize)?.as_ref()?[to as usize];
+        (via != u32::MAX).then_some(via)
+    }
+
+    pub fn span(&self, node: NodeId) -> Span {
+        self.facts.nodes[node as usize].span
+    }
+
+    /// The call node a node's effects come from (itself for calls, the call for resumes).
+    pub fn origin(&self, node: NodeId) -> Option<NodeId> {
+        match self.facts.nodes[node as usize].kind {
+            NodeKind::Call { .. } => Some(node),
+            NodeKind::Resume { call } => Some(call),
+            _ => None,
+        }
+    }
+
+    /// Two nodes whose effects both come from one call: that race is the callee's own.
+    pub fn same_call(&self, a: NodeId, b: NodeId) -> bool {
+        a != b && self.origin(a).is_some() && self.origin(a) == self.origin(b)
+    }
+
+    /// Effects of `node` that read (or test) shared state.
+    pub fn reads(&self, node: NodeId) -> impl Iterator<Item = &Eff> {
+        self.effects[node as usize].iter().filter(|e| e.touch.is_read())
+    }
+
+    pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff> {
+        self.effects[node as usize].iter().filter(|e| e.touch.is_write())
+    }
+
+    /// Whether an effect happens in this function or directly in the function it calls (not
+    /// deeper in the call tree).
+    pub fn direct(&self, e: &Eff) -> bool {
+        e.depth == 0
+    }
+
+    pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.effects.iter().enumerate().filter(|(_, e)| !e.is_empty()).map(|(i, _)| i as NodeId)
+    }
+}
+
+/// Breadth-first search in two layers: before and after crossing an await. Returns, per node,
+/// the first await through which it is reached (or `u32::MAX`). Paths end when they come back
+/// to `from`: what matters is the latest execution of the source (a loop that re-checks a
+/// condition or re-reads a value on every iteration is fresh again after that point).
+fn compute_crossing(f: &FnFacts, from: NodeId) -> Vec<u32> {
+    let n = f.nodes.len();
+    let mut via = vec![u32::MAX; n];
+    let mut seen0 = vec![false; n];
+    let mut queue = std::collections::VecDeque::new();
+    for &s in &f.nodes[from as usize].succ {
+        queue.push_back((s, u32::MAX));
+    }
+    while let Some((node, aw)) = queue.pop_front() {
+        let i = node as usize;
+        if aw == u32::MAX {
+            if seen0[i] {
+                continue;
+            }
+            seen0[i] = true;
+            if node == from {
+                continue;
+            }
+            let next = if matches!(f.nodes[i].kind, NodeKind::Await(_)) { node } else { u32::MAX };
+            for &s in &f.nodes[i].succ {
+                queue.push_back((s, next));
+            }
+        } else {
+            if via[i] != u32::MAX {
+                continue;
+            }
+            via[i] = aw;
+            if node == from {
+                continue;
+            }
+            for &s in &f.nodes[i].succ {
+                queue.push_back((s, aw));
+            }
+        }
+    }
+    via
+}

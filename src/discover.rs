@@ -1,0 +1,124 @@
+//! Which files to lint: the paths given, directories walked with `.gitignore` respected
+//! (the `ignore` crate, as ripgrep does it), `node_modules` and `.git` skipped, `--exclude`
+//! globs applied with gitignore semantics.
+
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::WalkBuilder;
+
+use crate::parse::syntax_for;
+
+/// A problem with an input path (not a parse error).
+#[derive(Debug, Clone)]
+pub struct PathError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The files to lint, sorted and deduplicated, and the paths that could not be walked.
+pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<PathError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(PathError { path: root.clone(), message: io_message(&e) });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if syntax_for(root).is_some() {
+                if !excluded(root, excludes) {
+                    files.push(clean(root));
+                }
+            } else {
+                errors.push(PathError {
+                    path: root.clone(),
+                    message: "not a JavaScript or TypeScript file (expected .js, .mjs, .cjs, .jsx, .ts, .mts, .cts or .tsx)".into(),
+                });
+            }
+            continue;
+        }
+        let mut overrides = OverrideBuilder::new(root);
+        for glob in excludes {
+            if let Err(e) = overrides.add(&format!("!{glob}")) {
+                errors.push(PathError { path: PathBuf::from(glob), message: format!("invalid --exclude glob: {e}") });
+            }
+        }
+        let overrides = match overrides.build() {
+            Ok(o) => o,
+            Err(e) => {
+                errors.push(PathError { path: root.clone(), message: format!("invalid --exclude glob: {e}") });
+                continue;
+            }
+        };
+        let walker = WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .parents(true)
+            .overrides(overrides)
+            .filter_entry(|e| !matches!(e.file_name().to_str(), Some("node_modules" | ".git")))
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file()) && syntax_for(e.path()).is_some() {
+                        files.push(clean(e.path()));
+                    }
+                }
+                Err(err) => errors.push(walk_error(root, err)),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors)
+}
+
+fn excluded(path: &Path, excludes: &[String]) -> bool {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in excludes {
+        if let Ok(glob) = globset::Glob::new(g) {
+            b.add(glob);
+        }
+    }
+    b.build().map(|set| set.is_match(path) || set.is_match(clean(path))).unwrap_or(false)
+}
+
+/// `./a/b.js` → `a/b.js`.
+pub fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".").unwrap_or(path).to_path_buf()
+}
+
+fn walk_error(root: &Path, err: ignore::Error) -> PathError {
+    let path = match &err {
+        ignore::Error::WithPath { path, .. } => path.clone(),
+        ignore::Error::WithDepth { err, .. } => match &**err {
+            ignore::Error::WithPath { path, .. } => path.clone(),
+            _ => root.to_path_buf(),
+        },
+        _ => root.to_path_buf(),
+    };
+    let message = match &err {
+        ignore::Error::Loop { .. } => "symbolic link loop".to_string(),
+        _ => {
+            let s = err.to_string();
+            // ignore prefixes the path; keep the reason
+            s.rsplit(": ").next().unwrap_or(&s).to_string()
+        }
+    };
+    PathError { path: clean(&path), message }
+}
+
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}

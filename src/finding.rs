@@ -1,0 +1,158 @@
+//! Findings as users see them: rule, place, the state, labelled spans and the fix.
+
+use crate::analysis::FnView;
+use crate::facts::{NodeKind, Span, StateKind};
+use crate::program::{Program, Site};
+use crate::rules::{Candidate, Describe, Rule};
+
+/// A labelled span, possibly in another file than the finding.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub site: Site,
+    pub message: String,
+    /// Drawn in the code frame (the await, the other access, the declaration); otherwise a
+    /// note under it (accesses inside callees, which may be far away or in another file).
+    pub in_frame: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub module: u32,
+    pub span: Span,
+    /// The enclosing function as a reader would say it.
+    pub function: String,
+    /// The state named in the message.
+    pub state: String,
+    /// Every state involved (the first is `state`).
+    pub states: Vec<String>,
+    pub state_declared: Option<Site>,
+    pub message: String,
+    pub primary_label: String,
+    /// Secondary labels: the await, the other access, where callees make the accesses, the
+    /// declaration.
+    pub labels: Vec<Label>,
+    pub help: String,
+    pub timeline: Vec<String>,
+    pub fingerprint: String,
+}
+
+fn state_display(program: &Program, state: u32, field: &Option<crate::facts::Atom>) -> String {
+    let s = &program.states[state as usize];
+    match field {
+        Some(f) if &**f == crate::facts::ANY_FIELD => s.name.clone(),
+        Some(f) if !f.starts_with('#') || s.kind == StateKind::ClassStatic => format!("{}.{f}", s.name),
+        _ => s.name.clone(),
+    }
+}
+
+/// The source text of an await, shortened to one line.
+fn await_text(program: &Program, module: u32, span: Span, kind: &NodeKind) -> String {
+    match kind {
+        NodeKind::Await(crate::facts::AwaitKind::Then) => return ".then(…) callback".into(),
+        NodeKind::Await(crate::facts::AwaitKind::ForAwait) => return "for await".into(),
+        NodeKind::Await(crate::facts::AwaitKind::Yield) => return "yield".into(),
+        _ => {}
+    }
+    let text = &program.modules[module as usize].text;
+    let raw = text.get(span.lo as usize..span.hi as usize).unwrap_or("await");
+    let first = raw.lines().next().unwrap_or("await").trim();
+    let single = raw.lines().count() <= 1;
+    let mut out: String = first.chars().take(60).collect();
+    if !single || first.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+impl Finding {
+    pub fn from_candidate(view: &FnView, c: &Candidate) -> Finding {
+        let program = view.program;
+        let module = view.module;
+        let m = &program.modules[module as usize];
+        let line = |span: Span| m.lines.position(&m.text, span.lo).line;
+        let (state_id, field) = &c.states[0];
+        let state = state_display(program, *state_id, field);
+        let states: Vec<String> = c.states.iter().map(|(s, f)| state_display(program, *s, f)).collect();
+        let root = program.states[*state_id as usize].name.clone();
+        let callee = |p: &crate::rules::Point| p.via.map(|(f, _)| program.function(f).name.clone());
+        let primary_call = callee(&c.primary);
+        let other_call = callee(&c.other);
+        let primary_span = view.span(c.primary.node);
+        let other_span = view.span(c.other.node);
+        let await_span = view.span(c.await_node);
+        let await_kind = &view.facts.nodes[c.await_node as usize].kind;
+        let await_text = await_text(program, module, await_span, await_kind);
+        let static_state = c.states.iter().any(|(s, _)| program.states[*s as usize].kind == StateKind::ClassStatic);
+        let text = (c.rule.describe)(&Describe {
+            state: &state,
+            root: &root,
+            others: &states[1..],
+            function: &view.facts.name,
+            primary_call: primary_call.as_deref(),
+            other_call: other_call.as_deref(),
+            static_state,
+            compound: c.compound,
+            primary_line: line(primary_span),
+            await_line: line(await_span),
+            other_line: line(other_span),
+            await_text: &await_text,
+        });
+        // an await spanning lines is labelled on its first line
+        let first_line_end =
+            m.text.get(await_span.lo as usize..await_span.hi as usize).and_then(|t| t.find('\n')).map(|i| await_span.lo + i as u32);
+        let await_span = Span { lo: await_span.lo, hi: first_line_end.map(|e| e.min(await_span.hi)).unwrap_or(await_span.hi) };
+        let mut labels = vec![Label { site: Site { module, span: await_span }, message: text.await_label, in_frame: true }];
+        if other_span != primary_span {
+            labels.push(Label { site: Site { module, span: other_span }, message: text.other, in_frame: true });
+        }
+        for (p, verb) in [(&c.primary, "first"), (&c.other, "then")] {
+            if let Some((f, site)) = p.via {
+                let name = &program.function(f).name;
+                let msg = if verb == "first" {
+                    format!("`{name}` accesses `{state}` here (the first access)")
+                } else {
+                    format!("`{name}` accesses `{state}` here (the access after the await)")
+                };
+                if !labels.iter().any(|l| l.site == site) && site.span != primary_span {
+                    labels.push(Label { site, message: msg, in_frame: false });
+                }
+            }
+        }
+        let st = &program.states[*state_id as usize];
+        let state_declared =
+            (st.decl != Span::default() || st.kind == StateKind::Binding).then_some(Site { module: st.module, span: st.decl });
+        if let Some(site) = state_declared {
+            if !labels.iter().any(|l| l.site == site) && site.span != primary_span {
+                labels.push(Label { site, message: format!("`{root}` is declared here"), in_frame: site.module == module });
+            }
+        }
+        Finding {
+            rule: c.rule,
+            module,
+            span: primary_span,
+            function: view.facts.name.clone(),
+            state,
+            states,
+            state_declared,
+            message: text.message,
+            primary_label: text.primary,
+            labels,
+            help: text.help,
+            timeline: text.timeline,
+            fingerprint: String::new(),
+        }
+    }
+}
+
+/// FNV-1a, 64-bit: stable across runs, platforms and Rust versions (unlike `DefaultHasher`).
+pub fn fnv64(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}

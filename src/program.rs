@@ -1,0 +1,345 @@
+//! Links modules into one program: a global table of shared state, call targets resolved to
+//! functions, and for every function a summary of the shared state it reads and writes
+//! (directly or through its callees, to a fixpoint), split into effects before and after its
+//! first await.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::facts::{Access, Atom, Callee, FnFacts, ModuleFacts, NodeId, NodeKind, Span, StateKind, WriteKind};
+use crate::parse::SyntaxError;
+use crate::source::LineIndex;
+
+/// One analysed file: its text (kept for rendering), facts and parse errors.
+pub struct SourceModule {
+    /// The path as shown to users (relative to the current directory when possible).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub facts: ModuleFacts,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// A piece of shared state, program-wide.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub name: String,
+    pub kind: StateKind,
+    pub module: u32,
+    pub decl: Span,
+    /// Written somewhere after initialisation: only such state can race.
+    pub written: bool,
+}
+
+/// Global function id: index into `Program::functions`.
+pub type FnId = u32;
+
+/// Where an access happens in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site {
+    pub module: u32,
+    pub span: Span,
+}
+
+/// How an effect touches its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Touch {
+    Read,
+    /// A read that is part of a condition.
+    Test,
+    Write {
+        kind: WriteKind,
+        /// The value written is a copy saved from the state earlier (directly, or through a
+        /// backup state such as `TempResponseLength.#originalResponseLength`).
+        restore: bool,
+        /// Hash of the literal written (`false`, `null`, `-1`), 0 when not a literal.
+        literal: u32,
+    },
+}
+
+impl Touch {
+    pub fn is_write(self) -> bool {
+        matches!(self, Touch::Write { .. })
+    }
+    pub fn is_read(self) -> bool {
+        matches!(self, Touch::Read | Touch::Test)
+    }
+}
+
+/// A summarised effect of a function on shared state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Effect {
+    pub state: u32,
+    pub field: Option<Atom>,
+    pub touch: Touch,
+    /// Happens after the function's first await (so after its caller resumes, if awaited).
+    pub post: bool,
+}
+
+/// Where a summarised effect happens and how deep in the call tree (0: in the function itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub site: Site,
+    pub depth: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub effects: Vec<(Effect, Origin)>,
+    keys: FxHashMap<Effect, usize>,
+}
+
+impl Summary {
+    /// Adds an effect, keeping the shallowest origin of each distinct effect.
+    fn add(&mut self, e: Effect, origin: Origin) {
+        match self.keys.get(&e) {
+            Some(&i) => {
+                if origin.depth < self.effects[i].1.depth {
+                    self.effects[i].1 = origin;
+                }
+            }
+            None => {
+                self.keys.insert(e.clone(), self.effects.len());
+                self.effects.push((e, origin));
+            }
+        }
+    }
+}
+
+pub struct FunctionRef {
+    pub module: u32,
+    pub local: u32,
+}
+
+pub struct Program {
+    pub modules: Vec<SourceModule>,
+    pub states: Vec<State>,
+    /// Per module: local state id → global state id.
+    pub state_ids: Vec<Vec<u32>>,
+    pub functions: Vec<FunctionRef>,
+    /// Per module: index of its first function in `functions`.
+    pub fn_base: Vec<u32>,
+    /// Per global function: resolved callee for each Call node (`u32::MAX` when unknown).
+    pub call_targets: Vec<Vec<FnId>>,
+    pub summaries: Vec<Summary>,
+    /// Per global state: the states whose values it holds a saved copy of
+    /// (`TempResponseLength.#originalResponseLength` backs up `amount_gen`).
+    backs_up: Vec<Vec<u32>>,
+}
+
+/// Two accesses to the same state conflict unless they name different fields.
+pub fn fields_conflict(a: &Option<Atom>, b: &Option<Atom>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x == y || &**x == crate::facts::ANY_FIELD || &**y == crate::facts::ANY_FIELD,
+        _ => true,
+    }
+}
+
+/// The same known field (or both the whole state): a value read there and written back there
+/// is a saved copy.
+fn same_place(a: &Option<Atom>, b: &Option<Atom>) -> bool {
+    a == b && a.as_deref() != Some(crate::facts::ANY_FIELD)
+}
+
+impl Program {
+    pub fn link(modules: Vec<SourceModule>) -> Program {
+        // global state table
+        let mut states: Vec<State> = Vec::new();
+        let mut global_props: FxHashMap<String, u32> = FxHashMap::default();
+        let mut state_ids = Vec::with_capacity(modules.len());
+        for (mi, m) in modules.iter().enumerate() {
+            let mut ids = Vec::with_capacity(m.facts.states.len());
+            for s in &m.facts.states {
+                let id = if s.kind == StateKind::GlobalProp {
+                    let key = s.name.split_once('.').map(|(_, p)| p.to_string()).unwrap_or_default();
+                    *global_props.entry(key).or_insert_with(|| {
+                        states.push(State { name: s.name.clone(), kind: s.kind, module: mi as u32, decl: s.span, written: false });
+                        (states.len() - 1) as u32
+                    })
+                } else {
+                    states.push(State { name: s.name.clone(), kind: s.kind, module: mi as u32, decl: s.span, written: false });
+                    (states.len() - 1) as u32
+                };
+                ids.push(id);
+            }
+            state_ids.push(ids);
+        }
+        // functions and call targets
+        let mut functions = Vec::new();
+        let mut fn_base = Vec::with_capacity(modules.len());
+        for (mi, m) in modules.iter().enumerate() {
+            fn_base.push(functions.len() as u32);
+            for li in 0..m.facts.functions.len() {
+                functions.push(FunctionRef { module: mi as u32, local: li as u32 });
+            }
+        }
+        let mut call_targets = Vec::with_capacity(functions.len());
+        for (mi, m) in modules.iter().enumerate() {
+            let names: FxHashMap<&str, u32> = m.facts.fn_names.iter().map(|(n, i)| (n.as_str(), *i)).collect();
+            for f in &m.facts.functions {
+                let targets = f
+                    .nodes
+                    .iter()
+                    .map(|n| match &n.kind {
+                        NodeKind::Call { callee, .. } => match callee {
+                            Callee::Local(i) => fn_base[mi] + i,
+                            Callee::Named(name) => names.get(name.as_str()).map(|i| fn_base[mi] + i).unwrap_or(u32::MAX),
+                        },
+                        _ => u32::MAX,
+                    })
+                    .collect();
+                call_targets.push(targets);
+            }
+        }
+        let mut program =
+            Program { modules, states, state_ids, functions, fn_base, call_targets, summaries: Vec::new(), backs_up: Vec::new() };
+        program.mark_written_and_backups();
+        program.summarise();
+        program
+    }
+
+    pub fn function(&self, id: FnId) -> &FnFacts {
+        let r = &self.functions[id as usize];
+        &self.modules[r.module as usize].facts.functions[r.local as usize]
+    }
+
+    pub fn global_state(&self, module: u32, access: &Access) -> u32 {
+        self.state_ids[module as usize][access.state as usize]
+    }
+
+    fn mark_written_and_backups(&mut self) {
+        let mut backs_up = vec![Vec::new(); self.states.len()];
+        for (mi, m) in self.modules.iter().enumerate() {
+            let ids = &self.state_ids[mi];
+            for f in &m.facts.functions {
+                for n in &f.nodes {
+                    if let NodeKind::Write { access, value, .. } = &n.kind {
+                        let s = ids[access.state as usize];
+                        self.states[s as usize].written = true;
+                        if value.copy {
+                            for &src in &value.sources {
+                                if let NodeKind::Read { access: r, .. } = &f.nodes[src as usize].kind {
+                                    let rs = ids[r.state as usize];
+                                    if rs != s && !backs_up[s as usize].contains(&rs) {
+                                        backs_up[s as usize].push(rs);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.backs_up = backs_up;
+    }
+
+    /// Whether the write at `node` of `f` writes back a value saved from its state.
+    fn is_restore(&self, module: u32, f: &FnFacts, node: &crate::facts::Node) -> bool {
+        let NodeKind::Write { access, value, kind } = &node.kind else { return false };
+        if matches!(kind, WriteKind::Element | WriteKind::Bulk | WriteKind::Delete) {
+            return false;
+        }
+        if !value.copy {
+            return false;
+        }
+        let target = self.global_state(module, access);
+        value.sources.iter().any(|&src| match &f.nodes[src as usize].kind {
+            NodeKind::Read { access: r, .. } => {
+                let rs = self.global_state(module, r);
+                (rs == target && same_place(&r.field, &access.field)) || self.backs_up[rs as usize].contains(&target)
+            }
+            _ => false,
+        })
+    }
+
+    /// The effect a direct access node has, if it touches written (shared) state.
+    pub fn direct_effect(&self, module: u32, f: &FnFacts, node: NodeId) -> Option<(u32, Option<Atom>, Touch)> {
+        let n = &f.nodes[node as usize];
+        let (access, touch) = match &n.kind {
+            NodeKind::Read { access, test } => (access, if *test { Touch::Test } else { Touch::Read }),
+            NodeKind::Write { access, kind, value } => {
+                (access, Touch::Write { kind: *kind, restore: self.is_restore(module, f, n), literal: value.literal })
+            }
+            _ => return None,
+        };
+        let s = self.global_state(module, access);
+        self.states[s as usize].written.then(|| (s, access.field.clone(), touch))
+    }
+
+    /// Computes every function's summary, re-running callers whenever a callee's grows.
+    fn summarise(&mut self) {
+        let n = self.functions.len();
+        self.summaries = vec![Summary::default(); n];
+        let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); n];
+        for (f, targets) in self.call_targets.iter().enumerate() {
+            for &t in targets {
+                if t != u32::MAX && !callers[t as usize].contains(&(f as u32)) {
+                    callers[t as usize].push(f as u32);
+                }
+            }
+        }
+        let mut queue: VecDeque<FnId> = (0..n as u32).collect();
+        let mut queued = vec![true; n];
+        // each summary only grows and is bounded, so this terminates; the budget guards
+        // against pathological call graphs
+        let mut budget = 64 * n + 1024;
+        while let Some(f) = queue.pop_front() {
+            queued[f as usize] = false;
+            let new = self.compute_summary(f);
+            if new.effects.len() != self.summaries[f as usize].effects.len() {
+                self.summaries[f as usize] = new;
+                for &c in &callers[f as usize] {
+                    if !queued[c as usize] {
+                        queued[c as usize] = true;
+                        queue.push_back(c);
+                    }
+                }
+            }
+            budget -= 1;
+            if budget == 0 {
+                break;
+            }
+        }
+    }
+
+    fn compute_summary(&self, fid: FnId) -> Summary {
+        let r = &self.functions[fid as usize];
+        let module = r.module;
+        let f = self.function(fid);
+        let mut out = Summary::default();
+        let n = f.nodes.len();
+        // layer 0: reached before any await; layer 1: after one
+        let mut seen = vec![[false; 2]; n];
+        let mut queue = VecDeque::new();
+        seen[0][0] = true;
+        queue.push_back((0u32, 0usize));
+        while let Some((node, layer)) = queue.pop_front() {
+            let nd = &f.nodes[node as usize];
+            let post = layer == 1;
+            if let Some((state, field, touch)) = self.direct_effect(module, f, node) {
+                out.add(Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
+            }
+            if let NodeKind::Call { .. } = nd.kind {
+                let t = self.call_targets[fid as usize][node as usize];
+                if t != u32::MAX && t != fid {
+                    for (e, origin) in &self.summaries[t as usize].effects {
+                        let mut e = e.clone();
+                        e.post = e.post || post;
+                        out.add(e, Origin { site: origin.site, depth: origin.depth + 1 });
+                    }
+                }
+            }
+            let next_layer = if matches!(nd.kind, NodeKind::Await(_)) { 1 } else { layer };
+            for &s in &nd.succ {
+                if !seen[s as usize][next_layer] {
+                    seen[s as usize][next_layer] = true;
+                    queue.push_back((s, next_layer));
+                }
+            }
+        }
+        out
+    }
+}

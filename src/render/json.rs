@@ -1,0 +1,149 @@
+//! `--format json`: one stable JSON document (schema version 1, documented in the README).
+
+use serde::Serialize;
+
+use super::{display_path, range};
+use crate::Report;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    findings: usize,
+    errors: usize,
+}
+
+#[derive(Serialize)]
+struct Place {
+    file: String,
+    line: u32,
+    column: u32,
+}
+
+#[derive(Serialize)]
+struct JsonLabel {
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    function: &'a str,
+    state: &'a str,
+    states: &'a [String],
+    state_declared: Option<Place>,
+    message: &'a str,
+    labels: Vec<JsonLabel>,
+    help: &'a str,
+    timeline: &'a [String],
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    file: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: String,
+}
+
+pub fn render(report: &Report) -> String {
+    let p = &report.program;
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let (start, end) = range(p, f.module, f.span.lo, f.span.hi);
+            let labels = f
+                .labels
+                .iter()
+                .map(|l| {
+                    let (s, e) = range(p, l.site.module, l.site.span.lo, l.site.span.hi);
+                    JsonLabel {
+                        file: display_path(p, l.site.module),
+                        line: s.line,
+                        column: s.column,
+                        end_line: e.line,
+                        end_column: e.column,
+                        message: l.message.clone(),
+                    }
+                })
+                .collect();
+            let state_declared = f.state_declared.map(|site| {
+                let (s, _) = range(p, site.module, site.span.lo, site.span.hi);
+                Place { file: display_path(p, site.module), line: s.line, column: s.column }
+            });
+            JsonFinding {
+                rule: f.rule.code,
+                name: f.rule.name,
+                severity: f.rule.severity.as_str(),
+                file: display_path(p, f.module),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                function: &f.function,
+                state: &f.state,
+                states: &f.states,
+                state_declared,
+                message: &f.message,
+                labels,
+                help: &f.help,
+                timeline: &f.timeline,
+                fingerprint: &f.fingerprint,
+            }
+        })
+        .collect();
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| {
+            let pos = e.offset.and_then(|o| {
+                let m = p.modules.iter().find(|m| m.path == e.path)?;
+                Some(m.lines.position(&m.text, o))
+            });
+            JsonError {
+                file: e.path.to_string_lossy().replace('\\', "/"),
+                line: pos.map(|p| p.line),
+                column: pos.map(|p| p.column),
+                message: e.message.clone(),
+            }
+        })
+        .collect();
+    let doc = Document {
+        version: 1,
+        tool: Tool { name: "racelint", version: env!("CARGO_PKG_VERSION") },
+        summary: Summary { files: report.files(), findings: report.findings.len(), errors: report.errors.len() },
+        findings,
+        errors,
+    };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    out.push('\n');
+    out
+}

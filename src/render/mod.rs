@@ -1,0 +1,19 @@
+//! Output formats. Every format renders the same [`Report`](crate::Report); none computes
+//! anything of its own.
+
+pub mod human;
+pub mod json;
+
+use crate::program::Program;
+use crate::source::Position;
+
+/// A file path as shown in output: forward slashes on every platform.
+pub fn display_path(program: &Program, module: u32) -> String {
+    program.modules[module as usize].path.to_string_lossy().replace('\\', "/")
+}
+
+/// Start and end positions of a byte range of a module.
+pub fn range(program: &Program, module: u32, lo: u32, hi: u32) -> (Position, Position) {
+    let m = &program.modules[module as usize];
+    (m.lines.position(&m.text, lo), m.lines.position(&m.text, hi))
+}

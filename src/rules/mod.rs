@@ -1,0 +1,186 @@
+//! The rule classes. Each rule is a small query over a function's [`FnView`]: it proposes
+//! candidates, and [`check_function`] keeps one finding per problem.
+
+mod rc001_override_across_await;
+mod rc002_torn_read_across_await;
+mod rc003_lost_update;
+mod rc004_check_then_act;
+mod rc005_non_atomic_update;
+
+use rustc_hash::FxHashMap;
+
+use crate::analysis::{Eff, FnView};
+use crate::facts::{Atom, NodeId};
+use crate::program::{FnId, Site};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What a rule says about one candidate, in words.
+pub struct Text {
+    pub message: String,
+    pub primary: String,
+    pub await_label: String,
+    pub other: String,
+    pub help: String,
+    pub timeline: Vec<String>,
+}
+
+/// The facts a rule's wording draws on.
+pub struct Describe<'a> {
+    /// The state as a reader names it (`oai_settings.reverse_proxy`).
+    pub state: &'a str,
+    /// Its root variable (`oai_settings`).
+    pub root: &'a str,
+    /// Other states the same problem touches (merged findings).
+    pub others: &'a [String],
+    pub function: &'a str,
+    /// The callee when the primary access happens inside a called function.
+    pub primary_call: Option<&'a str>,
+    pub other_call: Option<&'a str>,
+    /// Some of the state is a class static field.
+    pub static_state: bool,
+    /// The write is a compound assignment or update (`+=`, `++`).
+    pub compound: bool,
+    pub primary_line: u32,
+    pub await_line: u32,
+    pub other_line: u32,
+    /// The await as written (`await validateReverseProxy()`), shortened.
+    pub await_text: &'a str,
+}
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Lower wins when several rules describe the same problem.
+    pub priority: u8,
+    /// One line, for listings and SARIF.
+    pub summary: &'static str,
+    /// The rule's documentation (`rules/<code>-<name>.md`).
+    pub doc: &'static str,
+    pub check: fn(&FnView, &mut Vec<Candidate>),
+    pub describe: fn(&Describe) -> Text,
+}
+
+/// A point of a finding: a node of the function, and for effects of a call, where the callee
+/// makes the access.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub node: NodeId,
+    pub via: Option<(FnId, Site)>,
+}
+
+impl Point {
+    pub fn of(node: NodeId, e: &Eff) -> Point {
+        Point { node, via: e.via }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub rule: &'static Rule,
+    /// The states involved, the one named in the message first.
+    pub states: Vec<(u32, Option<Atom>)>,
+    /// The main access.
+    pub primary: Point,
+    pub await_node: NodeId,
+    /// The access on the other side of the await.
+    pub other: Point,
+    pub compound: bool,
+}
+
+impl Candidate {
+    pub fn new(rule: &'static Rule, e: &Eff, primary: Point, await_node: NodeId, other: Point) -> Candidate {
+        Candidate { rule, states: vec![(e.state, e.field.clone())], primary, await_node, other, compound: false }
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+/// All rules, in code order.
+pub static RULES: [&Rule; 5] = [
+    &rc001_override_across_await::RULE,
+    &rc002_torn_read_across_await::RULE,
+    &rc003_lost_update::RULE,
+    &rc004_check_then_act::RULE,
+    &rc005_non_atomic_update::RULE,
+];
+
+pub fn rule_by_code(code: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+/// Runs every rule on one function and keeps one finding per problem: per root state, the
+/// highest-priority rule's earliest candidate; candidates of one rule on the same accesses
+/// (a `save()`/`restore()` pair writing several states) merge into one.
+pub fn check_function(view: &FnView, enabled: &dyn Fn(&Rule) -> bool) -> Vec<Candidate> {
+    let mut all = Vec::new();
+    for rule in RULES {
+        if enabled(rule) {
+            (rule.check)(view, &mut all);
+        }
+    }
+    let key = |c: &Candidate| (c.rule.priority, view.span(c.primary.node).lo, view.span(c.other.node).lo, c.await_node, c.states[0].0);
+    all.sort_by_key(key);
+    let mut best: FxHashMap<u32, Candidate> = FxHashMap::default();
+    let mut order = Vec::new();
+    for c in all {
+        let root = c.states[0].0;
+        if let std::collections::hash_map::Entry::Vacant(v) = best.entry(root) {
+            order.push(root);
+            v.insert(c);
+        }
+    }
+    let mut merged: Vec<Candidate> = Vec::new();
+    for root in order {
+        let c = best.remove(&root).expect("kept candidate");
+        if let Some(m) = merged.iter_mut().find(|m| {
+            std::ptr::eq(m.rule, c.rule)
+                && m.primary.node == c.primary.node
+                && m.other.node == c.other.node
+                && m.await_node == c.await_node
+                && m.primary.via.is_some()
+        }) {
+            m.states.extend(c.states);
+        } else {
+            merged.push(c);
+        }
+    }
+    let program = view.program;
+    for m in &mut merged {
+        // name the user-visible global first, class-static bookkeeping after
+        m.states.sort_by(|a, b| {
+            let sa = &program.states[a.0 as usize];
+            let sb = &program.states[b.0 as usize];
+            (sa.kind == crate::facts::StateKind::ClassStatic, &sa.name).cmp(&(sb.kind == crate::facts::StateKind::ClassStatic, &sb.name))
+        });
+    }
+    merged
+}
+
+/// `a`, `a and b`, `a, b and c`, with backticks.
+pub fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}

@@ -1,0 +1,91 @@
+//! RC001 override-across-await: shared state is set, an await follows, and it is set back.
+
+use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use crate::analysis::FnView;
+use crate::facts::WriteKind;
+use crate::program::Touch;
+
+pub static RULE: Rule = Rule {
+    code: "RC001",
+    name: "override-across-await",
+    severity: Severity::Error,
+    priority: 0,
+    summary: "shared state is overridden, an await follows, and it is restored afterwards",
+    doc: include_str!("../../rules/RC001-override-across-await.md"),
+    check,
+    describe,
+};
+
+/// Whether `second` sets back what `first` overrode: a value saved from the state, or a reset
+/// literal different from the override, on exactly the same field, by plain assignments.
+/// A reset literal counts only when both writes are in the function or in functions it calls
+/// directly (`setTag()` … `clearTag()`), not deep inside unrelated callees.
+fn writes_back(first: Touch, second: Touch, same_field: bool, near: bool) -> bool {
+    match (first, second) {
+        (_, Touch::Write { restore: true, .. }) => true,
+        (Touch::Write { kind: WriteKind::Assign, literal: a, .. }, Touch::Write { kind: WriteKind::Assign, literal: b, .. }) => {
+            same_field && near && b != 0 && a != b
+        }
+        _ => false,
+    }
+}
+
+fn check(v: &FnView, out: &mut Vec<Candidate>) {
+    let nodes: Vec<_> = v.nodes_with_effects().collect();
+    for &a in &nodes {
+        for e1 in v.writes(a) {
+            for &b in &nodes {
+                if a == b || v.same_call(a, b) {
+                    continue;
+                }
+                let Some(aw) = v.crosses(a, b) else { continue };
+                for e2 in v.writes(b) {
+                    let near = v.direct(e1) && v.direct(e2);
+                    if e2.conflicts(e1) && writes_back(e1.touch, e2.touch, e1.field == e2.field, near) {
+                        out.push(Candidate::new(&RULE, e1, Point::of(a, e1), aw, Point::of(b, e2)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn describe(d: &Describe) -> Text {
+    let state = d.state;
+    let also = if d.others.is_empty() { String::new() } else { format!(" (and {})", super::list(d.others)) };
+    let primary = match d.primary_call {
+        Some(c) => format!("`{c}()` overrides `{state}`{also} here"),
+        None => format!("`{state}` is overridden here"),
+    };
+    let other = match d.other_call {
+        Some(c) => format!("`{c}()` writes `{state}` back here, clobbering what other tasks wrote meanwhile"),
+        None => format!("`{state}` is written back here, clobbering what other tasks wrote meanwhile"),
+    };
+    let help = if d.static_state {
+        let save = d.primary_call.unwrap_or("save");
+        let restore = d.other_call.unwrap_or("restore");
+        format!(
+            "make the save/restore per call instead of static: have `{save}()` return the saved value, keep it in a local of `{}` and hand it to `{restore}()`; better, pass the temporary value down as a parameter instead of writing `{state}` at all; if it must stay global, serialise `{}` through a lock or queue",
+            d.function, d.function
+        )
+    } else {
+        format!(
+            "pass the temporary value down as a parameter (or keep it in a local) instead of writing the shared `{state}`; if it must stay global, serialise `{}` through a lock or queue so no other task runs between the override and the restore",
+            d.function
+        )
+    };
+    Text {
+        message: format!("`{state}` is overridden across an await and restored afterwards"),
+        primary,
+        await_label: format!("other tasks run here and see (and save) the temporary `{}`", d.root),
+        other,
+        help,
+        timeline: vec![
+            format!("task A  overrides `{state}` (line {})", d.primary_line),
+            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
+            format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
+            format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
+        ],
+    }
+}

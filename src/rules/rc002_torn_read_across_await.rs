@@ -1,0 +1,67 @@
+//! RC002 torn-read-across-await: a value read before an await is combined with a fresh read of
+//! the same state after it.
+
+use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use crate::analysis::FnView;
+
+pub static RULE: Rule = Rule {
+    code: "RC002",
+    name: "torn-read-across-await",
+    severity: Severity::Warning,
+    priority: 4,
+    summary: "a value read from shared state before an await is mixed with a fresh read after it",
+    doc: include_str!("../../rules/RC002-torn-read-across-await.md"),
+    check,
+    describe,
+};
+
+fn check(v: &FnView, out: &mut Vec<Candidate>) {
+    for unit in &v.facts.units {
+        for &r in &unit.stale {
+            for er in v.reads(r) {
+                for &f in &unit.fresh {
+                    if f == r || v.same_call(r, f) {
+                        continue;
+                    }
+                    let Some(aw) = v.crosses(r, f) else { continue };
+                    for ef in v.reads(f) {
+                        if ef.state == er.state {
+                            // a torn read is about the object as a whole: name its root
+                            let mut root = ef.clone();
+                            root.field = None;
+                            out.push(Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn describe(d: &Describe) -> Text {
+    let root = d.root;
+    let primary = match d.primary_call {
+        Some(c) => format!("`{c}()` reads `{root}` afresh here and the result is combined with the stale value"),
+        None => format!("`{}` is read afresh here and combined with the stale value", d.state),
+    };
+    let other = match d.other_call {
+        Some(c) => format!("`{c}()` reads `{root}` here, before the await; its result is still used after it"),
+        None => format!("`{root}` is read here, before the await; the value is still used after it"),
+    };
+    Text {
+        message: format!("`{root}` is read before an await and again after it; the function mixes old and new values"),
+        primary,
+        await_label: format!("other tasks may change `{root}` here"),
+        other,
+        help: format!(
+            "snapshot `{root}` into a local before the first await (copy the fields you need, or `structuredClone({root})`) and use only the snapshot in `{}`; or pass the values down as parameters",
+            d.function
+        ),
+        timeline: vec![
+            format!("task A  reads `{root}` (line {})", d.other_line),
+            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            format!("task B  changes `{root}` (a preset or profile switch)"),
+            format!("task A  reads `{root}` again (line {}) and combines the new value with the old one", d.primary_line),
+        ],
+    }
+}

@@ -1,0 +1,63 @@
+//! RC003 lost-update: state read before an await is written after it from the stale read.
+
+use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use crate::analysis::FnView;
+use crate::facts::{NodeKind, WriteKind};
+
+pub static RULE: Rule = Rule {
+    code: "RC003",
+    name: "lost-update",
+    severity: Severity::Error,
+    priority: 1,
+    summary: "shared state is written after an await with a value computed from a read before it",
+    doc: include_str!("../../rules/RC003-lost-update.md"),
+    check,
+    describe,
+};
+
+fn check(v: &FnView, out: &mut Vec<Candidate>) {
+    for (b, node) in v.facts.nodes.iter().enumerate() {
+        let NodeKind::Write { value, kind, .. } = &node.kind else { continue };
+        let b = b as u32;
+        for e2 in v.writes(b) {
+            if e2.via.is_some() {
+                continue;
+            }
+            for &src in &value.sources {
+                let Some(aw) = v.crosses(src, b) else { continue };
+                for er in v.reads(src) {
+                    if er.conflicts(e2) {
+                        let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
+                        c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);
+                        out.push(c);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn describe(d: &Describe) -> Text {
+    let state = d.state;
+    let help = if d.compound {
+        format!("await the operand first, then update in one synchronous step: `const delta = {}; {state} += delta;`", d.await_text)
+    } else {
+        format!("re-read `{state}` after the await and update it in one synchronous step, or serialise the read-modify-write in `{}` through a lock or queue", d.function)
+    };
+    Text {
+        message: format!("`{state}` is written from a value read before an await; updates made meanwhile are lost"),
+        primary: format!("`{state}` is written here from the stale value"),
+        await_label: format!("other tasks may update `{state}` here"),
+        other: match d.other_call {
+            Some(c) => format!("`{c}()` reads `{state}` here, before the await"),
+            None => format!("`{state}` is read here, before the await"),
+        },
+        help,
+        timeline: vec![
+            format!("task A  reads `{state}` (line {})", d.other_line),
+            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            format!("task B  reads the same value and writes its update"),
+            format!("task A  writes `{state}` from its stale read (line {}): B's update is lost", d.primary_line),
+        ],
+    }
+}

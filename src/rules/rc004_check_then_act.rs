@@ -1,0 +1,71 @@
+//! RC004 check-then-act: a condition on shared state is tested before an await and the state
+//! it guards is written after it.
+
+use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use crate::analysis::FnView;
+use crate::program::Touch;
+
+pub static RULE: Rule = Rule {
+    code: "RC004",
+    name: "check-then-act",
+    severity: Severity::Error,
+    priority: 2,
+    summary: "a condition on shared state is checked before an await and acted on after it",
+    doc: include_str!("../../rules/RC004-check-then-act.md"),
+    check,
+    describe,
+};
+
+fn check(v: &FnView, out: &mut Vec<Candidate>) {
+    for (b, node) in v.facts.nodes.iter().enumerate() {
+        if node.guards.is_empty() {
+            continue;
+        }
+        let b = b as u32;
+        for e2 in v.writes(b) {
+            let mut stale = None;
+            let mut rechecked = false;
+            for &g in &node.guards {
+                for t in v.reads(g).filter(|t| t.touch == Touch::Test || v.origin(g).is_some()) {
+                    if !t.conflicts(e2) {
+                        continue;
+                    }
+                    match v.crosses(g, b) {
+                        Some(aw) => {
+                            stale.get_or_insert((g, t.clone(), aw));
+                        }
+                        None => rechecked = true,
+                    }
+                }
+            }
+            if let (Some((g, t, aw)), false) = (stale, rechecked) {
+                out.push(Candidate::new(&RULE, e2, Point::of(g, &t), aw, Point::of(b, e2)));
+            }
+        }
+    }
+}
+
+fn describe(d: &Describe) -> Text {
+    let state = d.state;
+    Text {
+        message: format!("`{state}` is checked before an await and written after it; two tasks can both pass the check"),
+        primary: match d.primary_call {
+            Some(c) => format!("`{c}()` checks `{state}` here"),
+            None => format!("`{state}` is checked here"),
+        },
+        await_label: "another task can pass the same check while this one waits here".to_string(),
+        other: match d.other_call {
+            Some(c) => format!("`{c}()` writes `{state}` here, acting on the stale check"),
+            None => format!("`{state}` is written here, acting on the stale check"),
+        },
+        help: format!(
+            "claim the work before the first await: store the in-flight promise synchronously (`{state} ??= load()`, then `await` it) or set a flag before awaiting; or re-check `{state}` after the await"
+        ),
+        timeline: vec![
+            format!("task A  checks `{state}` (line {})", d.primary_line),
+            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            format!("task B  checks `{state}`: still unchanged, so B passes too"),
+            format!("task A  writes `{state}` (line {}); task B repeats the work and writes it again", d.other_line),
+        ],
+    }
+}

@@ -1,0 +1,78 @@
+//! RC005 non-atomic-update: writes to the same shared state separated by awaits.
+
+use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use crate::analysis::FnView;
+use crate::facts::WriteKind;
+use crate::program::Touch;
+
+pub static RULE: Rule = Rule {
+    code: "RC005",
+    name: "non-atomic-update",
+    severity: Severity::Warning,
+    priority: 3,
+    summary: "shared state is updated in several steps separated by awaits",
+    doc: include_str!("../../rules/RC005-non-atomic-update.md"),
+    check,
+    describe,
+};
+
+fn element(t: Touch) -> bool {
+    matches!(t, Touch::Write { kind: WriteKind::Element, .. })
+}
+
+/// Writing the same constant twice (`timer = null` … `timer = null`) is no partial update.
+fn same_literal(a: Touch, b: Touch) -> bool {
+    matches!((a, b), (Touch::Write { literal: x, .. }, Touch::Write { literal: y, .. }) if x != 0 && x == y)
+}
+
+fn check(v: &FnView, out: &mut Vec<Candidate>) {
+    let nodes: Vec<_> = v.nodes_with_effects().collect();
+    for &a in &nodes {
+        for e1 in v.writes(a) {
+            for &b in &nodes {
+                if v.same_call(a, b) {
+                    continue;
+                }
+                let Some(aw) = v.crosses(a, b) else { continue };
+                for e2 in v.writes(b) {
+                    if e2.state == e1.state && !(element(e1.touch) && element(e2.touch)) && !same_literal(e1.touch, e2.touch) {
+                        let mut e = e1.clone();
+                        e.field = None;
+                        out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn describe(d: &Describe) -> Text {
+    let root = d.root;
+    let same = d.primary_line == d.other_line;
+    Text {
+        message: format!("`{root}` is updated in steps separated by an await; other tasks see and interleave partial updates"),
+        primary: match d.primary_call {
+            Some(c) => format!("`{c}()` writes `{root}` here"),
+            None => format!("`{root}` is written here"),
+        },
+        await_label: format!("other tasks run here and see `{root}` half-updated"),
+        other: if same {
+            "…and written again here on the next iteration".to_string()
+        } else {
+            match d.other_call {
+                Some(c) => format!("`{c}()` writes `{root}` again here"),
+                None => format!("`{root}` is written again here"),
+            }
+        },
+        help: format!(
+            "compute the new values first (await everything you need), then apply them in one synchronous step; or serialise `{}` through a lock or queue so updates of `{root}` don't interleave",
+            d.function
+        ),
+        timeline: vec![
+            format!("task A  writes part of `{root}` (line {})", d.primary_line),
+            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            format!("task B  writes its own values into `{root}`"),
+            format!("task A  writes the rest (line {}): `{root}` now mixes A's and B's values", d.other_line),
+        ],
+    }
+}

@@ -1,0 +1,110 @@
+//! Every rule fixture is linted on its own: `valid_*` files must produce no finding at all,
+//! `invalid_*` files must produce a finding of their folder's rule and of no other, and the
+//! rendered output of each is compared with its snapshot in `tests/snapshots/`.
+
+use std::path::{Path, PathBuf};
+
+use racelint::render::human::{render, Style};
+use racelint::{lint, Options};
+
+fn lint_file(path: &Path) -> racelint::Report {
+    lint(&Options { paths: vec![path.to_path_buf()], ..Default::default() })
+}
+
+fn relative(path: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+#[test]
+fn rule_fixtures_find_what_they_say_and_nothing_else() {
+    let mut checked = 0;
+    insta::glob!("../fixtures/rules", "*/*.js", |abs| {
+        let path = relative(abs);
+        let code = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).expect("rule folder");
+        let name = path.file_name().and_then(|n| n.to_str()).expect("file name");
+        let report = lint_file(&path);
+        assert!(report.errors.is_empty(), "{}: unexpected errors {:?}", path.display(), report.errors);
+        let found: Vec<String> = report.findings.iter().map(|f| format!("{}@{}", f.rule.code, f.function)).collect();
+        if name.starts_with("valid_") {
+            assert!(found.is_empty(), "{}: a valid fixture produced findings: {found:?}", path.display());
+        } else {
+            assert!(name.starts_with("invalid_"), "{}: fixtures are named valid_* or invalid_*", path.display());
+            assert!(found.iter().any(|f| f.starts_with(code)), "{}: expected {code}, found {found:?}", path.display());
+            assert!(found.iter().all(|f| f.starts_with(code)), "{}: expected only {code}, found {found:?}", path.display());
+        }
+        insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+        checked += 1;
+    });
+    assert!(checked >= 50, "only {checked} fixtures were checked");
+}
+
+#[test]
+fn every_rule_has_at_least_four_valid_and_four_invalid_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    for rule in racelint::RULES {
+        let dir = root.join(rule.code);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        let valid = names.iter().filter(|n| n.starts_with("valid_")).count();
+        let invalid = names.iter().filter(|n| n.starts_with("invalid_")).count();
+        assert!(valid >= 4 && invalid >= 4, "{}: {valid} valid and {invalid} invalid fixtures", rule.code);
+    }
+}
+
+#[test]
+fn example_extension_reports_its_planted_races() {
+    let report = lint_file(Path::new("fixtures/example-extension"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let mut got: Vec<(String, String, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (report.program.modules[f.module as usize].path.file_name().unwrap().to_string_lossy().into_owned(), f.function.clone(), f.rule.code))
+        .collect();
+    got.sort();
+    let want = [
+        ("connection.js", "applyProfile", "RC005"),
+        ("index.js", "summarizeMessage", "RC002"),
+        ("interceptor.js", "wrappedGenerateRaw", "RC001"),
+        ("operationContext.js", "withOperationSuffix", "RC001"),
+        ("queue.js", "recordTokens", "RC003"),
+        ("settings.js", "loadSettings", "RC004"),
+    ];
+    let got: Vec<(&str, &str, &str)> = got.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), *c)).collect();
+    assert_eq!(got, want);
+    insta::assert_snapshot!(racelint::render::json::render(&report));
+}
+
+#[test]
+fn syntax_fixtures_parse_without_errors() {
+    let report = lint_file(Path::new("fixtures/syntax"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.files(), 6);
+    let found: Vec<(String, &str)> = report.findings.iter().map(|f| (f.function.clone(), f.rule.code)).collect();
+    assert_eq!(found, vec![("trackRequest".to_string(), "RC003"), ("getTokenizer".to_string(), "RC004")]);
+}
+
+/// The `## Example` block of each rule's doc triggers the rule; the `## Fix` block is silent.
+#[test]
+fn rule_doc_examples_behave_as_documented() {
+    for rule in racelint::RULES {
+        let example = code_block(rule.doc, "## Example").unwrap_or_else(|| panic!("{}: no Example block", rule.code));
+        let fix = code_block(rule.doc, "## Fix").unwrap_or_else(|| panic!("{}: no Fix block", rule.code));
+        let report = racelint::lint_source("example.js", &example, &Options::default());
+        assert!(report.errors.is_empty(), "{}: example does not parse: {:?}", rule.code, report.errors);
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.rule.code).collect();
+        assert!(codes.contains(&rule.code), "{}: the doc's example is not reported (found {codes:?})", rule.code);
+        let report = racelint::lint_source("fix.js", &fix, &Options::default());
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.rule.code).collect();
+        assert!(codes.is_empty(), "{}: the doc's fix is still reported: {codes:?}", rule.code);
+    }
+}
+
+fn code_block(doc: &str, heading: &str) -> Option<String> {
+    let section = doc.split(heading).nth(1)?;
+    let start = section.find("```js")? + 5;
+    let end = section[start..].find("```")?;
+    Some(section[start..start + end].to_string())
+}
