@@ -63,7 +63,13 @@ impl<'p> FnView<'p> {
                 if t != u32::MAX && t != id {
                     for (e, origin) in &program.summaries[t as usize].effects {
                         if e.post == post {
-                            list.push(Eff { state: e.state, field: e.field.clone(), touch: e.touch, via: Some((t, origin.site)), depth: origin.depth });
+                            list.push(Eff {
+                                state: e.state,
+                                field: e.field.clone(),
+                                touch: e.touch,
+                                via: Some((t, origin.site)),
+                                depth: origin.depth,
+                            });
                         }
                     }
                 }

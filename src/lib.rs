@@ -71,7 +71,7 @@ impl Report {
 
 /// Stack size of the worker threads: parsing and walking 100 000-deep nesting needs room, and
 /// `stacker` grows the walk's stack beyond this on the heap when it must.
-const WORKER_STACK: usize = 256 * 1024 * 1024;
+const WORKER_STACK: usize = 1024 * 1024 * 1024;
 
 /// Reads, parses and analyses one file. Never panics on any input: bad UTF-8, binary data and
 /// syntax errors become errors in the result.
@@ -151,14 +151,20 @@ pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> R
 
 fn analyse(modules: Vec<SourceModule>, mut errors: Vec<FileError>, options: &Options, pool: &rayon::ThreadPool) -> Report {
     let program = Program::link(modules);
-    let enabled = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
+    // every rule runs, so one problem keeps one rule however the output is filtered
+    let all = |_: &Rule| true;
+    let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
     let mut findings: Vec<Finding> = pool.install(|| {
         (0..program.functions.len() as u32)
             .into_par_iter()
             .flat_map_iter(|id| {
                 let view = analysis::FnView::new(&program, id);
                 let out: Vec<Finding> = match view {
-                    Some(v) => rules::check_function(&v, &enabled).iter().map(|c| Finding::from_candidate(&v, c)).collect(),
+                    Some(v) => rules::check_function(&v, &all)
+                        .iter()
+                        .filter(|c| selected(c.rule))
+                        .map(|c| Finding::from_candidate(&v, c))
+                        .collect(),
                     None => Vec::new(),
                 };
                 out

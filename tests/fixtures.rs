@@ -61,7 +61,13 @@ fn example_extension_reports_its_planted_races() {
     let mut got: Vec<(String, String, &str)> = report
         .findings
         .iter()
-        .map(|f| (report.program.modules[f.module as usize].path.file_name().unwrap().to_string_lossy().into_owned(), f.function.clone(), f.rule.code))
+        .map(|f| {
+            (
+                report.program.modules[f.module as usize].path.file_name().unwrap().to_string_lossy().into_owned(),
+                f.function.clone(),
+                f.rule.code,
+            )
+        })
         .collect();
     got.sort();
     let want = [

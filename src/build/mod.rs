@@ -586,6 +586,11 @@ impl Builder {
                 self.f.current.push(n);
             }
         }
+        // a join node keeps the frontier small, so deeply nested branches stay linear
+        if self.f.current.len() > 8 {
+            let span = self.f.nodes[self.f.current[0] as usize].span;
+            self.add(NodeKind::Nop, span);
+        }
     }
 
     fn read(&mut self, access: Access, span: swc_common::Span) -> Val {
@@ -638,7 +643,17 @@ impl Builder {
         if let Some(i) = fallback {
             return i.sym.to_string();
         }
-        format!("anonymous function in {}", self.f.name)
+        self.anonymous_name()
+    }
+
+    /// `anonymous function in outerName`, naming the nearest enclosing named function.
+    fn anonymous_name(&self) -> String {
+        let outer = &self.f.name;
+        if outer.starts_with("anonymous function in ") {
+            outer.clone()
+        } else {
+            format!("anonymous function in {outer}")
+        }
     }
 
     fn function_node(&mut self, name: &str, func: &Function, method_ctx: bool) -> u32 {
@@ -1582,7 +1597,10 @@ impl Builder {
 
     fn object(&mut self, o: &ObjectLit) -> Val {
         let prefix = self.object_prefix.take();
-        let mut v = Val { literal: if o.props.is_empty() { literal_key(&Expr::Object(ObjectLit { span: o.span, props: Vec::new() })) } else { 0 }, ..Default::default() };
+        let mut v = Val {
+            literal: if o.props.is_empty() { literal_key(&Expr::Object(ObjectLit { span: o.span, props: Vec::new() })) } else { 0 },
+            ..Default::default()
+        };
         for p in &o.props {
             match p {
                 PropOrSpread::Spread(s) => {
@@ -1937,7 +1955,7 @@ impl Builder {
             if is_fn_expr(&a.expr) {
                 self.pending_name = Some(match &callee_name {
                     Some(n) => format!("{n} callback"),
-                    None => format!("callback in {}", self.f.name),
+                    None => self.anonymous_name(),
                 });
             }
             let x = self.expr(&a.expr);
@@ -1981,7 +1999,7 @@ impl Builder {
             }
             Expr::Arrow(a) => {
                 if self.pending_name.is_none() {
-                    self.pending_name = Some(format!("anonymous function in {}", self.f.name));
+                    self.pending_name = Some(self.anonymous_name());
                 }
                 let id = self.arrow(a);
                 Some(facts::Callee::Local(id))

@@ -26,39 +26,55 @@ pub enum Resolved {
     Global,
 }
 
-pub struct Scope {
-    pub id: u32,
-    pub names: FxHashSet<Atom>,
-}
-
+/// Open scopes, indexed by name so that a lookup costs the same at any nesting depth.
 #[derive(Default)]
 pub struct Scopes {
     pub module: FxHashMap<Atom, ModuleBinding>,
-    stack: Vec<Scope>,
+    /// Per open scope: its id and the names it declares.
+    stack: Vec<(u32, Vec<Atom>)>,
+    /// Per name: the ids of the open scopes declaring it, innermost last.
+    index: FxHashMap<Atom, Vec<u32>>,
     next_id: u32,
 }
 
 impl Scopes {
     pub fn push(&mut self, names: FxHashSet<Atom>) -> u32 {
         self.next_id += 1;
-        self.stack.push(Scope { id: self.next_id, names });
-        self.next_id
+        let id = self.next_id;
+        let names: Vec<Atom> = names.into_iter().collect();
+        for n in &names {
+            self.index.entry(n.clone()).or_default().push(id);
+        }
+        self.stack.push((id, names));
+        id
     }
 
     pub fn pop(&mut self) {
-        self.stack.pop();
+        if let Some((_, names)) = self.stack.pop() {
+            for n in names {
+                if let Some(ids) = self.index.get_mut(&n) {
+                    ids.pop();
+                    if ids.is_empty() {
+                        self.index.remove(&n);
+                    }
+                }
+            }
+        }
     }
 
     pub fn resolve(&self, name: &Atom) -> Resolved {
-        for s in self.stack.iter().rev() {
-            if s.names.contains(name) {
-                return Resolved::Local(s.id);
-            }
+        if let Some(&id) = self.index.get(name).and_then(|ids| ids.last()) {
+            return Resolved::Local(id);
         }
         match self.module.get(name) {
             Some(b) => Resolved::Module(*b),
             None => Resolved::Global,
         }
+    }
+
+    /// How many function and block scopes are open (0 at module level).
+    pub fn depth(&self) -> usize {
+        self.stack.len()
     }
 }
 
@@ -186,11 +202,4 @@ pub fn function_names(params: &[&Pat], body: &[Stmt]) -> FxHashSet<Atom> {
     lexical_names(body, &mut out);
     out.insert(Atom::from("arguments"));
     out
-}
-
-impl Scopes {
-    /// How many function and block scopes are open (0 at module level).
-    pub fn depth(&self) -> usize {
-        self.stack.len()
-    }
 }
