@@ -2,6 +2,8 @@
 //! (direct accesses, and callees' summaries at call sites) and which nodes are reachable from a
 //! node through at least one await point.
 
+use rustc_hash::FxHashMap;
+
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
 use crate::program::{fields_conflict, FnId, Program, Site, Touch};
 
@@ -23,6 +25,11 @@ impl Eff {
     }
 }
 
+/// Effects of calls count when the callee makes them, or a callee at most this many calls
+/// further down (`withConnectionSettings` → `switchConnectionSettings` → `set_connection_profile`
+/// → the host call). Deeper chains are mostly paths that cannot happen together.
+const MAX_RULE_DEPTH: u32 = 2;
+
 /// Above this many (source × node) steps a function's crossing sets are not computed; such
 /// functions are minified bundles, not code a reader maintains.
 const CROSSING_BUDGET: usize = 40_000_000;
@@ -37,6 +44,8 @@ pub struct FnView<'p> {
     /// For each node with effects: the await through which each other node is reached
     /// (`u32::MAX` when it is not reachable through an await).
     crossing: Vec<Option<Vec<u32>>>,
+    /// The resume node of each awaited call.
+    resume_of: FxHashMap<NodeId, NodeId>,
 }
 
 impl<'p> FnView<'p> {
@@ -48,6 +57,15 @@ impl<'p> FnView<'p> {
         let module = program.functions[id as usize].module;
         let targets = &program.call_targets[id as usize];
         let mut effects: Vec<Vec<Eff>> = Vec::with_capacity(facts.nodes.len());
+        let resume_of: FxHashMap<NodeId, NodeId> = facts
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match n.kind {
+                NodeKind::Resume { call } => Some((call, i as NodeId)),
+                _ => None,
+            })
+            .collect();
         for (i, node) in facts.nodes.iter().enumerate() {
             let mut list = Vec::new();
             if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
@@ -62,7 +80,7 @@ impl<'p> FnView<'p> {
                 let t = targets[call as usize];
                 if t != u32::MAX && t != id {
                     for (e, origin) in &program.summaries[t as usize].effects {
-                        if e.post == post {
+                        if e.post == post && origin.depth <= MAX_RULE_DEPTH {
                             list.push(Eff {
                                 state: e.state,
                                 field: e.field.clone(),
@@ -70,6 +88,26 @@ impl<'p> FnView<'p> {
                                 via: Some((t, origin.site)),
                                 depth: origin.depth,
                             });
+                        }
+                    }
+                }
+            }
+            // a setter called with a value read from the state earlier writes that value back
+            // (`switchConnection(saved.profile)` after `saved = getConnection()`)
+            if let Some(call) = call {
+                if let NodeKind::Call { args, .. } = &facts.nodes[call as usize].kind {
+                    let mut saved: Vec<u32> = Vec::new();
+                    for &a in args {
+                        saved.extend(effects.get(a as usize).into_iter().flatten().filter(|e| e.touch.is_read()).map(|e| e.state));
+                        if let Some(&r) = resume_of.get(&a) {
+                            saved.extend(effects.get(r as usize).into_iter().flatten().filter(|e| e.touch.is_read()).map(|e| e.state));
+                        }
+                    }
+                    for e in &mut list {
+                        if let Touch::Write { restore, .. } = &mut e.touch {
+                            if saved.contains(&e.state) {
+                                *restore = true;
+                            }
                         }
                     }
                 }
@@ -86,7 +124,7 @@ impl<'p> FnView<'p> {
                 }
             }
         }
-        Some(FnView { program, id, module, facts, effects, crossing })
+        Some(FnView { program, id, module, facts, effects, crossing, resume_of })
     }
 
     /// The await crossed on a path from `from` to `to`, if some path crosses one.
@@ -118,14 +156,46 @@ impl<'p> FnView<'p> {
         self.effects[node as usize].iter().filter(|e| e.touch.is_read())
     }
 
+    /// The reads a value produced at `node` carries, with where each happens: a call's value
+    /// carries what the callee itself reads (not its callees), before its first await at the
+    /// call and after it at the resume point.
+    pub fn value_reads(&self, node: NodeId) -> Vec<(NodeId, &Eff)> {
+        let mut out: Vec<(NodeId, &Eff)> = self.reads(node).filter(|e| e.depth == 0).map(|e| (node, e)).collect();
+        if let Some(&r) = self.resume_of.get(&node) {
+            out.extend(self.reads(r).filter(|e| e.depth == 0).map(|e| (r, e)));
+        }
+        out
+    }
+
     pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff> {
         self.effects[node as usize].iter().filter(|e| e.touch.is_write())
     }
 
     /// Whether an effect happens in this function or directly in the function it calls (not
-    /// deeper in the call tree).
+    /// deeper in the call tree), or is a host API's effect reached through wrappers
+    /// (`switchConnectionSettings` → `set_connection_profile` → `/profile`).
     pub fn direct(&self, e: &Eff) -> bool {
-        e.depth == 0
+        e.depth == 0 || e.via.is_some_and(|(_, site)| site.module == u32::MAX)
+    }
+
+    /// Whether the call at `node` (or resumed at it) overrides `state` and restores it itself
+    /// (`generateRaw` saves and restores `amount_gen` internally): a self-contained update that
+    /// is not one half of an override in the caller.
+    pub fn balanced(&self, node: NodeId, state: u32) -> bool {
+        let call = match self.origin(node) {
+            Some(c) => c,
+            None => return false,
+        };
+        let t = self.program.call_targets[self.id as usize][call as usize];
+        if t == u32::MAX {
+            return false;
+        }
+        let effects = &self.program.summaries[t as usize].effects;
+        let overrides = effects.iter().any(|(e, _)| e.state == state && !e.post && e.touch.is_write());
+        let restores = effects.iter().any(|(e, _)| {
+            e.state == state && e.post && matches!(e.touch, Touch::Write { restore: true, .. } | Touch::Write { literal: 1.., .. })
+        });
+        overrides && restores
     }
 
     pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {

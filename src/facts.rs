@@ -26,6 +26,11 @@ pub enum StateKind {
     ClassStatic,
     /// A property of `window`, `globalThis` or `self`.
     GlobalProp,
+    /// A binding imported by this module (index into `ModuleFacts::imports`): linking maps it
+    /// to the exporting module's state, or to a host model's.
+    Imported(u32),
+    /// Host state reached through an API path (`getContext().chatMetadata`), named by the path.
+    Host,
 }
 
 /// A candidate piece of shared state declared in (or, for globals, first seen in) a module.
@@ -66,6 +71,9 @@ pub enum WriteKind {
     /// An element-level collection operation that is complete on its own: `push`, `unshift`,
     /// `add`, `set`, `shift`, `pop`, `delete()`.
     Element,
+    /// A write through a computed key (`cache[key] = v`, `chat[i].mes = v`, `delete m[k]`): one
+    /// element of a collection.
+    Keyed,
     /// Other mutating methods: `clear`, `splice`, `sort`, `reverse`, `fill`, `length = 0`.
     Bulk,
 }
@@ -90,6 +98,40 @@ pub enum Callee {
     /// A name to resolve after the module is built: `save`, `TempResponseLength.save`,
     /// `manager.apply`.
     Named(String),
+    /// An imported binding (index into `ModuleFacts::imports`), or a member of it
+    /// (`ns.fn()`, `TempResponseLength.save()` of an imported class).
+    Import { import: u32, member: Option<String> },
+    /// A host API call by its path (`getContext().executeSlashCommandsWithOptions`,
+    /// `SlashCommandParser.commands[*].callback`) and its first argument when that is a string
+    /// (`/profile X`, with `X` for interpolations).
+    Host { path: String, arg: Option<String> },
+}
+
+/// What an import brings in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportName {
+    Named(Atom),
+    Default,
+    Namespace,
+}
+
+/// `import { a as b } from './x.js'`, `import * as ns from …`, or a binding of a dynamic
+/// `const { a } = await import('./x.js')`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub specifier: String,
+    pub imported: ImportName,
+}
+
+/// What a module exports.
+#[derive(Debug, Clone)]
+pub enum Export {
+    /// `export let x`, `export { x as y }`, `export default function f`.
+    Local { exported: Atom, local: Atom },
+    /// `export { a as b } from './x.js'`, `export * as ns from …`.
+    From { exported: Atom, specifier: String, imported: ImportName },
+    /// `export * from './x.js'`.
+    All { specifier: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +164,8 @@ pub enum NodeKind {
         callee: Callee,
         awaited: bool,
         test: bool,
+        /// Reads and calls whose values flow into the arguments.
+        args: Vec<NodeId>,
     },
     /// Where an awaited call resumes: the callee's effects after its own awaits happen here.
     Resume {
@@ -169,6 +213,11 @@ pub struct FnFacts {
 #[derive(Debug, Clone, Default)]
 pub struct ModuleFacts {
     pub states: Vec<StateDecl>,
+    pub imports: Vec<Import>,
+    pub exports: Vec<Export>,
+    /// Module-level variable bindings and their declarations (for state only other modules
+    /// touch).
+    pub variables: Vec<(Atom, Span)>,
     pub functions: Vec<FnFacts>,
     /// Callable names (`save`, `TempResponseLength.save`, `manager.apply`) to function indices.
     pub fn_names: Vec<(String, u32)>,

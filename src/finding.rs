@@ -75,7 +75,7 @@ impl Finding {
         let state = state_display(program, *state_id, field);
         let states: Vec<String> = c.states.iter().map(|(s, f)| state_display(program, *s, f)).collect();
         let root = program.states[*state_id as usize].name.clone();
-        let callee = |p: &crate::rules::Point| p.via.map(|(f, _)| program.function(f).name.clone());
+        let callee = |p: &crate::rules::Point| p.via.map(|(f, _)| program.fn_name(f).to_string());
         let primary_call = callee(&c.primary);
         let other_call = callee(&c.other);
         let primary_span = view.span(c.primary.node);
@@ -108,7 +108,11 @@ impl Finding {
         }
         for (p, verb) in [(&c.primary, "first"), (&c.other, "then")] {
             if let Some((f, site)) = p.via {
-                let name = &program.function(f).name;
+                if site.module == u32::MAX {
+                    // a host call: no source to point at
+                    continue;
+                }
+                let name = program.fn_name(f);
                 let msg = if verb == "first" {
                     format!("`{name}` accesses `{state}` here (the first access)")
                 } else {

@@ -9,6 +9,8 @@ pub mod build;
 pub mod discover;
 pub mod facts;
 pub mod finding;
+pub mod host;
+pub mod link;
 pub mod parse;
 pub mod program;
 pub mod render;
@@ -20,7 +22,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use build::HostHints;
 pub use finding::{Finding, Label};
+use host::Hosts;
 use program::{Program, SourceModule};
 pub use rules::{Rule, Severity, RULES};
 use source::LineIndex;
@@ -31,8 +35,10 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     /// Gitignore-style globs of files and folders to skip.
     pub excludes: Vec<String>,
-    /// Rule codes to run; empty means all.
+    /// Rule codes to report; empty means all.
     pub only: Vec<String>,
+    /// Host model files added to the built-in ones (`--host-model`).
+    pub host_models: Vec<PathBuf>,
 }
 
 /// A file that could not be read or parsed, with the position of the problem when there is one.
@@ -75,7 +81,7 @@ const WORKER_STACK: usize = 1024 * 1024 * 1024;
 
 /// Reads, parses and analyses one file. Never panics on any input: bad UTF-8, binary data and
 /// syntax errors become errors in the result.
-fn load(path: PathBuf, errors: &mut Vec<FileError>) -> Option<SourceModule> {
+fn load(path: PathBuf, hints: &HostHints, errors: &mut Vec<FileError>) -> Option<SourceModule> {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
@@ -92,17 +98,17 @@ fn load(path: PathBuf, errors: &mut Vec<FileError>) -> Option<SourceModule> {
             return None;
         }
     };
-    Some(analyse_source(path, text.into(), errors))
+    Some(analyse_source(path, text.into(), hints, errors))
 }
 
 /// Parses and builds the facts of one source text.
-fn analyse_source(path: PathBuf, text: Arc<str>, errors: &mut Vec<FileError>) -> SourceModule {
+fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut Vec<FileError>) -> SourceModule {
     let syntax = parse::syntax_for(&path).unwrap_or_default();
     let parsed = parse::parse(&path, &text, syntax);
     for e in &parsed.errors {
         errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
     }
-    let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base)).unwrap_or_default();
+    let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base, hints)).unwrap_or_default();
     // drop the AST here, on the worker thread with the large stack
     drop(parsed);
     let lines = LineIndex::new(&text);
@@ -121,13 +127,15 @@ pub fn lint(options: &Options) -> Report {
     let (files, path_errors) = discover::discover(&options.paths, &options.excludes);
     let mut errors: Vec<FileError> =
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
+    let hosts = load_hosts(options, &mut errors);
+    let hints = hosts.hints();
     let pool = pool();
     let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
         files
             .into_par_iter()
             .map(|path| {
                 let mut errs = Vec::new();
-                let m = load(path, &mut errs);
+                let m = load(path, &hints, &mut errs);
                 (m, errs)
             })
             .collect()
@@ -137,20 +145,34 @@ pub fn lint(options: &Options) -> Report {
         errors.extend(errs);
         modules.extend(m);
     }
-    analyse(modules, errors, options, &pool)
+    analyse(modules, errors, options, &hosts, &pool)
+}
+
+/// The built-in host models and the user's; a bad model file is an error (the built-in ones
+/// still apply).
+fn load_hosts(options: &Options, errors: &mut Vec<FileError>) -> Hosts {
+    match Hosts::load(&options.host_models) {
+        Ok(h) => h,
+        Err(e) => {
+            errors.push(FileError { path: PathBuf::from(e.path), offset: None, message: format!("invalid host model: {}", e.message) });
+            Hosts::load(&[] as &[&str]).unwrap_or_default()
+        }
+    }
 }
 
 /// Lints one source text as if it were the file at `path` (for tests and editors).
 pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> Report {
     let mut errors = Vec::new();
+    let hosts = load_hosts(options, &mut errors);
+    let hints = hosts.hints();
     let pool = pool();
     let path = path.into();
-    let m = pool.install(|| analyse_source(path, text.into(), &mut errors));
-    analyse(vec![m], errors, options, &pool)
+    let m = pool.install(|| analyse_source(path, text.into(), &hints, &mut errors));
+    analyse(vec![m], errors, options, &hosts, &pool)
 }
 
-fn analyse(modules: Vec<SourceModule>, mut errors: Vec<FileError>, options: &Options, pool: &rayon::ThreadPool) -> Report {
-    let program = Program::link(modules);
+fn analyse(modules: Vec<SourceModule>, mut errors: Vec<FileError>, options: &Options, hosts: &Hosts, pool: &rayon::ThreadPool) -> Report {
+    let program = Program::link(modules, hosts);
     // every rule runs, so one problem keeps one rule however the output is filtered
     let all = |_: &Rule| true;
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);

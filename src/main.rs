@@ -25,9 +25,12 @@ struct Cli {
     /// Skip files and folders matching this gitignore-style glob (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Run only these rules (code or name, repeatable)
+    /// Report only these rules (code or name, repeatable)
     #[arg(long, value_name = "RULE")]
     rule: Vec<String>,
+    /// Add a host model (TOML, see rules/hosts/sillytavern.toml; repeatable)
+    #[arg(long, value_name = "FILE")]
+    host_model: Vec<PathBuf>,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -88,7 +91,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let options = racelint::Options { paths: cli.paths, excludes: cli.exclude, only: cli.rule };
+    let options = racelint::Options { paths: cli.paths, excludes: cli.exclude, only: cli.rule, host_models: cli.host_model };
     let report = racelint::lint(&options);
     let out = match cli.format {
         Format::Json => racelint::render::json::render(&report),

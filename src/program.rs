@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::facts::{Access, Atom, Callee, FnFacts, ModuleFacts, NodeId, NodeKind, Span, StateKind, WriteKind};
+use crate::facts::{Access, Atom, FnFacts, ModuleFacts, NodeId, NodeKind, Span, StateKind, WriteKind};
+use crate::host::Hosts;
+use crate::link::{HostFn, Resolver, StateTable};
 use crate::parse::SyntaxError;
 use crate::source::LineIndex;
 
@@ -124,11 +126,16 @@ pub struct Program {
     pub fn_base: Vec<u32>,
     /// Per global function: resolved callee for each Call node (`u32::MAX` when unknown).
     pub call_targets: Vec<Vec<FnId>>,
+    /// Host calls, as functions numbered after the program's own.
+    pub host_fns: Vec<HostFn>,
     pub summaries: Vec<Summary>,
     /// Per global state: the states whose values it holds a saved copy of
     /// (`TempResponseLength.#originalResponseLength` backs up `amount_gen`).
     backs_up: Vec<Vec<u32>>,
 }
+
+/// Effects of callees more than this many calls deep are left out of summaries.
+const MAX_SUMMARY_DEPTH: u32 = 4;
 
 /// Two accesses to the same state conflict unless they name different fields.
 pub fn fields_conflict(a: &Option<Atom>, b: &Option<Atom>) -> bool {
@@ -145,29 +152,10 @@ fn same_place(a: &Option<Atom>, b: &Option<Atom>) -> bool {
 }
 
 impl Program {
-    pub fn link(modules: Vec<SourceModule>) -> Program {
-        // global state table
-        let mut states: Vec<State> = Vec::new();
-        let mut global_props: FxHashMap<String, u32> = FxHashMap::default();
-        let mut state_ids = Vec::with_capacity(modules.len());
-        for (mi, m) in modules.iter().enumerate() {
-            let mut ids = Vec::with_capacity(m.facts.states.len());
-            for s in &m.facts.states {
-                let id = if s.kind == StateKind::GlobalProp {
-                    let key = s.name.split_once('.').map(|(_, p)| p.to_string()).unwrap_or_default();
-                    *global_props.entry(key).or_insert_with(|| {
-                        states.push(State { name: s.name.clone(), kind: s.kind, module: mi as u32, decl: s.span, written: false });
-                        (states.len() - 1) as u32
-                    })
-                } else {
-                    states.push(State { name: s.name.clone(), kind: s.kind, module: mi as u32, decl: s.span, written: false });
-                    (states.len() - 1) as u32
-                };
-                ids.push(id);
-            }
-            state_ids.push(ids);
-        }
-        // functions and call targets
+    pub fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
+        let resolver = Resolver::new(&modules);
+        let mut table = StateTable::new(&modules, hosts);
+        let state_ids = crate::link::state_ids(&mut table, &resolver);
         let mut functions = Vec::new();
         let mut fn_base = Vec::with_capacity(modules.len());
         for (mi, m) in modules.iter().enumerate() {
@@ -176,29 +164,22 @@ impl Program {
                 functions.push(FunctionRef { module: mi as u32, local: li as u32 });
             }
         }
-        let mut call_targets = Vec::with_capacity(functions.len());
-        for (mi, m) in modules.iter().enumerate() {
-            let names: FxHashMap<&str, u32> = m.facts.fn_names.iter().map(|(n, i)| (n.as_str(), *i)).collect();
-            for f in &m.facts.functions {
-                let targets = f
-                    .nodes
-                    .iter()
-                    .map(|n| match &n.kind {
-                        NodeKind::Call { callee, .. } => match callee {
-                            Callee::Local(i) => fn_base[mi] + i,
-                            Callee::Named(name) => names.get(name.as_str()).map(|i| fn_base[mi] + i).unwrap_or(u32::MAX),
-                        },
-                        _ => u32::MAX,
-                    })
-                    .collect();
-                call_targets.push(targets);
-            }
-        }
+        let mut host_fns = Vec::new();
+        let call_targets = crate::link::call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
+        let states = table.states;
         let mut program =
-            Program { modules, states, state_ids, functions, fn_base, call_targets, summaries: Vec::new(), backs_up: Vec::new() };
+            Program { modules, states, state_ids, functions, fn_base, call_targets, host_fns, summaries: Vec::new(), backs_up: Vec::new() };
         program.mark_written_and_backups();
         program.summarise();
         program
+    }
+
+    /// A function's name as findings show it (host calls by their API path).
+    pub fn fn_name(&self, id: FnId) -> &str {
+        match (id as usize).checked_sub(self.functions.len()) {
+            Some(h) => &self.host_fns[h].name,
+            None => &self.function(id).name,
+        }
     }
 
     pub fn function(&self, id: FnId) -> &FnFacts {
@@ -233,13 +214,18 @@ impl Program {
                 }
             }
         }
+        for h in &self.host_fns {
+            for &w in &h.writes {
+                self.states[w as usize].written = true;
+            }
+        }
         self.backs_up = backs_up;
     }
 
     /// Whether the write at `node` of `f` writes back a value saved from its state.
     fn is_restore(&self, module: u32, f: &FnFacts, node: &crate::facts::Node) -> bool {
         let NodeKind::Write { access, value, kind } = &node.kind else { return false };
-        if matches!(kind, WriteKind::Element | WriteKind::Bulk | WriteKind::Delete) {
+        if matches!(kind, WriteKind::Element | WriteKind::Keyed | WriteKind::Bulk | WriteKind::Delete) {
             return false;
         }
         if !value.copy {
@@ -273,10 +259,30 @@ impl Program {
     fn summarise(&mut self) {
         let n = self.functions.len();
         self.summaries = vec![Summary::default(); n];
+        for h in &self.host_fns {
+            let mut s = Summary::default();
+            let origin = Origin { site: Site { module: u32::MAX, span: Span::default() }, depth: 0 };
+            for &r in &h.reads {
+                s.add(Effect { state: r, field: None, touch: Touch::Read, post: h.awaits }, origin);
+            }
+            for &w in &h.writes {
+                s.add(
+                    Effect {
+                        state: w,
+                        field: None,
+                        touch: Touch::Write { kind: WriteKind::Assign, restore: false, literal: 0 },
+                        post: h.awaits,
+                    },
+                    origin,
+                );
+            }
+            self.summaries.push(s);
+        }
         let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); n];
         for (f, targets) in self.call_targets.iter().enumerate() {
             for &t in targets {
-                if t != u32::MAX && !callers[t as usize].contains(&(f as u32)) {
+                // host calls (numbered after the program's functions) have fixed summaries
+                if (t as usize) < n && !callers[t as usize].contains(&(f as u32)) {
                     callers[t as usize].push(f as u32);
                 }
             }
@@ -322,10 +328,16 @@ impl Program {
             if let Some((state, field, touch)) = self.direct_effect(module, f, node) {
                 out.add(Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
             }
-            if let NodeKind::Call { .. } = nd.kind {
+            if let NodeKind::Call { awaited, .. } = nd.kind {
                 let t = self.call_targets[fid as usize][node as usize];
                 if t != u32::MAX && t != fid {
                     for (e, origin) in &self.summaries[t as usize].effects {
+                        // what an un-awaited callee does after its own awaits happens at some
+                        // unknown later time; effects deep in the call tree are mostly paths
+                        // that cannot happen together
+                        if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
+                            continue;
+                        }
                         let mut e = e.clone();
                         e.post = e.post || post;
                         out.add(e, Origin { site: origin.site, depth: origin.depth + 1 });

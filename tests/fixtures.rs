@@ -83,6 +83,34 @@ fn example_extension_reports_its_planted_races() {
     insta::assert_snapshot!(racelint::render::json::render(&report));
 }
 
+/// RC-EXT-1..3 rebuilt in the extension's shape: an `export *` barrel, a dynamic
+/// `await import('./index.js')`, `_context` set and cleared from other files, and the
+/// connection switch through `getContext().executeSlashCommandsWithOptions('/profile …')`.
+#[test]
+fn cross_module_extension_races_are_found_through_imports_and_the_host_model() {
+    let report = lint_file(Path::new("fixtures/cross-module/auto-summarize"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let got: Vec<(String, &str, String, Option<String>)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let declared = f
+                .state_declared
+                .map(|s| report.program.modules[s.module as usize].path.file_name().unwrap().to_string_lossy().into_owned());
+            (f.function.clone(), f.rule.code, f.state.clone(), declared)
+        })
+        .collect();
+    let want = vec![
+        ("switchConnectionSettings".to_string(), "RC005", "SillyTavern connection profile".to_string(), None),
+        ("withConnectionSettings".to_string(), "RC001", "SillyTavern connection profile".to_string(), None),
+        ("wrappedGenerateRaw".to_string(), "RC001", "_isInterceptorActive".to_string(), Some("generateRawInterceptor.js".to_string())),
+        ("lookupEntity".to_string(), "RC001", "_context.suffix".to_string(), Some("operationContext.js".to_string())),
+        ("runSceneSummary".to_string(), "RC001", "_context.suffix".to_string(), Some("operationContext.js".to_string())),
+    ];
+    assert_eq!(got, want);
+    insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+}
+
 #[test]
 fn syntax_fixtures_parse_without_errors() {
     let report = lint_file(Path::new("fixtures/syntax"));

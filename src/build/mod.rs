@@ -16,7 +16,8 @@ use swc_common::Spanned;
 use swc_ecma_ast::*;
 
 use crate::facts::{
-    self, Access, AwaitKind, FnFacts, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind, Unit, ValueInfo, WriteKind,
+    self, Access, AwaitKind, Export, FnFacts, Import, ImportName, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind, Unit,
+    ValueInfo, WriteKind,
 };
 use scope::{function_names, lexical_names, pat_names, ModuleBinding, Resolved, Scopes};
 
@@ -27,9 +28,19 @@ const MAX_GUARDS: usize = 16;
 const RED_ZONE: usize = 128 * 1024;
 const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
+/// What the host models name, so the builder records only the host calls and paths that a
+/// model can give effects to.
+#[derive(Debug, Clone, Default)]
+pub struct HostHints {
+    /// Last segments of host call paths (`executeSlashCommandsWithOptions`, `callback`).
+    pub call_names: FxHashSet<String>,
+    /// Host state paths (`getContext().chatMetadata`).
+    pub state_paths: FxHashSet<String>,
+}
+
 /// Builds the facts of one parsed module. `base` is the file's start in swc's position space.
-pub fn module_facts(module: &Module, base: u32) -> ModuleFacts {
-    let mut b = Builder::new(base);
+pub fn module_facts(module: &Module, base: u32, hints: &HostHints) -> ModuleFacts {
+    let mut b = Builder::new(base, hints);
     b.prepass(module);
     b.module(module);
     b.finish()
@@ -129,6 +140,10 @@ struct FnBuilder {
     await_target: Option<swc_common::Span>,
     awaited_call: Option<NodeId>,
     has_await: bool,
+    /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
+    aliases: FxHashMap<(u32, Atom), String>,
+    /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
+    dyn_imports: FxHashMap<(u32, Atom), u32>,
 }
 
 impl FnBuilder {
@@ -155,6 +170,8 @@ impl FnBuilder {
             await_target: None,
             awaited_call: None,
             has_await: false,
+            aliases: FxHashMap::default(),
+            dyn_imports: FxHashMap::default(),
         }
     }
 
@@ -170,8 +187,13 @@ impl FnBuilder {
     }
 }
 
-struct Builder {
+struct Builder<'h> {
     base: u32,
+    hints: &'h HostHints,
+    imports: Vec<Import>,
+    /// Module-level import bindings: index into `imports`.
+    import_of: FxHashMap<Atom, u32>,
+    exports: Vec<Export>,
     scopes: Scopes,
     decl_spans: FxHashMap<Atom, facts::Span>,
     classes: FxHashMap<Atom, ClassInfo>,
@@ -285,10 +307,14 @@ enum Body<'a> {
     Expr(&'a Expr),
 }
 
-impl Builder {
-    fn new(base: u32) -> Self {
+impl<'h> Builder<'h> {
+    fn new(base: u32, hints: &'h HostHints) -> Self {
         Builder {
             base,
+            hints,
+            imports: Vec::new(),
+            import_of: FxHashMap::default(),
+            exports: Vec::new(),
             scopes: Scopes::default(),
             decl_spans: FxHashMap::default(),
             classes: FxHashMap::default(),
@@ -311,7 +337,22 @@ impl Builder {
     fn finish(mut self) -> ModuleFacts {
         let module_fn = mem::replace(&mut self.f, FnBuilder::new(String::new(), facts::Span::default(), false, false));
         self.functions.push(module_fn.finish());
-        ModuleFacts { states: self.states, functions: self.functions, fn_names: self.fn_names }
+        let mut variables: Vec<(Atom, facts::Span)> = self
+            .scopes
+            .module
+            .iter()
+            .filter(|(_, b)| **b == ModuleBinding::Variable)
+            .map(|(n, _)| (n.clone(), self.decl_spans.get(n).copied().unwrap_or_default()))
+            .collect();
+        variables.sort_by(|a, b| a.0.cmp(&b.0));
+        ModuleFacts {
+            states: self.states,
+            imports: self.imports,
+            exports: self.exports,
+            variables,
+            functions: self.functions,
+            fn_names: self.fn_names,
+        }
     }
 
     // ----- module level -------------------------------------------------------------------
@@ -321,27 +362,95 @@ impl Builder {
         for item in &module.body {
             match item {
                 ModuleItem::ModuleDecl(ModuleDecl::Import(i)) => {
+                    if i.type_only {
+                        continue;
+                    }
+                    let specifier = i.src.value.to_atom_lossy().to_string();
                     for s in &i.specifiers {
-                        let local = match s {
-                            ImportSpecifier::Named(n) => &n.local,
-                            ImportSpecifier::Default(d) => &d.local,
-                            ImportSpecifier::Namespace(n) => &n.local,
+                        let (local, imported) = match s {
+                            ImportSpecifier::Named(n) => {
+                                let name = match &n.imported {
+                                    Some(ModuleExportName::Ident(i)) => i.sym.clone(),
+                                    Some(ModuleExportName::Str(s)) => s.value.to_atom_lossy().into_owned(),
+                                    None => n.local.sym.clone(),
+                                };
+                                let imported = if &*name == "default" { ImportName::Default } else { ImportName::Named(name) };
+                                (&n.local, imported)
+                            }
+                            ImportSpecifier::Default(d) => (&d.local, ImportName::Default),
+                            ImportSpecifier::Namespace(n) => (&n.local, ImportName::Namespace),
                         };
+                        self.import_of.insert(local.sym.clone(), self.imports.len() as u32);
+                        self.imports.push(Import { specifier: specifier.clone(), imported });
                         self.scopes.module.insert(local.sym.clone(), ModuleBinding::Import);
                     }
                 }
-                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => self.prepass_decl(&e.decl),
-                ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultDecl(d)) => match &d.decl {
-                    DefaultDecl::Class(c) => {
-                        if let Some(id) = &c.ident {
-                            self.prepass_class(&id.sym, &c.class);
-                            self.scopes.module.insert(id.sym.clone(), ModuleBinding::Class);
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => {
+                    self.prepass_decl(&e.decl);
+                    let mut names = FxHashSet::default();
+                    scope::decl_names(&e.decl, true, &mut names);
+                    let mut names: Vec<Atom> = names.into_iter().collect();
+                    names.sort();
+                    for n in names {
+                        self.exports.push(Export::Local { exported: n.clone(), local: n });
+                    }
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportNamed(n)) => {
+                    let from = n.src.as_ref().map(|s| s.value.to_atom_lossy().to_string());
+                    for spec in &n.specifiers {
+                        let export_name = |m: &ModuleExportName| match m {
+                            ModuleExportName::Ident(i) => i.sym.clone(),
+                            ModuleExportName::Str(s) => s.value.to_atom_lossy().into_owned(),
+                        };
+                        match (spec, &from) {
+                            (ExportSpecifier::Named(s), Some(src)) => {
+                                let orig = export_name(&s.orig);
+                                let exported = s.exported.as_ref().map(export_name).unwrap_or_else(|| orig.clone());
+                                let imported = if &*orig == "default" { ImportName::Default } else { ImportName::Named(orig) };
+                                self.exports.push(Export::From { exported, specifier: src.clone(), imported });
+                            }
+                            (ExportSpecifier::Named(s), None) => {
+                                let local = export_name(&s.orig);
+                                let exported = s.exported.as_ref().map(export_name).unwrap_or_else(|| local.clone());
+                                self.exports.push(Export::Local { exported, local });
+                            }
+                            (ExportSpecifier::Namespace(s), Some(src)) => {
+                                self.exports.push(Export::From {
+                                    exported: export_name(&s.name),
+                                    specifier: src.clone(),
+                                    imported: ImportName::Namespace,
+                                });
+                            }
+                            (ExportSpecifier::Default(d), Some(src)) => {
+                                self.exports.push(Export::From {
+                                    exported: d.exported.sym.clone(),
+                                    specifier: src.clone(),
+                                    imported: ImportName::Default,
+                                });
+                            }
+                            _ => {}
                         }
                     }
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportAll(a)) => {
+                    self.exports.push(Export::All { specifier: a.src.value.to_atom_lossy().to_string() });
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultExpr(e)) => {
+                    if let Expr::Ident(i) = unparen(&e.expr) {
+                        self.exports.push(Export::Local { exported: Atom::from("default"), local: i.sym.clone() });
+                    }
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultDecl(d)) => match &d.decl {
+                    DefaultDecl::Class(c) => {
+                        let name = c.ident.as_ref().map(|i| i.sym.clone()).unwrap_or_else(|| Atom::from("default"));
+                        self.prepass_class(&name, &c.class);
+                        self.scopes.module.insert(name.clone(), ModuleBinding::Class);
+                        self.exports.push(Export::Local { exported: Atom::from("default"), local: name });
+                    }
                     DefaultDecl::Fn(f) => {
-                        if let Some(id) = &f.ident {
-                            self.scopes.module.insert(id.sym.clone(), ModuleBinding::Function);
-                        }
+                        let name = f.ident.as_ref().map(|i| i.sym.clone()).unwrap_or_else(|| Atom::from("default"));
+                        self.scopes.module.insert(name.clone(), ModuleBinding::Function);
+                        self.exports.push(Export::Local { exported: Atom::from("default"), local: name });
                     }
                     _ => {}
                 },
@@ -507,7 +616,12 @@ impl Builder {
                     let state = self.binding_state(&id.sym);
                     Some(Access { state, field: first_field })
                 }
-                Resolved::Global if matches!(&*id.sym, "window" | "globalThis" | "self") => {
+                Resolved::Module(ModuleBinding::Import) => {
+                    let import = *self.import_of.get(&id.sym)?;
+                    let state = self.import_state(&id.sym, import);
+                    Some(Access { state, field: first_field })
+                }
+                Resolved::Global if matches!(&*id.sym, "window" | "globalThis" | "self") && !self.is_host_path_base(m) => {
                     let f = first?;
                     let span = self.span(m.span);
                     let state = self.global_state(&id.sym, &f, span);
@@ -524,8 +638,50 @@ impl Builder {
                 }
                 None
             }
-            _ => None,
+            _ => self.host_access(m),
         }
+        .or_else(|| self.host_access(m))
+    }
+
+    fn is_host_path_base(&self, m: &MemberExpr) -> bool {
+        !self.hints.state_paths.is_empty()
+            && self.host_path(&m.obj).is_some_and(|p| self.hints.state_paths.iter().any(|s| s.starts_with(&p)))
+    }
+
+    fn import_state(&mut self, local: &Atom, import: u32) -> u32 {
+        self.state(format!("import:{local}"), local.to_string(), StateKind::Imported(import), facts::Span::default())
+    }
+
+    /// Host state reached through an API path: `getContext().chatMetadata.x`,
+    /// `ctx.extensionSettings[name]`.
+    fn host_access(&mut self, m: &MemberExpr) -> Option<Access> {
+        if self.hints.state_paths.is_empty() {
+            return None;
+        }
+        let mut chain = vec![m];
+        let mut obj: &Expr = &m.obj;
+        while let Expr::Member(inner) = unparen(obj) {
+            chain.push(inner);
+            obj = &inner.obj;
+        }
+        chain.reverse();
+        let mut text = self.host_path(obj)?;
+        for (k, member) in chain.iter().enumerate() {
+            match prop_name(&member.prop) {
+                Some(p) => {
+                    text.push('.');
+                    text.push_str(&p);
+                }
+                None => text.push_str("[*]"),
+            }
+            if self.hints.state_paths.contains(&text) {
+                let field = chain.get(k + 1).and_then(|n| field_name(&n.prop));
+                let span = self.span(member.span);
+                let state = self.state(format!("host:{text}"), text.clone(), StateKind::Host, span);
+                return Some(Access { state, field });
+            }
+        }
+        None
     }
 
     /// Evaluates the computed keys of a member chain (`chat_metadata[key]`), which run before
@@ -545,7 +701,9 @@ impl Builder {
         let f = &mut self.f;
         let id = f.nodes.len() as NodeId;
         let guards = match kind {
-            NodeKind::Write { .. } | NodeKind::Call { .. } => f.guards.iter().rev().take(MAX_GUARDS).copied().collect(),
+            NodeKind::Write { .. } | NodeKind::Call { .. } | NodeKind::Resume { .. } => {
+                f.guards.iter().rev().take(MAX_GUARDS).copied().collect()
+            }
             _ => Vec::new(),
         };
         if matches!(kind, NodeKind::Read { .. } | NodeKind::Call { .. }) {
@@ -602,6 +760,11 @@ impl Builder {
 
     fn write(&mut self, access: Access, kind: WriteKind, value: Val, span: swc_common::Span) -> NodeId {
         let span = self.span(span);
+        // `cache[key] = v`, `chat[i].mes = v`, `delete map[k]`: one element, complete on its own
+        let kind = match kind {
+            WriteKind::Assign | WriteKind::Delete if access.field.as_deref() == Some(facts::ANY_FIELD) => WriteKind::Keyed,
+            k => k,
+        };
         self.add(NodeKind::Write { access, kind, value: value.info() }, span)
     }
 
@@ -991,12 +1154,11 @@ impl Builder {
         }
     }
 
-    fn end_unit_at(&mut self, span: swc_common::Span) {
-        let u = self.f.unit_stack.pop().unwrap_or_default();
-        if !u.stale.is_empty() && !u.fresh.is_empty() {
-            let span = self.span(span);
-            self.f.units.push(Unit { span, stale: u.stale, fresh: u.fresh });
-        }
+    /// Ends the unit of a condition. Conditions are not units of data flow: comparing a value
+    /// read earlier with a fresh read (`if (nonce !== counterNonce) return;`) is a check for a
+    /// change, not a mix of old and new values.
+    fn end_unit_at(&mut self, _span: swc_common::Span) {
+        self.f.unit_stack.pop();
     }
 
     /// Walks a loop body; the body's end and every `continue` flow back to `head`.
@@ -1282,6 +1444,91 @@ impl Builder {
         });
         self.object_prefix = None;
         self.bind_pat(&d.name, &val, true);
+        if !module_level {
+            self.local_bindings(&d.name, init);
+        }
+    }
+
+    /// Remembers locals that name host objects (`const ctx = getContext()`) or bindings of a
+    /// dynamic import (`const { a } = await import('./x.js')`).
+    fn local_bindings(&mut self, pat: &Pat, init: &Expr) {
+        let init = unparen(init);
+        let dynamic = match init {
+            Expr::Await(a) => match unparen(&a.arg) {
+                Expr::Call(c) if matches!(c.callee, swc_ecma_ast::Callee::Import(_)) => match c.args.first().map(|a| unparen(&a.expr)) {
+                    Some(Expr::Lit(Lit::Str(s))) => Some(s.value.to_atom_lossy().to_string()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        match (pat, dynamic) {
+            (Pat::Ident(b), Some(specifier)) => self.dyn_import(&b.id.sym, specifier, ImportName::Namespace),
+            (Pat::Object(o), Some(specifier)) => {
+                for p in &o.props {
+                    match p {
+                        ObjectPatProp::Assign(a) => {
+                            self.dyn_import(&a.key.id.sym, specifier.clone(), ImportName::Named(a.key.id.sym.clone()))
+                        }
+                        ObjectPatProp::KeyValue(kv) => {
+                            if let (Some(k), Pat::Ident(b)) = (key_name(&kv.key), &*kv.value) {
+                                let imported = if k == "default" { ImportName::Default } else { ImportName::Named(Atom::from(k)) };
+                                self.dyn_import(&b.id.sym, specifier.clone(), imported);
+                            }
+                        }
+                        ObjectPatProp::Rest(_) => {}
+                    }
+                }
+            }
+            (Pat::Ident(b), None) => {
+                if let Some(path) = self.host_path(init) {
+                    if path.ends_with("()") {
+                        if let Resolved::Local(scope) = self.scopes.resolve(&b.id.sym) {
+                            self.f.aliases.insert((scope, b.id.sym.clone()), path);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dyn_import(&mut self, local: &Atom, specifier: String, imported: ImportName) {
+        if let Resolved::Local(scope) = self.scopes.resolve(local) {
+            let idx = self.imports.len() as u32;
+            self.imports.push(Import { specifier, imported });
+            self.f.dyn_imports.insert((scope, local.clone()), idx);
+        }
+    }
+
+    /// A callee or object as a host API path: `getContext().chatMetadata`,
+    /// `SlashCommandParser.commands[*].callback`. Locals holding `getContext()` read as it, and
+    /// `window.`/`SillyTavern.` prefixes are dropped.
+    fn host_path(&self, e: &Expr) -> Option<String> {
+        let raw = match unparen(e) {
+            Expr::Ident(i) => match self.scopes.resolve(&i.sym) {
+                Resolved::Local(scope) => self.f.aliases.get(&(scope, i.sym.clone())).cloned().unwrap_or_else(|| i.sym.to_string()),
+                _ => i.sym.to_string(),
+            },
+            Expr::Member(m) => {
+                let obj = self.host_path(&m.obj)?;
+                match prop_name(&m.prop) {
+                    Some(p) => format!("{obj}.{p}"),
+                    None => format!("{obj}[*]"),
+                }
+            }
+            Expr::Call(c) if c.args.is_empty() => match &c.callee {
+                swc_ecma_ast::Callee::Expr(callee) => format!("{}()", self.host_path(callee)?),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let mut s = raw.as_str();
+        for prefix in ["window.", "globalThis.", "SillyTavern."] {
+            s = s.strip_prefix(prefix).unwrap_or(s);
+        }
+        Some(s.to_string())
     }
 
     /// Binds a value to a pattern: locals take its data flow, shared state gets a write.
@@ -1675,6 +1922,13 @@ impl Builder {
                 let state = self.binding_state(&i.sym);
                 self.read(Access { state, field: None }, i.span)
             }
+            Resolved::Module(ModuleBinding::Import) => match self.import_of.get(&i.sym) {
+                Some(&import) => {
+                    let state = self.import_state(&i.sym, import);
+                    self.read(Access { state, field: None }, i.span)
+                }
+                None => Val::default(),
+            },
             _ if &*i.sym == "undefined" => Val { literal: literal_key(&Expr::Ident(i.clone())), ..Default::default() },
             _ => Val::default(),
         }
@@ -1865,6 +2119,9 @@ impl Builder {
                             Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
                                 Some(Access { state: self.binding_state(&id.sym), field: None })
                             }
+                            Expr::Ident(id) if self.scopes.resolve(&id.sym) == Resolved::Module(ModuleBinding::Import) => {
+                                self.import_of.get(&id.sym).copied().map(|i| Access { state: self.import_state(&id.sym, i), field: None })
+                            }
                             Expr::Member(tm) => self.member_access(tm),
                             _ => None,
                         };
@@ -1887,12 +2144,12 @@ impl Builder {
                 }
             }
         }
-        if let Some(target) = self.callee_target(callee) {
+        if let Some(target) = self.callee_target(callee, args) {
             let mut args = self.call_args(args, callee);
             let awaited = self.f.await_target == Some(span);
             let span = self.span(span);
             let test = self.f.test_depth > 0;
-            let id = self.add(NodeKind::Call { callee: target, awaited, test }, span);
+            let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
             if awaited {
                 self.f.awaited_call = Some(id);
             }
@@ -1912,6 +2169,11 @@ impl Builder {
                 Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
                     Some((Access { state: self.binding_state(&id.sym), field: None }, id.span, None))
                 }
+                Expr::Ident(id) if self.scopes.resolve(&id.sym) == Resolved::Module(ModuleBinding::Import) => self
+                    .import_of
+                    .get(&id.sym)
+                    .copied()
+                    .map(|i| (Access { state: self.import_state(&id.sym, i), field: None }, id.span, None)),
                 _ => None,
             };
             if let Some((access, ospan, om)) = obj_access {
@@ -1965,10 +2227,31 @@ impl Builder {
     }
 
     /// What a callee expression calls, when it is a function racelint can summarise.
-    fn callee_target(&mut self, callee: &Expr) -> Option<facts::Callee> {
+    fn callee_target(&mut self, callee: &Expr, args: &[ExprOrSpread]) -> Option<facts::Callee> {
+        let target = self.callee_target_in_module(callee);
+        if target.is_some() {
+            return target;
+        }
+        // a host API call a model can give effects to
+        let path = self.host_path(callee)?;
+        let last = path.rsplit(['.', ']']).next().unwrap_or(&path);
+        if !self.hints.call_names.contains(last) {
+            return None;
+        }
+        let arg = args.first().and_then(|a| string_shape(&a.expr));
+        Some(facts::Callee::Host { path, arg })
+    }
+
+    fn callee_target_in_module(&mut self, callee: &Expr) -> Option<facts::Callee> {
         match callee {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
                 Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => Some(facts::Callee::Named(id.sym.to_string())),
+                Resolved::Module(ModuleBinding::Import) => {
+                    self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: None })
+                }
+                Resolved::Local(scope) => {
+                    self.f.dyn_imports.get(&(scope, id.sym.clone())).map(|&import| facts::Callee::Import { import, member: None })
+                }
                 _ => None,
             },
             Expr::Member(m) => {
@@ -1976,6 +2259,14 @@ impl Builder {
                 match unparen(&m.obj) {
                     Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
                         Resolved::Module(ModuleBinding::Class) => Some(facts::Callee::Named(format!("{}.{prop}", id.sym))),
+                        Resolved::Module(ModuleBinding::Import) if mutating_method(&prop).is_none() => {
+                            self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: Some(prop.to_string()) })
+                        }
+                        Resolved::Local(scope) if mutating_method(&prop).is_none() => self
+                            .f
+                            .dyn_imports
+                            .get(&(scope, id.sym.clone()))
+                            .map(|&import| facts::Callee::Import { import, member: Some(prop.to_string()) }),
                         Resolved::Module(ModuleBinding::Variable) => {
                             // a method of a module-level object literal or class expression,
                             // never `queue.push`
@@ -2038,10 +2329,10 @@ impl Builder {
                     self.this_ctx.pop();
                 }
                 Expr::Ident(_) => {
-                    if let Some(target) = self.callee_target(a) {
+                    if let Some(target) = self.callee_target(a, &[]) {
                         self.await_node(AwaitKind::Then, span);
                         let sp = self.span(arg.expr.span());
-                        self.add(NodeKind::Call { callee: target, awaited: false, test: false }, sp);
+                        self.add(NodeKind::Call { callee: target, awaited: false, test: false, args: Vec::new() }, sp);
                         let tails = mem::take(&mut self.f.current);
                         if let Some(t) = self.f.then_tails.last_mut() {
                             t.extend(tails);
@@ -2086,6 +2377,28 @@ impl Builder {
         if let Some(t) = self.f.then_tails.last_mut() {
             t.extend(tails);
         }
+    }
+}
+
+/// A string argument's shape: `'/profile'`, `` `/profile ${name}` `` → `/profile X`,
+/// `'/preset ' + name` → `/preset X`.
+fn string_shape(e: &Expr) -> Option<String> {
+    match unparen(e) {
+        Expr::Lit(Lit::Str(s)) => Some(s.value.to_atom_lossy().to_string()),
+        Expr::Tpl(t) => {
+            let mut out = String::new();
+            for (i, q) in t.quasis.iter().enumerate() {
+                out.push_str(&q.raw);
+                if i < t.exprs.len() {
+                    out.push('X');
+                }
+            }
+            Some(out)
+        }
+        Expr::Bin(b) if b.op == BinaryOp::Add => {
+            Some(format!("{}{}", string_shape(&b.left).unwrap_or_else(|| "X".into()), string_shape(&b.right).unwrap_or_else(|| "X".into())))
+        }
+        _ => None,
     }
 }
 

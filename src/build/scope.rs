@@ -107,7 +107,7 @@ pub fn lexical_names(stmts: &[Stmt], out: &mut FxHashSet<Atom>) {
     }
 }
 
-fn decl_names(d: &Decl, include_var: bool, out: &mut FxHashSet<Atom>) {
+pub fn decl_names(d: &Decl, include_var: bool, out: &mut FxHashSet<Atom>) {
     match d {
         Decl::Class(c) => {
             out.insert(c.ident.sym.clone());

@@ -139,6 +139,11 @@ pub fn check_function(view: &FnView, enabled: &dyn Fn(&Rule) -> bool) -> Vec<Can
     }
     let key = |c: &Candidate| (c.rule.priority, view.span(c.primary.node).lo, view.span(c.other.node).lo, c.await_node, c.states[0].0);
     all.sort_by_key(key);
+    // how many torn reads each state has: the one with the most names the torn-read finding
+    let mut torn: FxHashMap<u32, usize> = FxHashMap::default();
+    for c in all.iter().filter(|c| c.rule.code == "RC002") {
+        *torn.entry(c.states[0].0).or_default() += 1;
+    }
     let mut best: FxHashMap<u32, Candidate> = FxHashMap::default();
     let mut order = Vec::new();
     for c in all {
@@ -148,23 +153,52 @@ pub fn check_function(view: &FnView, enabled: &dyn Fn(&Rule) -> bool) -> Vec<Can
             v.insert(c);
         }
     }
+    // torn reads: the candidate of the state with the most torn reads leads
+    let top_torn = torn.iter().max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s))).map(|(s, _)| *s);
+    if let Some(top) = top_torn {
+        if best.get(&top).is_some_and(|c| c.rule.code == "RC002") {
+            order.retain(|r| *r != top);
+            order.insert(0, top);
+        }
+    }
     let mut merged: Vec<Candidate> = Vec::new();
     for root in order {
         let c = best.remove(&root).expect("kept candidate");
+        // one finding per save/restore pair, and per function for torn reads (the statements
+        // that mix old and new values are one problem)
         if let Some(m) = merged.iter_mut().find(|m| {
             std::ptr::eq(m.rule, c.rule)
-                && m.primary.node == c.primary.node
-                && m.other.node == c.other.node
-                && m.await_node == c.await_node
-                && m.primary.via.is_some()
+                && (c.rule.code == "RC002"
+                    || (m.primary.node == c.primary.node
+                        && m.other.node == c.other.node
+                        && m.await_node == c.await_node
+                        && m.primary.via.is_some()))
         }) {
             m.states.extend(c.states);
         } else {
             merged.push(c);
         }
     }
+    // a lower-priority finding on the very same accesses is the same problem: fold it in
+    // (a restore that writes back one setting and overwrites others is one override)
+    let mut folded: Vec<Candidate> = Vec::new();
+    merged.sort_by_key(|c| c.rule.priority);
+    for c in merged {
+        match folded.iter_mut().find(|m| m.primary.node == c.primary.node && m.other.node == c.other.node) {
+            Some(m) => m.states.extend(c.states),
+            None => folded.push(c),
+        }
+    }
+    let mut merged = folded;
     let program = view.program;
     for m in &mut merged {
+        if m.rule.code == "RC002" {
+            let first = m.states[0].clone();
+            m.states[1..]
+                .sort_by_key(|(s, _)| (std::cmp::Reverse(torn.get(s).copied().unwrap_or(0)), program.states[*s as usize].name.clone()));
+            debug_assert_eq!(m.states[0], first);
+            continue;
+        }
         // name the user-visible global first, class-static bookkeeping after
         m.states.sort_by(|a, b| {
             let sa = &program.states[a.0 as usize];

@@ -17,14 +17,14 @@ pub static RULE: Rule = Rule {
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     for unit in &v.facts.units {
-        for &r in &unit.stale {
-            for er in v.reads(r) {
+        for &source in &unit.stale {
+            for (r, er) in v.value_reads(source) {
                 for &f in &unit.fresh {
-                    if f == r || v.same_call(r, f) {
+                    if f == r || f == source || v.same_call(r, f) {
                         continue;
                     }
                     let Some(aw) = v.crosses(r, f) else { continue };
-                    for ef in v.reads(f) {
+                    for ef in v.reads(f).filter(|e| e.depth == 0) {
                         if ef.state == er.state {
                             // a torn read is about the object as a whole: name its root
                             let mut root = ef.clone();

@@ -23,9 +23,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             if e2.via.is_some() {
                 continue;
             }
-            for &src in &value.sources {
-                let Some(aw) = v.crosses(src, b) else { continue };
-                for er in v.reads(src) {
+            for &source in &value.sources {
+                for (src, er) in v.value_reads(source) {
+                    let Some(aw) = v.crosses(src, b) else { continue };
                     if er.conflicts(e2) {
                         let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
                         c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);

@@ -22,7 +22,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             continue;
         }
         let b = b as u32;
-        for e2 in v.writes(b) {
+        for e2 in v.writes(b).filter(|e| v.direct(e)) {
             let mut stale = None;
             let mut rechecked = false;
             for &g in &node.guards {

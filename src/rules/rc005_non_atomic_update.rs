@@ -2,6 +2,7 @@
 
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
 use crate::analysis::FnView;
+use crate::facts::NodeId;
 use crate::facts::WriteKind;
 use crate::program::Touch;
 
@@ -20,6 +21,23 @@ fn element(t: Touch) -> bool {
     matches!(t, Touch::Write { kind: WriteKind::Element, .. })
 }
 
+fn keyed(t: Touch) -> bool {
+    matches!(t, Touch::Write { kind: WriteKind::Keyed, .. })
+}
+
+/// Whether two writes are pieces of one update. Element operations (`push`, `set`, …) are
+/// complete on their own; writes to independent keys (`a[i] = x` … `a[j].f = y`) are too,
+/// unless one keyed write repeats in a loop around an await (a preset applied key by key).
+fn pieces_of_one_update(a: NodeId, e1: Touch, b: NodeId, e2: Touch) -> bool {
+    if element(e1) && element(e2) {
+        return false;
+    }
+    if (keyed(e1) || element(e1)) && (keyed(e2) || element(e2)) {
+        return a == b && keyed(e1);
+    }
+    !same_literal(e1, e2)
+}
+
 /// Writing the same constant twice (`timer = null` … `timer = null`) is no partial update.
 fn same_literal(a: Touch, b: Touch) -> bool {
     matches!((a, b), (Touch::Write { literal: x, .. }, Touch::Write { literal: y, .. }) if x != 0 && x == y)
@@ -35,7 +53,13 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
                 for e2 in v.writes(b) {
-                    if e2.state == e1.state && !(element(e1.touch) && element(e2.touch)) && !same_literal(e1.touch, e2.touch) {
+                    if e2.state == e1.state
+                        && v.direct(e1)
+                        && v.direct(e2)
+                        && pieces_of_one_update(a, e1.touch, b, e2.touch)
+                        && !v.balanced(a, e1.state)
+                        && !v.balanced(b, e2.state)
+                    {
                         let mut e = e1.clone();
                         e.field = None;
                         out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));

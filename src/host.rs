@@ -1,0 +1,211 @@
+//! Host models: declarative descriptions of a host's API (which calls read or write which host
+//! state), loaded from TOML. `rules/hosts/sillytavern.toml` is built in; users add their own
+//! with `--host-model FILE`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::build::HostHints;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostModel {
+    pub name: String,
+    #[serde(default, rename = "state")]
+    pub states: Vec<HostState>,
+    #[serde(default, rename = "call")]
+    pub calls: Vec<HostCall>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostState {
+    pub id: String,
+    pub name: String,
+    /// `module.js#binding`
+    #[serde(default)]
+    pub exports: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostCall {
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub awaits: bool,
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub writes: Vec<String>,
+    #[serde(default)]
+    pub when: Vec<HostWhen>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostWhen {
+    #[serde(default)]
+    pub arg_prefix: Vec<String>,
+    #[serde(default)]
+    pub arg_exact: Vec<String>,
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub writes: Vec<String>,
+}
+
+impl HostWhen {
+    fn matches(&self, arg: Option<&str>) -> bool {
+        let Some(arg) = arg else { return false };
+        let arg = arg.trim_start();
+        self.arg_exact.iter().any(|e| arg.trim_end() == e) || self.arg_prefix.iter().any(|p| arg.starts_with(p.as_str()))
+    }
+}
+
+/// The effects a host call has, resolved against a model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallEffects {
+    pub awaits: bool,
+    pub reads: Vec<String>,
+    pub writes: Vec<String>,
+}
+
+/// All loaded models, merged.
+#[derive(Debug, Clone, Default)]
+pub struct Hosts {
+    pub models: Vec<HostModel>,
+}
+
+/// A problem with a model file: where and what.
+#[derive(Debug, Clone)]
+pub struct HostModelError {
+    pub path: String,
+    pub message: String,
+}
+
+pub const BUILTIN_SILLYTAVERN: &str = include_str!("../rules/hosts/sillytavern.toml");
+
+impl HostModel {
+    pub fn parse(name: &str, text: &str) -> Result<HostModel, HostModelError> {
+        let model: HostModel = toml::from_str(text).map_err(|e| HostModelError { path: name.to_string(), message: e.to_string() })?;
+        let ids: Vec<&str> = model.states.iter().map(|s| s.id.as_str()).collect();
+        for call in &model.calls {
+            for id in call.reads.iter().chain(&call.writes).chain(call.when.iter().flat_map(|w| w.reads.iter().chain(&w.writes))) {
+                if !ids.contains(&id.as_str()) {
+                    return Err(HostModelError {
+                        path: name.to_string(),
+                        message: format!("call `{}` names unknown state `{id}` (declared: {})", call.paths.join(", "), ids.join(", ")),
+                    });
+                }
+            }
+        }
+        for s in &model.states {
+            if let Some(bad) = s.exports.iter().find(|e| !e.contains('#')) {
+                return Err(HostModelError {
+                    path: name.to_string(),
+                    message: format!("state `{}`: export `{bad}` must read `module.js#binding`", s.id),
+                });
+            }
+        }
+        Ok(model)
+    }
+}
+
+impl Hosts {
+    /// The built-in models plus the given files.
+    pub fn load(extra: &[impl AsRef<Path>]) -> Result<Hosts, HostModelError> {
+        let mut models = vec![HostModel::parse("rules/hosts/sillytavern.toml", BUILTIN_SILLYTAVERN)?];
+        for p in extra {
+            let p = p.as_ref();
+            let text = std::fs::read_to_string(p).map_err(|e| HostModelError { path: p.display().to_string(), message: e.to_string() })?;
+            models.push(HostModel::parse(&p.display().to_string(), &text)?);
+        }
+        Ok(Hosts { models })
+    }
+
+    pub fn hints(&self) -> HostHints {
+        let mut h = HostHints::default();
+        for m in &self.models {
+            for c in &m.calls {
+                for p in &c.paths {
+                    h.call_names.insert(p.rsplit(['.', ']']).next().unwrap_or(p).to_string());
+                }
+            }
+            for s in &m.states {
+                h.state_paths.extend(s.paths.iter().cloned());
+            }
+        }
+        h
+    }
+
+    /// Every host state as (model index, state), in a stable order.
+    pub fn states(&self) -> impl Iterator<Item = (usize, &HostState)> {
+        self.models.iter().enumerate().flat_map(|(i, m)| m.states.iter().map(move |s| (i, s)))
+    }
+
+    /// The effects of calling `path` with first argument `arg`, with state ids qualified by
+    /// their model (`model/id`).
+    pub fn call(&self, path: &str, arg: Option<&str>) -> Option<CallEffects> {
+        for m in &self.models {
+            for c in &m.calls {
+                if !c.paths.iter().any(|p| p == path) {
+                    continue;
+                }
+                let q = |ids: &[String]| ids.iter().map(|i| format!("{}/{i}", m.name)).collect::<Vec<_>>();
+                let mut reads = q(&c.reads);
+                let mut writes = q(&c.writes);
+                if let Some(w) = c.when.iter().find(|w| w.matches(arg)) {
+                    reads.extend(q(&w.reads));
+                    writes.extend(q(&w.writes));
+                }
+                return Some(CallEffects { awaits: c.awaits, reads, writes });
+            }
+        }
+        None
+    }
+
+    /// The host state an API path reaches.
+    pub fn state_for_path(&self, path: &str) -> Option<String> {
+        self.states().find(|(_, s)| s.paths.iter().any(|p| p == path)).map(|(i, s)| format!("{}/{}", self.models[i].name, s.id))
+    }
+
+    /// The host state an import of `binding` from `specifier` denotes.
+    pub fn state_for_import(&self, specifier: &str, binding: &str) -> Option<String> {
+        self.states()
+            .find(|(_, s)| {
+                s.exports.iter().any(|e| {
+                    let (module, name) = e.split_once('#').unwrap_or((e, ""));
+                    name == binding && (specifier == module || specifier.ends_with(&format!("/{module}")))
+                })
+            })
+            .map(|(i, s)| format!("{}/{}", self.models[i].name, s.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_model_loads_and_slash_commands_depend_on_their_argument() {
+        let hosts = Hosts::load(&[] as &[&str]).expect("built-in model");
+        let switch = hosts.call("getContext().executeSlashCommandsWithOptions", Some("/profile X")).unwrap();
+        assert!(switch.writes.contains(&"sillytavern/connection".to_string()));
+        let report = hosts.call("executeSlashCommands", Some("/profile")).unwrap();
+        assert!(report.writes.is_empty() && report.reads.contains(&"sillytavern/connection".to_string()));
+        assert_eq!(hosts.state_for_import("../../../openai.js", "oai_settings").as_deref(), Some("sillytavern/oai_settings"));
+        assert_eq!(hosts.state_for_import("./other.js", "oai_settings"), None);
+        assert_eq!(hosts.state_for_path("getContext().chatMetadata").as_deref(), Some("sillytavern/chat_metadata"));
+    }
+
+    #[test]
+    fn unknown_keys_and_state_ids_are_errors() {
+        let e = HostModel::parse("m.toml", "name = 'x'\nbogus = 1\n").unwrap_err();
+        assert!(e.message.contains("bogus"), "{}", e.message);
+        let e = HostModel::parse("m.toml", "name = 'x'\n[[call]]\npaths = ['f']\nwrites = ['nope']\n").unwrap_err();
+        assert!(e.message.contains("unknown state `nope`"), "{}", e.message);
+    }
+}

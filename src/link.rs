@@ -1,0 +1,298 @@
+//! Linking: resolves imports between the analysed files (named, default and namespace imports,
+//! `export … from` chains, `export *` barrels, dynamic `import()`), builds the program-wide state
+//! table, and resolves every call site to a function, or to a host model's call when it leaves
+//! the analysed files.
+
+use std::path::{Component, Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+
+use crate::facts::{Atom, Callee, Export, ImportName, NodeKind, Span, StateKind};
+use crate::host::Hosts;
+use crate::program::{FnId, SourceModule, State};
+
+/// What an imported name denotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A module-level binding of an analysed module.
+    Binding(u32, Atom),
+    /// The namespace object of an analysed module.
+    Namespace(u32),
+    /// Something outside the analysed files: the specifier and the imported name.
+    Outside(String, ImportName),
+}
+
+/// Lexically normalised path (`a/./b/../c` → `a/c`), for matching specifiers to files.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "ts", "tsx", "jsx", "mts", "cts"];
+
+pub struct Resolver<'m> {
+    modules: &'m [SourceModule],
+    by_path: FxHashMap<PathBuf, u32>,
+}
+
+impl<'m> Resolver<'m> {
+    pub fn new(modules: &'m [SourceModule]) -> Self {
+        let by_path = modules.iter().enumerate().map(|(i, m)| (normalize(&m.path), i as u32)).collect();
+        Resolver { modules, by_path }
+    }
+
+    /// The analysed module a relative specifier of `from` names, with or without extension,
+    /// or as a folder with an `index` file.
+    pub fn module(&self, from: u32, specifier: &str) -> Option<u32> {
+        if !(specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')) {
+            return None;
+        }
+        let specifier = specifier.split(['?', '#']).next().unwrap_or(specifier);
+        let dir = self.modules[from as usize].path.parent().unwrap_or(Path::new(""));
+        let base = normalize(&dir.join(specifier));
+        if let Some(&m) = self.by_path.get(&base) {
+            return Some(m);
+        }
+        for ext in EXTENSIONS {
+            let mut p = base.clone().into_os_string();
+            p.push(".");
+            p.push(ext);
+            if let Some(&m) = self.by_path.get(Path::new(&p)) {
+                return Some(m);
+            }
+        }
+        EXTENSIONS.iter().find_map(|ext| self.by_path.get(&base.join(format!("index.{ext}"))).copied())
+    }
+
+    /// What `name` exported by module `m` is, following re-exports and `export *` barrels.
+    pub fn export(&self, m: u32, name: &str, depth: u32) -> Option<Target> {
+        if depth > 64 {
+            return None;
+        }
+        let facts = &self.modules[m as usize].facts;
+        for e in &facts.exports {
+            match e {
+                Export::Local { exported, local } if &**exported == name => return Some(Target::Binding(m, local.clone())),
+                Export::From { exported, specifier, imported } if &**exported == name => {
+                    return Some(self.import_target(m, specifier, imported, depth + 1));
+                }
+                _ => {}
+            }
+        }
+        if name == "default" {
+            return None;
+        }
+        facts.exports.iter().find_map(|e| match e {
+            Export::All { specifier } => self.module(m, specifier).and_then(|t| self.export(t, name, depth + 1)),
+            _ => None,
+        })
+    }
+
+    pub fn import_target(&self, from: u32, specifier: &str, imported: &ImportName, depth: u32) -> Target {
+        let Some(t) = self.module(from, specifier) else { return Target::Outside(specifier.to_string(), imported.clone()) };
+        let resolved = match imported {
+            ImportName::Namespace => Some(Target::Namespace(t)),
+            ImportName::Default => self.export(t, "default", depth),
+            ImportName::Named(n) => self.export(t, n, depth),
+        };
+        resolved.unwrap_or_else(|| Target::Outside(specifier.to_string(), imported.clone()))
+    }
+
+    pub fn import(&self, m: u32, import: u32) -> Target {
+        let i = &self.modules[m as usize].facts.imports[import as usize];
+        self.import_target(m, &i.specifier, &i.imported, 0)
+    }
+}
+
+/// A function that stands for a host call: its name and effects come from a model.
+#[derive(Debug, Clone)]
+pub struct HostFn {
+    pub name: String,
+    pub awaits: bool,
+    pub reads: Vec<u32>,
+    pub writes: Vec<u32>,
+}
+
+/// The program-wide state table under construction.
+pub struct StateTable<'a> {
+    pub states: Vec<State>,
+    keys: FxHashMap<(u32, String), u32>,
+    globals: FxHashMap<String, u32>,
+    hosts_by_id: FxHashMap<String, u32>,
+    modules: &'a [SourceModule],
+    hosts: &'a Hosts,
+}
+
+impl<'a> StateTable<'a> {
+    pub fn new(modules: &'a [SourceModule], hosts: &'a Hosts) -> Self {
+        StateTable {
+            states: Vec::new(),
+            keys: FxHashMap::default(),
+            globals: FxHashMap::default(),
+            hosts_by_id: FxHashMap::default(),
+            modules,
+            hosts,
+        }
+    }
+
+    /// The state of module `m` named `name` (a binding, or `Class.#field`).
+    pub fn local(&mut self, m: u32, name: &str, kind: StateKind, decl: Span) -> u32 {
+        if let Some(&id) = self.keys.get(&(m, name.to_string())) {
+            return id;
+        }
+        let decl = if decl == Span::default() {
+            self.modules[m as usize].facts.variables.iter().find(|(n, _)| &**n == name).map(|(_, s)| *s).unwrap_or(decl)
+        } else {
+            decl
+        };
+        self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false });
+        let id = (self.states.len() - 1) as u32;
+        self.keys.insert((m, name.to_string()), id);
+        id
+    }
+
+    pub fn global(&mut self, m: u32, name: &str, decl: Span) -> u32 {
+        let prop = name.split_once('.').map(|(_, p)| p.to_string()).unwrap_or_default();
+        if let Some(&id) = self.globals.get(&prop) {
+            return id;
+        }
+        self.states.push(State { name: name.to_string(), kind: StateKind::GlobalProp, module: m, decl, written: false });
+        let id = (self.states.len() - 1) as u32;
+        self.globals.insert(prop, id);
+        id
+    }
+
+    /// A host model's state (`sillytavern/oai_settings`): the real binding when the scan
+    /// contains the module that exports it, else a host state that the host writes.
+    pub fn host(&mut self, resolver: &Resolver, qualified: &str) -> Option<u32> {
+        if let Some(&id) = self.hosts_by_id.get(qualified) {
+            return Some(id);
+        }
+        let (model, id) = qualified.split_once('/')?;
+        let state = self.hosts.models.iter().find(|m| m.name == model)?.states.iter().find(|s| s.id == id)?.clone();
+        for e in &state.exports {
+            let (module, binding) = e.split_once('#').unwrap_or((e, ""));
+            let found = self.modules.iter().enumerate().find(|(_, m)| {
+                let p = normalize(&m.path);
+                (p.ends_with(module)) && m.facts.variables.iter().any(|(n, _)| &**n == binding)
+            });
+            if let Some((mi, _)) = found {
+                let sid = self.local(mi as u32, binding, StateKind::Binding, Span::default());
+                self.hosts_by_id.insert(qualified.to_string(), sid);
+                return Some(sid);
+            }
+        }
+        let _ = resolver;
+        self.states.push(State { name: state.name.clone(), kind: StateKind::Host, module: u32::MAX, decl: Span::default(), written: true });
+        let sid = (self.states.len() - 1) as u32;
+        self.hosts_by_id.insert(qualified.to_string(), sid);
+        Some(sid)
+    }
+}
+
+/// Maps every module's local states to program-wide ones.
+pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
+    let modules = resolver.modules;
+    let mut ids: Vec<Vec<u32>> = modules.iter().map(|m| vec![u32::MAX; m.facts.states.len()]).collect();
+    // own state first, so that imports find it
+    for (mi, m) in modules.iter().enumerate() {
+        for (si, s) in m.facts.states.iter().enumerate() {
+            let mi = mi as u32;
+            let id = match s.kind {
+                StateKind::Binding | StateKind::ClassStatic => Some(table.local(mi, &s.name, s.kind, s.span)),
+                StateKind::GlobalProp => Some(table.global(mi, &s.name, s.span)),
+                StateKind::Host => table.hosts.state_for_path(&s.name).and_then(|q| table.host(resolver, &q)),
+                StateKind::Imported(_) => continue,
+            };
+            ids[mi as usize][si] = id.unwrap_or_else(|| table.local(mi, &format!("host:{}", s.name), StateKind::Host, s.span));
+        }
+    }
+    for (mi, m) in modules.iter().enumerate() {
+        for (si, s) in m.facts.states.iter().enumerate() {
+            let StateKind::Imported(import) = s.kind else { continue };
+            let mi = mi as u32;
+            let id = match resolver.import(mi, import) {
+                Target::Binding(t, local) => Some(table.local(t, &local, StateKind::Binding, Span::default())),
+                Target::Outside(specifier, ImportName::Named(name)) => {
+                    table.hosts.state_for_import(&specifier, &name).and_then(|q| table.host(resolver, &q))
+                }
+                _ => None,
+            };
+            // an import from outside the scan that no model knows: state of its own, shared
+            // if this module writes it
+            ids[mi as usize][si] = id.unwrap_or_else(|| table.local(mi, &s.name, StateKind::Binding, Span { lo: 0, hi: 0 }));
+        }
+    }
+    ids
+}
+
+/// Resolves every call site. Host calls become functions of their own (appended after the
+/// program's functions), one per distinct path and effects.
+pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32], host_fns: &mut Vec<HostFn>) -> Vec<Vec<FnId>> {
+    let modules = resolver.modules;
+    let real: u32 = modules.iter().map(|m| m.facts.functions.len() as u32).sum();
+    let names: Vec<FxHashMap<&str, u32>> =
+        modules.iter().map(|m| m.facts.fn_names.iter().map(|(n, i)| (n.as_str(), *i)).collect()).collect();
+    let lookup = |m: u32, name: &str| names[m as usize].get(name).map(|i| fn_base[m as usize] + i);
+    let mut host_index: FxHashMap<(String, Vec<u32>, Vec<u32>, bool), FnId> = FxHashMap::default();
+    let mut host_call = |table: &mut StateTable, path: &str, arg: Option<&str>| -> Option<FnId> {
+        let effects = table.hosts.call(path, arg)?;
+        let reads: Vec<u32> = effects.reads.iter().filter_map(|q| table.host(resolver, q)).collect();
+        let writes: Vec<u32> = effects.writes.iter().filter_map(|q| table.host(resolver, q)).collect();
+        let key = (path.to_string(), reads.clone(), writes.clone(), effects.awaits);
+        Some(*host_index.entry(key).or_insert_with(|| {
+            host_fns.push(HostFn { name: path.to_string(), awaits: effects.awaits, reads, writes });
+            real + host_fns.len() as u32 - 1
+        }))
+    };
+    let mut out = Vec::new();
+    for (mi, m) in modules.iter().enumerate() {
+        let mi = mi as u32;
+        for f in &m.facts.functions {
+            let targets = f
+                .nodes
+                .iter()
+                .map(|n| {
+                    let NodeKind::Call { callee, .. } = &n.kind else { return u32::MAX };
+                    let t = match callee {
+                        Callee::Local(i) => Some(fn_base[mi as usize] + i),
+                        Callee::Named(name) => lookup(mi, name),
+                        Callee::Import { import, member } => match resolver.import(mi, *import) {
+                            Target::Binding(t, local) => match member {
+                                Some(mm) => lookup(t, &format!("{local}.{mm}")),
+                                None => lookup(t, &local),
+                            },
+                            Target::Namespace(t) => member.as_deref().and_then(|mm| match resolver.export(t, mm, 0) {
+                                Some(Target::Binding(t2, l2)) => lookup(t2, &l2),
+                                _ => None,
+                            }),
+                            Target::Outside(_, ImportName::Named(name)) => {
+                                let path = match member {
+                                    Some(mm) => format!("{name}.{mm}"),
+                                    None => name.to_string(),
+                                };
+                                host_call(table, &path, None)
+                            }
+                            Target::Outside(..) => None,
+                        },
+                        Callee::Host { path, arg } => host_call(table, path, arg.as_deref()),
+                    };
+                    t.unwrap_or(u32::MAX)
+                })
+                .collect();
+            out.push(targets);
+        }
+    }
+    out
+}
