@@ -190,12 +190,7 @@ impl<'p> FnView<'p> {
         if t == u32::MAX {
             return false;
         }
-        let effects = &self.program.summaries[t as usize].effects;
-        let overrides = effects.iter().any(|(e, _)| e.state == state && !e.post && e.touch.is_write());
-        let restores = effects.iter().any(|(e, _)| {
-            e.state == state && e.post && matches!(e.touch, Touch::Write { restore: true, .. } | Touch::Write { literal: 1.., .. })
-        });
-        overrides && restores
+        self.program.balanced[t as usize].binary_search(&state).is_ok()
     }
 
     pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {

@@ -70,7 +70,7 @@ impl Finding {
         let program = view.program;
         let module = view.module;
         let m = &program.modules[module as usize];
-        let line = |span: Span| m.lines.position(&m.text, span.lo).line;
+        let line = |span: Span| m.lines().position(&m.text, span.lo).line;
         let (state_id, field) = &c.states[0];
         let state = state_display(program, *state_id, field);
         let states: Vec<String> = c.states.iter().map(|(s, f)| state_display(program, *s, f)).collect();

@@ -27,7 +27,6 @@ pub use finding::{Finding, Label};
 use host::Hosts;
 use program::{Program, SourceModule};
 pub use rules::{Rule, Severity, RULES};
-use source::LineIndex;
 
 /// What to lint and how.
 #[derive(Debug, Clone, Default)]
@@ -111,8 +110,7 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base, hints)).unwrap_or_default();
     // drop the AST here, on the worker thread with the large stack
     drop(parsed);
-    let lines = LineIndex::new(&text);
-    SourceModule { path, text, lines, facts, errors: Vec::new() }
+    SourceModule::new(path, text, facts)
 }
 
 fn pool() -> rayon::ThreadPool {
@@ -124,7 +122,9 @@ fn pool() -> rayon::ThreadPool {
 
 /// Lints the files under `options.paths`.
 pub fn lint(options: &Options) -> Report {
+    let timer = Timer::new();
     let (files, path_errors) = discover::discover(&options.paths, &options.excludes);
+    timer.lap("discover");
     let mut errors: Vec<FileError> =
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
     let hosts = load_hosts(options, &mut errors);
@@ -145,7 +145,34 @@ pub fn lint(options: &Options) -> Report {
         errors.extend(errs);
         modules.extend(m);
     }
-    analyse(modules, errors, options, &hosts, &pool)
+    timer.lap("read, parse, build facts, drop ASTs");
+    analyse(modules, errors, options, &hosts, &pool, &timer)
+}
+
+/// Phase timings on standard error when `RACELINT_TIMINGS` is set (for profiling).
+struct Timer {
+    start: Option<std::time::Instant>,
+    last: std::cell::Cell<Option<std::time::Instant>>,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        let on = std::env::var_os("RACELINT_TIMINGS").is_some();
+        let now = on.then(std::time::Instant::now);
+        Timer { start: now, last: std::cell::Cell::new(now) }
+    }
+
+    fn lap(&self, what: &str) {
+        if let (Some(start), Some(last)) = (self.start, self.last.get()) {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "racelint timing: {what:<40} {:>8.2} ms (total {:.2} ms)",
+                (now - last).as_secs_f64() * 1e3,
+                (now - start).as_secs_f64() * 1e3
+            );
+            self.last.set(Some(now));
+        }
+    }
 }
 
 /// The built-in host models and the user's; a bad model file is an error (the built-in ones
@@ -168,11 +195,19 @@ pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> R
     let pool = pool();
     let path = path.into();
     let m = pool.install(|| analyse_source(path, text.into(), &hints, &mut errors));
-    analyse(vec![m], errors, options, &hosts, &pool)
+    analyse(vec![m], errors, options, &hosts, &pool, &Timer::new())
 }
 
-fn analyse(modules: Vec<SourceModule>, mut errors: Vec<FileError>, options: &Options, hosts: &Hosts, pool: &rayon::ThreadPool) -> Report {
+fn analyse(
+    modules: Vec<SourceModule>,
+    mut errors: Vec<FileError>,
+    options: &Options,
+    hosts: &Hosts,
+    pool: &rayon::ThreadPool,
+    timer: &Timer,
+) -> Report {
     let program = Program::link(modules, hosts);
+    timer.lap("link and summarise");
     // every rule runs, so one problem keeps one rule however the output is filtered
     let all = |_: &Rule| true;
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
@@ -209,5 +244,6 @@ fn analyse(modules: Vec<SourceModule>, mut errors: Vec<FileError>, options: &Opt
         *n += 1;
     }
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
+    timer.lap("rules and findings");
     Report { program, findings, errors }
 }

@@ -44,12 +44,34 @@ const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "ts", "tsx", "jsx", "mts", "c
 pub struct Resolver<'m> {
     modules: &'m [SourceModule],
     by_path: FxHashMap<PathBuf, u32>,
+    /// Per module: its explicit exports by name (index into `exports`).
+    exports: Vec<FxHashMap<Atom, usize>>,
+    /// Per module: what each of its imports denotes, resolved once.
+    imports: Vec<Vec<Target>>,
 }
 
 impl<'m> Resolver<'m> {
     pub fn new(modules: &'m [SourceModule]) -> Self {
         let by_path = modules.iter().enumerate().map(|(i, m)| (normalize(&m.path), i as u32)).collect();
-        Resolver { modules, by_path }
+        let exports = modules
+            .iter()
+            .map(|m| {
+                let mut idx = FxHashMap::default();
+                for (i, e) in m.facts.exports.iter().enumerate() {
+                    let name = match e {
+                        Export::Local { exported, .. } | Export::From { exported, .. } => exported,
+                        Export::All { .. } => continue,
+                    };
+                    idx.entry(name.clone()).or_insert(i);
+                }
+                idx
+            })
+            .collect();
+        let mut r = Resolver { modules, by_path, exports, imports: Vec::new() };
+        r.imports = (0..modules.len() as u32)
+            .map(|m| (0..modules[m as usize].facts.imports.len() as u32).map(|i| r.resolve_import(m, i)).collect())
+            .collect();
+        r
     }
 
     /// The analysed module a relative specifier of `from` names, with or without extension,
@@ -81,13 +103,11 @@ impl<'m> Resolver<'m> {
             return None;
         }
         let facts = &self.modules[m as usize].facts;
-        for e in &facts.exports {
-            match e {
-                Export::Local { exported, local } if &**exported == name => return Some(Target::Binding(m, local.clone())),
-                Export::From { exported, specifier, imported } if &**exported == name => {
-                    return Some(self.import_target(m, specifier, imported, depth + 1));
-                }
-                _ => {}
+        if let Some(&i) = self.exports[m as usize].get(&Atom::from(name)) {
+            match &facts.exports[i] {
+                Export::Local { local, .. } => return Some(Target::Binding(m, local.clone())),
+                Export::From { specifier, imported, .. } => return Some(self.import_target(m, specifier, imported, depth + 1)),
+                Export::All { .. } => {}
             }
         }
         if name == "default" {
@@ -109,9 +129,14 @@ impl<'m> Resolver<'m> {
         resolved.unwrap_or_else(|| Target::Outside(specifier.to_string(), imported.clone()))
     }
 
-    pub fn import(&self, m: u32, import: u32) -> Target {
+    fn resolve_import(&self, m: u32, import: u32) -> Target {
         let i = &self.modules[m as usize].facts.imports[import as usize];
         self.import_target(m, &i.specifier, &i.imported, 0)
+    }
+
+    /// What import `import` of module `m` denotes.
+    pub fn import(&self, m: u32, import: u32) -> Target {
+        self.imports[m as usize][import as usize].clone()
     }
 }
 

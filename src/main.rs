@@ -6,6 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+// swc allocates many small nodes: mimalloc makes parsing and dropping ASTs markedly faster
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "racelint",
@@ -61,6 +65,13 @@ enum Color {
 }
 
 fn main() -> ExitCode {
+    // mimalloc asks for transparent huge pages, and the kernel then zeroes 2 MiB at a time for a
+    // process that lives a few dozen milliseconds: twice the memory and no gain
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE only changes this process's paging policy
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     match cli.command {
@@ -106,5 +117,8 @@ fn main() -> ExitCode {
     };
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
-    ExitCode::from(report.exit_code() as u8)
+    let code = ExitCode::from(report.exit_code() as u8);
+    // the process ends here: freeing every module's facts one by one would only cost time
+    std::mem::forget(report);
+    code
 }

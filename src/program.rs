@@ -20,9 +20,20 @@ pub struct SourceModule {
     /// The path as shown to users (relative to the current directory when possible).
     pub path: PathBuf,
     pub text: Arc<str>,
-    pub lines: LineIndex,
+    /// Built on first use: only files with findings or errors need positions.
+    pub line_index: std::sync::OnceLock<LineIndex>,
     pub facts: ModuleFacts,
     pub errors: Vec<SyntaxError>,
+}
+
+impl SourceModule {
+    pub fn new(path: PathBuf, text: Arc<str>, facts: ModuleFacts) -> SourceModule {
+        SourceModule { path, text, line_index: std::sync::OnceLock::new(), facts, errors: Vec::new() }
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
 }
 
 /// A piece of shared state, program-wide.
@@ -111,6 +122,13 @@ impl Summary {
     }
 }
 
+/// The part of a summary that does not depend on callees.
+struct Shape {
+    direct: Summary,
+    /// Callee, whether the call comes after an await, whether it is awaited.
+    calls: Vec<(FnId, bool, bool)>,
+}
+
 pub struct FunctionRef {
     pub module: u32,
     pub local: u32,
@@ -129,6 +147,9 @@ pub struct Program {
     /// Host calls, as functions numbered after the program's own.
     pub host_fns: Vec<HostFn>,
     pub summaries: Vec<Summary>,
+    /// Per function (host calls included): the states it overrides before its first await and
+    /// writes back after it, sorted.
+    pub balanced: Vec<Vec<u32>>,
     /// Per global state: the states whose values it holds a saved copy of
     /// (`TempResponseLength.#originalResponseLength` backs up `amount_gen`).
     backs_up: Vec<Vec<u32>>,
@@ -167,10 +188,37 @@ impl Program {
         let mut host_fns = Vec::new();
         let call_targets = crate::link::call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
         let states = table.states;
-        let mut program =
-            Program { modules, states, state_ids, functions, fn_base, call_targets, host_fns, summaries: Vec::new(), backs_up: Vec::new() };
+        let mut program = Program {
+            modules,
+            states,
+            state_ids,
+            functions,
+            fn_base,
+            call_targets,
+            host_fns,
+            summaries: Vec::new(),
+            balanced: Vec::new(),
+            backs_up: Vec::new(),
+        };
         program.mark_written_and_backups();
         program.summarise();
+        program.balanced = program
+            .summaries
+            .iter()
+            .map(|s| {
+                let overrides: Vec<u32> = s.effects.iter().filter(|(e, _)| !e.post && e.touch.is_write()).map(|(e, _)| e.state).collect();
+                let mut out: Vec<u32> = s
+                    .effects
+                    .iter()
+                    .filter(|(e, _)| e.post && matches!(e.touch, Touch::Write { restore: true, .. } | Touch::Write { literal: 1.., .. }))
+                    .map(|(e, _)| e.state)
+                    .filter(|st| overrides.contains(st))
+                    .collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
+            .collect();
         program
     }
 
@@ -287,15 +335,48 @@ impl Program {
                 }
             }
         }
-        let mut queue: VecDeque<FnId> = (0..n as u32).collect();
-        let mut queued = vec![true; n];
+        let shapes: Vec<Shape> = {
+            use rayon::prelude::*;
+            (0..n as u32).into_par_iter().map(|f| self.shape(f)).collect()
+        };
+        // callees before callers (a depth-first postorder of the call graph), so most functions
+        // are summarised once; functions without effects or calls keep the empty summary
+        let mut order: Vec<FnId> = Vec::with_capacity(n);
+        let mut visited = vec![false; n];
+        for root in 0..n as u32 {
+            if visited[root as usize] {
+                continue;
+            }
+            visited[root as usize] = true;
+            let mut stack: Vec<(FnId, usize)> = vec![(root, 0)];
+            while let Some((f, i)) = stack.pop() {
+                let calls = &shapes[f as usize].calls;
+                match calls.get(i) {
+                    Some(&(t, _, _)) => {
+                        stack.push((f, i + 1));
+                        if (t as usize) < n && !visited[t as usize] {
+                            visited[t as usize] = true;
+                            stack.push((t, 0));
+                        }
+                    }
+                    None => order.push(f),
+                }
+            }
+        }
+        let mut queue: VecDeque<FnId> =
+            order.into_iter().filter(|&f| !shapes[f as usize].direct.effects.is_empty() || !shapes[f as usize].calls.is_empty()).collect();
+        let mut queued = vec![false; n];
+        for &f in &queue {
+            queued[f as usize] = true;
+        }
         // each summary only grows and is bounded, so this terminates; the budget guards
         // against pathological call graphs
         let mut budget = 64 * n + 1024;
         while let Some(f) = queue.pop_front() {
             queued[f as usize] = false;
-            let new = self.compute_summary(f);
-            if new.effects.len() != self.summaries[f as usize].effects.len() {
+            let new = self.compute_summary(&shapes[f as usize]);
+            // a summary changes by growing or by an effect found closer (a smaller depth)
+            if new.effects != self.summaries[f as usize].effects {
                 self.summaries[f as usize] = new;
                 for &c in &callers[f as usize] {
                     if !queued[c as usize] {
@@ -311,11 +392,14 @@ impl Program {
         }
     }
 
-    fn compute_summary(&self, fid: FnId) -> Summary {
-        let r = &self.functions[fid as usize];
-        let module = r.module;
+    /// What a function does that does not depend on other summaries: its own effects and its
+    /// calls, each marked before or after the function's first await. One breadth-first search
+    /// per function, run once.
+    fn shape(&self, fid: FnId) -> Shape {
+        let module = self.functions[fid as usize].module;
         let f = self.function(fid);
-        let mut out = Summary::default();
+        let mut direct = Summary::default();
+        let mut calls: Vec<(FnId, bool, bool)> = Vec::new();
         let n = f.nodes.len();
         // layer 0: reached before any await; layer 1: after one
         let mut seen = vec![[false; 2]; n];
@@ -326,22 +410,12 @@ impl Program {
             let nd = &f.nodes[node as usize];
             let post = layer == 1;
             if let Some((state, field, touch)) = self.direct_effect(module, f, node) {
-                out.add(Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
+                direct.add(Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
             }
             if let NodeKind::Call { awaited, .. } = nd.kind {
                 let t = self.call_targets[fid as usize][node as usize];
-                if t != u32::MAX && t != fid {
-                    for (e, origin) in &self.summaries[t as usize].effects {
-                        // what an un-awaited callee does after its own awaits happens at some
-                        // unknown later time; effects deep in the call tree are mostly paths
-                        // that cannot happen together
-                        if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
-                            continue;
-                        }
-                        let mut e = e.clone();
-                        e.post = e.post || post;
-                        out.add(e, Origin { site: origin.site, depth: origin.depth + 1 });
-                    }
+                if t != u32::MAX && t != fid && !calls.contains(&(t, post, awaited)) {
+                    calls.push((t, post, awaited));
                 }
             }
             let next_layer = if matches!(nd.kind, NodeKind::Await(_)) { 1 } else { layer };
@@ -350,6 +424,25 @@ impl Program {
                     seen[s as usize][next_layer] = true;
                     queue.push_back((s, next_layer));
                 }
+            }
+        }
+        Shape { direct, calls }
+    }
+
+    /// A function's summary from its shape and its callees' current summaries.
+    fn compute_summary(&self, shape: &Shape) -> Summary {
+        let mut out = shape.direct.clone();
+        for &(t, post, awaited) in &shape.calls {
+            for (e, origin) in &self.summaries[t as usize].effects {
+                // what an un-awaited callee does after its own awaits happens at some unknown
+                // later time; effects deep in the call tree are mostly paths that cannot
+                // happen together
+                if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
+                    continue;
+                }
+                let mut e = e.clone();
+                e.post = e.post || post;
+                out.add(e, Origin { site: origin.site, depth: origin.depth + 1 });
             }
         }
         out

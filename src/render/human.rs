@@ -84,7 +84,7 @@ pub fn render(report: &Report, style: Style) -> String {
         };
         let message = match (e.offset, module) {
             (Some(o), Some(mi)) => {
-                let pos = p.modules[mi].lines.position(&p.modules[mi].text, o);
+                let pos = p.modules[mi].lines().position(&p.modules[mi].text, o);
                 format!("{}:{}:{}: {}", e.path.to_string_lossy().replace('\\', "/"), pos.line, pos.column, e.message)
             }
             _ => format!("{}: {}", e.path.to_string_lossy().replace('\\', "/"), e.message),

@@ -126,7 +126,7 @@ pub fn render(report: &Report) -> String {
         .map(|e| {
             let pos = e.offset.and_then(|o| {
                 let m = p.modules.iter().find(|m| m.path == e.path)?;
-                Some(m.lines.position(&m.text, o))
+                Some(m.lines().position(&m.text, o))
             });
             JsonError {
                 file: e.path.to_string_lossy().replace('\\', "/"),

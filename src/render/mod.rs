@@ -15,5 +15,5 @@ pub fn display_path(program: &Program, module: u32) -> String {
 /// Start and end positions of a byte range of a module.
 pub fn range(program: &Program, module: u32, lo: u32, hi: u32) -> (Position, Position) {
     let m = &program.modules[module as usize];
-    (m.lines.position(&m.text, lo), m.lines.position(&m.text, hi))
+    (m.lines().position(&m.text, lo), m.lines().position(&m.text, hi))
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Prints the benchmark's medians (from hyperfine's JSON), peak memory and the target ratios."""
+import json
+import os
+import sys
+
+work = sys.argv[1]
+
+
+def medians(name):
+    data = json.load(open(os.path.join(work, f"{name}.json")))
+    return {r["command"]: r["median"] for r in data["results"]}
+
+
+def bytes_of(tree):
+    total = 0
+    for d, _, files in os.walk(os.path.join(work, tree)):
+        total += sum(os.path.getsize(os.path.join(d, f)) for f in files if f.endswith((".js", ".mjs")) and ".min." not in f)
+    return total
+
+
+nolib, full, x4, gen = medians("nolib"), medians("full"), medians("x4"), medians("gen10k")
+mem = dict(line.split() for line in open(os.path.join(work, "mem.txt")))
+kib = lambda k: f"{float(mem[k]) / 1024:.0f} MiB"
+print()
+print("| tree | floor (parse only) | racelint | racelint / floor |")
+print("|------|--------------------|----------|------------------|")
+for name, m in [("public/ without lib/", nolib), ("public/ (minified bundles skipped)", full), ("4 copies of public/ without lib/", x4), ("10 000 generated modules", gen)]:
+    print(f"| {name} | {m['floor'] * 1000:.1f} ms | {m['racelint'] * 1000:.1f} ms | {m['racelint'] / m['floor']:.2f}x |")
+print()
+print("| on public/ without lib/ | median | peak memory |")
+print("|--------------------------|--------|-------------|")
+for k in ["floor", "racelint", "biome", "eslint"]:
+    print(f"| {k} | {nolib[k] * 1000:.1f} ms | {kib(k)} |")
+print()
+targets = [
+    ("racelint <= 2.0x the parse-only floor", nolib["racelint"] / nolib["floor"], 2.0),
+    ("racelint <= 0.5x Biome's useAtomicUpdates", nolib["racelint"] / nolib["biome"], 0.5),
+    ("peak memory < 100 MiB (ratio to 100 MiB)", float(mem["racelint"]) / 1024 / 100, 1.0),
+    ("full public/ <= 2.0x its own floor", full["racelint"] / full["floor"], 2.0),
+    ("4 copies <= 4.6x one copy", x4["racelint"] / nolib["racelint"], 4.6),
+    ("10k modules per byte <= 1.2x the real tree per byte", (gen["racelint"] / bytes_of("gen10k")) / (nolib["racelint"] / bytes_of("nolib")), 1.2),
+]
+for what, ratio, limit in targets:
+    print(f"{'PASS' if ratio <= limit else 'MISS'}  {what}: {ratio:.2f}")

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# racelint benchmark: racelint against the parse-only floor (same parser settings, same files)
+# and the peers (Biome's useAtomicUpdates, ESLint's require-atomic-updates) on SillyTavern
+# 1.13.5, plus scaling checks. One command; everything it fetches goes to git-ignored folders.
+#
+#   bench/run.sh            # RUNS=5 by default; RUNS=10 bench/run.sh for more
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${RUNS:-5}
+CACHE=$ROOT/.cache
+CORPUS=$CACHE/sillytavern-1.13.5/package
+WORK=$CACHE/bench
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "corpus: sillytavern@1.13.5 (npm pack, cached in .cache/)"
+if [[ ! -f $CORPUS/public/script.js ]]; then
+    mkdir -p "$CACHE/sillytavern-1.13.5"
+    (cd "$CACHE/sillytavern-1.13.5" && npm pack --silent sillytavern@1.13.5 >/dev/null && tar xzf sillytavern-1.13.5.tgz && rm -f sillytavern-1.13.5.tgz)
+fi
+
+say "tools"
+if ! command -v hyperfine >/dev/null; then
+    if [[ $(id -u) == 0 ]]; then (apt-get install -y -qq hyperfine >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null)); else echo "install hyperfine (Debian package) first" >&2; exit 1; fi
+fi
+hyperfine --version
+(cd bench && npm install --silent --no-audit --no-fund >/dev/null)
+echo "biome $(bench/node_modules/.bin/biome --version | tail -1), eslint $(bench/node_modules/.bin/eslint --version)"
+cargo build --release --quiet --bin racelint --example parse_floor
+RL=$ROOT/target/release/racelint
+FLOOR=$ROOT/target/release/examples/parse_floor
+BIOME="$ROOT/bench/node_modules/.bin/biome lint --config-path=$ROOT/bench/biome.json --max-diagnostics=0 --no-errors-on-unmatched"
+ESLINT="$ROOT/bench/node_modules/.bin/eslint -c $ROOT/bench/eslint.config.mjs --no-ignore -f json -o /dev/null"
+
+say "trees"
+mkdir -p "$WORK"
+if [[ ! -d $WORK/nolib ]]; then
+    cp -r "$CORPUS/public" "$WORK/nolib"
+    find "$WORK/nolib" -type d -name lib -prune -exec rm -rf {} +
+fi
+[[ -d $WORK/full ]] || cp -r "$CORPUS/public" "$WORK/full"
+if [[ ! -d $WORK/x4 ]]; then
+    mkdir -p "$WORK/x4"
+    for i in 1 2 3 4; do cp -r "$WORK/nolib" "$WORK/x4/copy$i"; done
+fi
+[[ -d $WORK/gen10k ]] || python3 bench/gen_modules.py "$WORK/gen10k" 10000
+for t in nolib full x4 gen10k; do
+    printf '%-7s %s\n' "$t" "$($FLOOR "$WORK/$t" | head -1), $(find "$WORK/$t" \( -name '*.js' -o -name '*.mjs' \) ! -name '*.min.*' -print0 | du -ch --apparent-size --files0-from=- | tail -1 | cut -f1) of JavaScript"
+done
+
+# hyperfine: medians and the spread; --export-json keeps every run for the report below
+run() { # name, commands...
+    local name=$1; shift
+    hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$WORK/$name.json" "$@" >/dev/null
+}
+cd "$WORK"
+say "timing (hyperfine, $RUNS runs each, medians)"
+run nolib -n floor "$FLOOR nolib" -n racelint "$RL --format json nolib" -n biome "$BIOME nolib" -n eslint "$ESLINT nolib"
+run full -n floor "$FLOOR full" -n racelint "$RL --format json full"
+run x4 -n floor "$FLOOR x4" -n racelint "$RL --format json x4"
+run gen10k -n floor "$FLOOR gen10k" -n racelint "$RL --format json gen10k"
+
+say "peak memory (max RSS, median of $RUNS runs)"
+mem() { # command...
+    for _ in $(seq "$RUNS"); do /usr/bin/time -f '%M' "$@" >/dev/null 2>>"$WORK/mem.tmp" || true; done
+    python3 -c "import statistics,sys; v=[int(l) for l in open(sys.argv[1]) if l.strip().isdigit()]; print(statistics.median(v))" "$WORK/mem.tmp"
+    rm -f "$WORK/mem.tmp"
+}
+{
+    echo "floor $(mem $FLOOR nolib)"
+    echo "racelint $(mem $RL --format json nolib)"
+    echo "biome $(mem $BIOME nolib)"
+    echo "eslint $(mem $ESLINT nolib)"
+} > "$WORK/mem.txt"
+
+python3 "$ROOT/bench/report.py" "$WORK"
