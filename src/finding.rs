@@ -18,6 +18,8 @@ pub struct Label {
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub rule: &'static Rule,
+    /// The rule's severity, or the one `racelint.toml` sets.
+    pub severity: crate::Severity,
     pub module: u32,
     pub span: Span,
     /// The enclosing function as a reader would say it.
@@ -133,6 +135,7 @@ impl Finding {
         }
         Finding {
             rule: c.rule,
+            severity: c.rule.severity,
             module,
             span: primary_span,
             function: view.facts.name.clone(),

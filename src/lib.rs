@@ -5,7 +5,9 @@
 //! and [`render`] prints the findings. [`lint`] runs it all; the CLI is a thin layer over it.
 
 pub mod analysis;
+pub mod baseline;
 pub mod build;
+pub mod config;
 pub mod discover;
 pub mod facts;
 pub mod finding;
@@ -16,6 +18,7 @@ pub mod program;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +41,21 @@ pub struct Options {
     pub only: Vec<String>,
     /// Host model files added to the built-in ones (`--host-model`).
     pub host_models: Vec<PathBuf>,
+    /// Rule levels and the exit threshold from `racelint.toml` (its excludes and host models
+    /// are merged into the fields above by whoever loads it).
+    pub config: config::Config,
+    /// Report only findings whose fingerprints this baseline file does not list.
+    pub baseline: Option<PathBuf>,
+    /// Lint this text as the file at this path (editors), with the other files read from disk;
+    /// only that file's findings are reported.
+    pub stdin: Option<(PathBuf, String)>,
+}
+
+/// A finding that an inline `racelint-ignore` comment suppressed.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub reason: String,
 }
 
 /// A file that could not be read or parsed, with the position of the problem when there is one.
@@ -55,6 +73,11 @@ pub struct Report {
     pub program: Program,
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
+    pub suppressed: Vec<Suppressed>,
+    /// What `--baseline` matched, when one was given.
+    pub baseline: Option<baseline::Outcome>,
+    /// Findings at or above this severity fail the run.
+    pub fail_on: Severity,
 }
 
 impl Report {
@@ -62,11 +85,12 @@ impl Report {
         self.program.modules.len()
     }
 
-    /// 2 when anything could not be read or parsed, 1 when there are findings, else 0.
+    /// 2 when anything could not be read or parsed, 1 when there are findings at or above the
+    /// `fail-on` severity (new ones, with a baseline), else 0.
     pub fn exit_code(&self) -> i32 {
         if !self.errors.is_empty() {
             2
-        } else if !self.findings.is_empty() {
+        } else if self.findings.iter().any(|f| f.severity >= self.fail_on) {
             1
         } else {
             0
@@ -123,7 +147,14 @@ fn pool() -> rayon::ThreadPool {
 /// Lints the files under `options.paths`.
 pub fn lint(options: &Options) -> Report {
     let timer = Timer::new();
-    let (files, path_errors) = discover::discover(&options.paths, &options.excludes);
+    let (mut files, path_errors) = discover::discover(&options.paths, &options.excludes);
+    let stdin_path = options.stdin.as_ref().map(|(p, _)| discover::clean(p));
+    if let Some(p) = &stdin_path {
+        if !files.contains(p) {
+            files.push(p.clone());
+            files.sort();
+        }
+    }
     timer.lap("discover");
     let mut errors: Vec<FileError> =
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
@@ -135,7 +166,10 @@ pub fn lint(options: &Options) -> Report {
             .into_par_iter()
             .map(|path| {
                 let mut errs = Vec::new();
-                let m = load(path, &hints, &mut errs);
+                let m = match (&options.stdin, &stdin_path) {
+                    (Some((_, text)), Some(p)) if *p == path => Some(analyse_source(path, text.as_str().into(), &hints, &mut errs)),
+                    _ => load(path, &hints, &mut errs),
+                };
                 (m, errs)
             })
             .collect()
@@ -146,7 +180,15 @@ pub fn lint(options: &Options) -> Report {
         modules.extend(m);
     }
     timer.lap("read, parse, build facts, drop ASTs");
-    analyse(modules, errors, options, &hosts, &pool, &timer)
+    let mut report = analyse(modules, errors, options, &hosts, &pool, &timer);
+    if let Some(p) = &stdin_path {
+        // an editor asked about one file: the others were read only for their effects
+        let keep = |m: u32| report.program.modules[m as usize].path == *p;
+        report.findings.retain(|f| keep(f.module));
+        report.suppressed.retain(|s| keep(s.finding.module));
+        report.errors.retain(|e| e.path == *p);
+    }
+    report
 }
 
 /// Phase timings on standard error when `RACELINT_TIMINGS` is set (for profiling).
@@ -243,7 +285,33 @@ fn analyse(
         f.fingerprint = format!("{:016x}", finding::fnv64(&[&base.to_string(), &n.to_string()]));
         *n += 1;
     }
+    // rule levels from the config: off, or another severity
+    findings.retain_mut(|f| match options.config.rules.iter().find(|(c, _)| *c == f.rule.code) {
+        Some((_, None)) => false,
+        Some((_, Some(sev))) => {
+            f.severity = *sev;
+            true
+        }
+        None => true,
+    });
+    let (mut findings, suppressed, directive_findings) = suppress::apply(&program, findings);
+    findings.extend(directive_findings.into_iter().filter(|f| !options.config.rules.iter().any(|(c, l)| *c == f.rule.code && l.is_none())));
+    let baseline = match &options.baseline {
+        Some(path) => match baseline::Baseline::load(path) {
+            Ok(b) => Some(b.apply(&mut findings, &program)),
+            Err(message) => {
+                errors.push(FileError { path: path.clone(), offset: None, message });
+                None
+            }
+        },
+        None => None,
+    };
+    findings.sort_by(|a, b| {
+        let pa = &program.modules[a.module as usize].path;
+        let pb = &program.modules[b.module as usize].path;
+        (pa, a.span.lo, a.span.hi, a.rule.code, &a.state).cmp(&(pb, b.span.lo, b.span.hi, b.rule.code, &b.state))
+    });
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
     timer.lap("rules and findings");
-    Report { program, findings, errors }
+    Report { program, findings, errors, suppressed, baseline, fail_on: options.config.fail_on.unwrap_or(Severity::Warning) }
 }

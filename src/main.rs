@@ -1,6 +1,6 @@
-//! The `racelint` command: parse arguments, call the library, print, exit.
+//! The `racelint` command: parse arguments, load the config, call the library, print, exit.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +35,21 @@ struct Cli {
     /// Add a host model (TOML, see rules/hosts/sillytavern.toml; repeatable)
     #[arg(long, value_name = "FILE")]
     host_model: Vec<PathBuf>,
+    /// Use this config file instead of the nearest racelint.toml
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore racelint.toml files
+    #[arg(long)]
+    no_config: bool,
+    /// Report only findings this baseline file does not list
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in a baseline file (and exit 0)
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Lint standard input as if it were this file (editors); other files come from disk
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -55,6 +70,9 @@ enum Command {
 enum Format {
     Human,
     Json,
+    EslintJson,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -62,6 +80,11 @@ enum Color {
     Auto,
     Always,
     Never,
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
@@ -83,13 +106,12 @@ fn main() -> ExitCode {
                 }
                 None => {
                     let codes: Vec<&str> = racelint::RULES.iter().map(|r| r.code).collect();
-                    eprintln!("error: no rule `{rule}`; the rules are {}", codes.join(", "));
-                    ExitCode::from(2)
+                    usage_error(&format!("no rule `{rule}`; the rules are {}", codes.join(", ")))
                 }
             };
         }
         Some(Command::Rules) => {
-            for r in racelint::RULES {
+            for r in racelint::RULES.iter().chain(racelint::rules::META_RULES.iter()) {
                 let _ = writeln!(stdout, "{}  {:<24} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary);
             }
             return ExitCode::SUCCESS;
@@ -98,14 +120,57 @@ fn main() -> ExitCode {
     }
     for r in &cli.rule {
         if racelint::rules::rule_by_code(r).is_none() {
-            eprintln!("error: no rule `{r}` (see `racelint rules`)");
-            return ExitCode::from(2);
+            return usage_error(&format!("no rule `{r}` (see `racelint rules`)"));
         }
     }
-    let options = racelint::Options { paths: cli.paths, excludes: cli.exclude, only: cli.rule, host_models: cli.host_model };
+    let config_path = match (&cli.config, cli.no_config) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => racelint::config::Config::find(std::path::Path::new(".")),
+    };
+    let config = match &config_path {
+        Some(p) => match racelint::config::Config::load(p) {
+            Ok(c) => c,
+            Err(e) => {
+                let at = match (e.line, e.column) {
+                    (Some(l), Some(c)) => format!(":{l}:{c}"),
+                    _ => String::new(),
+                };
+                return usage_error(&format!("{}{at}: {}", e.path.display(), e.message));
+            }
+        },
+        None => racelint::config::Config::default(),
+    };
+    let stdin = match &cli.stdin_filename {
+        Some(p) => {
+            let mut text = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                return usage_error(&format!("cannot read standard input: {e}"));
+            }
+            Some((p.clone(), text))
+        }
+        None => None,
+    };
+    let mut excludes = cli.exclude;
+    excludes.extend(config.exclude.iter().cloned());
+    let mut host_models = config.host_models.clone();
+    host_models.extend(cli.host_model);
+    let options = racelint::Options { paths: cli.paths, excludes, only: cli.rule, host_models, config, baseline: cli.baseline, stdin };
     let report = racelint::lint(&options);
+    if let Some(path) = &cli.write_baseline {
+        let baseline = racelint::baseline::Baseline::from_findings(&report.findings, &report.program);
+        if let Err(e) = std::fs::write(path, baseline.to_json()) {
+            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+        eprintln!("racelint: wrote {} findings to {}", baseline.findings.len(), path.display());
+        std::mem::forget(report);
+        return ExitCode::SUCCESS;
+    }
     let out = match cli.format {
         Format::Json => racelint::render::json::render(&report),
+        Format::EslintJson => racelint::render::eslint::render(&report),
+        Format::Sarif => racelint::render::sarif::render(&report),
+        Format::Github => racelint::render::github::render(&report),
         Format::Human => {
             let color = match cli.color {
                 Color::Always => true,

@@ -118,7 +118,7 @@ pub fn render(report: &Report, style: Style) -> String {
         let frame = Frame {
             message: format!("{} (in `{}`, {}:{}:{})", f.message, f.function, display_path(p, f.module), start.line, start.column),
             code: Some(format!("racelint({})", f.rule.name)),
-            severity: match f.rule.severity {
+            severity: match f.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
@@ -139,7 +139,7 @@ fn span_of(lo: u32, hi: u32) -> SourceSpan {
 
 /// `racelint: 3 findings (2 errors, 1 warning) in 12 files; 1 file error`.
 pub fn summary(report: &Report) -> String {
-    let errors = report.findings.iter().filter(|f| f.rule.severity == Severity::Error).count();
+    let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = report.findings.len() - errors;
     let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
     let mut s = format!(
@@ -149,6 +149,15 @@ pub fn summary(report: &Report) -> String {
         plural(warnings, "warning"),
         plural(report.files(), "file")
     );
+    if !report.suppressed.is_empty() {
+        s.push_str(&format!("; {} suppressed", report.suppressed.len()));
+    }
+    if let Some(b) = &report.baseline {
+        s.push_str(&format!("; {} in the baseline", plural(b.matched, "known finding")));
+        if !b.stale.is_empty() {
+            s.push_str(&format!(", {} no longer found (prune them)", plural(b.stale.len(), "baseline entry").replace("entrys", "entries")));
+        }
+    }
     if !report.errors.is_empty() {
         s.push_str(&format!("; {} could not be analysed", plural(report.errors.len(), "input error")));
     }

@@ -12,6 +12,22 @@ struct Document<'a> {
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError>,
+    suppressed: Vec<JsonSuppressed<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    matched: usize,
+    stale: &'a [crate::baseline::Entry],
 }
 
 #[derive(Serialize)]
@@ -25,6 +41,7 @@ struct Summary {
     files: usize,
     findings: usize,
     errors: usize,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -73,12 +90,56 @@ struct JsonError {
     message: String,
 }
 
+/// Where an error is, when it has a position in an analysed file.
+pub fn error_position(report: &Report, e: &crate::FileError) -> Option<crate::source::Position> {
+    let o = e.offset?;
+    let m = report.program.modules.iter().find(|m| m.path == e.path)?;
+    Some(m.lines().position(&m.text, o))
+}
+
 pub fn render(report: &Report) -> String {
     let p = &report.program;
-    let findings = report
-        .findings
+    let findings = report.findings.iter().map(|f| json_finding(report, f)).collect();
+    let suppressed =
+        report.suppressed.iter().map(|s| JsonSuppressed { finding: json_finding(report, &s.finding), reason: &s.reason }).collect();
+    let baseline = report.baseline.as_ref().map(|b| JsonBaseline { matched: b.matched, stale: &b.stale });
+    let errors = report
+        .errors
         .iter()
-        .map(|f| {
+        .map(|e| {
+            let pos = error_position(report, e);
+            JsonError {
+                file: e.path.to_string_lossy().replace('\\', "/"),
+                line: pos.map(|p| p.line),
+                column: pos.map(|p| p.column),
+                message: e.message.clone(),
+            }
+        })
+        .collect();
+    let _ = p;
+    let doc = Document {
+        version: 1,
+        tool: Tool { name: "racelint", version: env!("CARGO_PKG_VERSION") },
+        summary: Summary {
+            files: report.files(),
+            findings: report.findings.len(),
+            errors: report.errors.len(),
+            suppressed: report.suppressed.len(),
+        },
+        findings,
+        errors,
+        suppressed,
+        baseline,
+    };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a> {
+    let p = &report.program;
+    {
+        {
             let (start, end) = range(p, f.module, f.span.lo, f.span.hi);
             let labels = f
                 .labels
@@ -102,7 +163,7 @@ pub fn render(report: &Report) -> String {
             JsonFinding {
                 rule: f.rule.code,
                 name: f.rule.name,
-                severity: f.rule.severity.as_str(),
+                severity: f.severity.as_str(),
                 file: display_path(p, f.module),
                 line: start.line,
                 column: start.column,
@@ -118,32 +179,6 @@ pub fn render(report: &Report) -> String {
                 timeline: &f.timeline,
                 fingerprint: &f.fingerprint,
             }
-        })
-        .collect();
-    let errors = report
-        .errors
-        .iter()
-        .map(|e| {
-            let pos = e.offset.and_then(|o| {
-                let m = p.modules.iter().find(|m| m.path == e.path)?;
-                Some(m.lines().position(&m.text, o))
-            });
-            JsonError {
-                file: e.path.to_string_lossy().replace('\\', "/"),
-                line: pos.map(|p| p.line),
-                column: pos.map(|p| p.column),
-                message: e.message.clone(),
-            }
-        })
-        .collect();
-    let doc = Document {
-        version: 1,
-        tool: Tool { name: "racelint", version: env!("CARGO_PKG_VERSION") },
-        summary: Summary { files: report.files(), findings: report.findings.len(), errors: report.errors.len() },
-        findings,
-        errors,
-    };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    out.push('\n');
-    out
+        }
+    }
 }

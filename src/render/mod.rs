@@ -1,8 +1,11 @@
 //! Output formats. Every format renders the same [`Report`](crate::Report); none computes
 //! anything of its own.
 
+pub mod eslint;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::program::Program;
 use crate::source::Position;

@@ -123,9 +123,13 @@ pub static RULES: [&Rule; 5] = [
     &rc005_non_atomic_update::RULE,
 ];
 
+/// A rule (or a suppression meta-rule, RS00N) by code or name.
 pub fn rule_by_code(code: &str) -> Option<&'static Rule> {
-    RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+    RULES.iter().chain(META_RULES.iter()).copied().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
 }
+
+/// Findings about `racelint-ignore` comments themselves.
+pub static META_RULES: [&Rule; 2] = [&crate::suppress::UNUSED, &crate::suppress::INVALID];
 
 /// Runs every rule on one function and keeps one finding per problem: per root state, the
 /// highest-priority rule's earliest candidate; candidates of one rule on the same accesses

@@ -1,0 +1,58 @@
+//! `--format github`: GitHub Actions workflow commands, which GitHub shows as annotations on
+//! the pull request. GitHub shows only the first 10 of each type per step, so the most severe
+//! come first, and a summary line closes the output.
+
+use super::{display_path, range};
+use crate::{Report, Severity};
+
+/// Escapes a workflow command's message.
+fn data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(report: &Report) -> String {
+    let p = &report.program;
+    let mut out = String::new();
+    for e in &report.errors {
+        let file = property(&e.path.to_string_lossy().replace('\\', "/"));
+        match super::json::error_position(report, e) {
+            Some(pos) => {
+                out.push_str(&format!("::error file={file},line={},col={},title=racelint::{}\n", pos.line, pos.column, data(&e.message)))
+            }
+            None => out.push_str(&format!("::error file={file},title=racelint::{}\n", data(&e.message))),
+        }
+    }
+    let mut findings: Vec<&crate::Finding> = report.findings.iter().collect();
+    // errors first (stable, so file order is kept within a severity)
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in findings {
+        let (s, e) = range(p, f.module, f.span.lo, f.span.hi);
+        let kind = if f.severity == Severity::Error { "error" } else { "warning" };
+        let title = property(&format!("{} {}", f.rule.code, f.rule.name));
+        let msg = data(&format!("{} (in `{}`)\n{}", f.message, f.function, f.help));
+        out.push_str(&format!(
+            "::{kind} file={},line={},endLine={},col={},endColumn={},title={title}::{msg}\n",
+            property(&display_path(p, f.module)),
+            s.line,
+            e.line,
+            s.column,
+            e.column
+        ));
+    }
+    out.push_str(&super::human::summary(report));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(super::data("50%\nnext\r"), "50%25%0Anext%0D");
+        assert_eq!(super::property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}

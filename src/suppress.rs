@@ -1,0 +1,204 @@
+//! Inline suppressions, as ESLint and Ruff users know them:
+//!
+//! ```js
+//! // racelint-ignore-next-line RC001: the queue runs one job at a time
+//! flag = true;
+//! // racelint-ignore-file RC002, RC005: settings are frozen while this module runs
+//! ```
+//!
+//! A reason after the colon is required. A directive that suppresses nothing is reported
+//! (`RS001 unused-suppression`), and so is one without a reason or with an unknown rule
+//! (`RS002 invalid-suppression`), like ESLint's `reportUnusedDisableDirectives`.
+
+use crate::facts::Span;
+use crate::rules::{rule_by_code, Describe, Rule, Severity, Text};
+
+/// One `racelint-ignore-*` comment.
+#[derive(Debug, Clone)]
+pub struct Directive {
+    /// The comment's text range in the file.
+    pub span: Span,
+    /// 1-based line of the comment.
+    pub line: u32,
+    pub whole_file: bool,
+    /// Rule codes it names (as written, upper-cased).
+    pub codes: Vec<String>,
+    pub reason: String,
+    /// Why the directive is malformed, if it is.
+    pub problem: Option<String>,
+}
+
+const NEXT_LINE: &str = "racelint-ignore-next-line";
+const FILE: &str = "racelint-ignore-file";
+
+/// Finds the directives in a file's comments.
+pub fn directives(text: &str) -> Vec<Directive> {
+    let mut out = Vec::new();
+    let mut offset = 0u32;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len() as u32;
+        if !line.contains("racelint-ignore") {
+            continue;
+        }
+        let (kind_at, whole_file) = match (line.find(NEXT_LINE), line.find(FILE)) {
+            (Some(p), _) => (p, false),
+            (None, Some(p)) => (p, true),
+            _ => continue,
+        };
+        // only in a comment: `//` or `/*` before it on the line
+        let before = &line[..kind_at];
+        let comment_at = match (before.rfind("//"), before.rfind("/*")) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => continue,
+        };
+        let keyword = if whole_file { FILE } else { NEXT_LINE };
+        let rest = line[kind_at + keyword.len()..].trim_end();
+        let rest = rest.strip_suffix("*/").unwrap_or(rest).trim();
+        let (codes_text, reason) = match rest.split_once(':') {
+            Some((c, r)) => (c, r.trim()),
+            None => (rest, ""),
+        };
+        let codes: Vec<String> = codes_text.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()).map(|c| c.to_string()).collect();
+        let mut problem = None;
+        if codes.is_empty() {
+            problem = Some(format!("`{keyword}` names no rule; write `{keyword} RC001: reason`"));
+        } else if let Some(bad) = codes.iter().find(|c| rule_by_code(c).is_none()) {
+            problem = Some(format!("`{keyword}` names unknown rule `{bad}` (see `racelint rules`)"));
+        } else if reason.is_empty() {
+            problem = Some(format!("`{keyword}` needs a reason after a colon: `{keyword} {}: why this is safe`", codes.join(", ")));
+        }
+        let codes = codes.iter().filter_map(|c| rule_by_code(c)).map(|r| r.code.to_string()).collect();
+        let span = Span { lo: start + comment_at as u32, hi: start + line.trim_end().len() as u32 };
+        out.push(Directive { span, line: i as u32 + 1, whole_file, codes, reason: reason.to_string(), problem });
+    }
+    out
+}
+
+impl Directive {
+    /// Whether this directive suppresses a finding of `code` whose main span starts on `line`.
+    pub fn covers(&self, code: &str, line: u32) -> bool {
+        self.problem.is_none() && self.codes.iter().any(|c| c == code) && (self.whole_file || self.line + 1 == line)
+    }
+}
+
+fn no_check(_: &crate::analysis::FnView, _: &mut Vec<crate::rules::Candidate>) {}
+
+fn no_text(_: &Describe) -> Text {
+    Text {
+        message: String::new(),
+        primary: String::new(),
+        await_label: String::new(),
+        other: String::new(),
+        help: String::new(),
+        timeline: Vec::new(),
+    }
+}
+
+pub static UNUSED: Rule = Rule {
+    code: "RS001",
+    name: "unused-suppression",
+    severity: Severity::Warning,
+    priority: 90,
+    summary: "a racelint-ignore comment suppresses nothing",
+    doc: "# RS001: unused-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment that suppresses no finding.\nRemove it: it hides nothing today and would silently hide a future race.\n",
+    check: no_check,
+    describe: no_text,
+};
+
+pub static INVALID: Rule = Rule {
+    code: "RS002",
+    name: "invalid-suppression",
+    severity: Severity::Error,
+    priority: 91,
+    summary: "a racelint-ignore comment without a reason or with an unknown rule",
+    doc: "# RS002: invalid-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment must name rules and give a\nreason: `// racelint-ignore-next-line RC001: the queue runs one job at a time`. One that does\nnot suppresses nothing and is reported.\n",
+    check: no_check,
+    describe: no_text,
+};
+
+/// Moves the findings that directives cover to the suppressed list, and reports unused and
+/// invalid directives as findings of their own.
+pub fn apply(
+    program: &crate::program::Program,
+    findings: Vec<crate::Finding>,
+) -> (Vec<crate::Finding>, Vec<crate::Suppressed>, Vec<crate::Finding>) {
+    use crate::Finding;
+    let mut per_module: rustc_hash::FxHashMap<u32, (Vec<Directive>, Vec<bool>)> = rustc_hash::FxHashMap::default();
+    for (mi, m) in program.modules.iter().enumerate() {
+        if m.text.contains("racelint-ignore") {
+            let d = directives(&m.text);
+            let used = vec![false; d.len()];
+            per_module.insert(mi as u32, (d, used));
+        }
+    }
+    let mut kept = Vec::with_capacity(findings.len());
+    let mut suppressed = Vec::new();
+    for f in findings {
+        let Some((dirs, used)) = per_module.get_mut(&f.module) else {
+            kept.push(f);
+            continue;
+        };
+        let m = &program.modules[f.module as usize];
+        let line = m.lines().position(&m.text, f.span.lo).line;
+        match dirs.iter().position(|d| d.covers(f.rule.code, line)) {
+            Some(i) => {
+                used[i] = true;
+                suppressed.push(crate::Suppressed { reason: dirs[i].reason.clone(), finding: f });
+            }
+            None => kept.push(f),
+        }
+    }
+    let mut meta = Vec::new();
+    let mut modules: Vec<_> = per_module.into_iter().collect();
+    modules.sort_by_key(|(m, _)| *m);
+    for (module, (dirs, used)) in modules {
+        let path = program.modules[module as usize].path.to_string_lossy().replace('\\', "/");
+        for (d, used) in dirs.iter().zip(used) {
+            let (rule, message, help) = match (&d.problem, used) {
+                (Some(p), _) => (&INVALID, p.clone(), "name the rules and say why the race cannot happen, after a colon".to_string()),
+                (None, false) => (
+                    &UNUSED,
+                    format!("this `racelint-ignore` comment suppresses nothing ({})", d.codes.join(", ")),
+                    "remove it: it hides nothing today and would silently hide a future race".to_string(),
+                ),
+                (None, true) => continue,
+            };
+            let fingerprint = format!("{:016x}", crate::finding::fnv64(&[rule.code, &path, &d.line.to_string(), &d.codes.join(",")]));
+            meta.push(Finding {
+                rule,
+                severity: rule.severity,
+                module,
+                span: d.span,
+                function: String::new(),
+                state: String::new(),
+                states: Vec::new(),
+                state_declared: None,
+                primary_label: message.clone(),
+                message,
+                labels: Vec::new(),
+                help,
+                timeline: Vec::new(),
+                fingerprint,
+            });
+        }
+    }
+    (kept, suppressed, meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_need_rules_and_reasons() {
+        let text = "a();\n// racelint-ignore-next-line RC001: serialised by the queue\nb();\n/* racelint-ignore-file RC002, RC005: frozen */\n// racelint-ignore-next-line RC001\nconst s = 'racelint-ignore-next-line RC001: in a string';\n// racelint-ignore-next-line RC999: why\n";
+        let d = directives(text);
+        assert_eq!(d.len(), 4, "{d:?}");
+        assert!(d[0].covers("RC001", 3) && !d[0].covers("RC001", 4) && !d[0].covers("RC002", 3));
+        assert!(d[1].whole_file && d[1].covers("RC005", 100) && d[1].reason == "frozen");
+        assert!(d[2].problem.as_deref().unwrap().contains("needs a reason"));
+        assert!(d[3].problem.as_deref().unwrap().contains("unknown rule `RC999`"));
+    }
+}
