@@ -13,6 +13,7 @@ pub mod facts;
 pub mod finding;
 pub mod host;
 pub mod link;
+pub mod lsp;
 pub mod parse;
 pub mod program;
 pub mod render;
@@ -49,6 +50,9 @@ pub struct Options {
     /// Lint this text as the file at this path (editors), with the other files read from disk;
     /// only that file's findings are reported.
     pub stdin: Option<(PathBuf, String)>,
+    /// Texts to use instead of the files on disk (an editor's unsaved buffers); all files are
+    /// reported.
+    pub overrides: Vec<(PathBuf, String)>,
 }
 
 /// A finding that an inline `racelint-ignore` comment suppressed.
@@ -149,12 +153,14 @@ pub fn lint(options: &Options) -> Report {
     let timer = Timer::new();
     let (mut files, path_errors) = discover::discover(&options.paths, &options.excludes);
     let stdin_path = options.stdin.as_ref().map(|(p, _)| discover::clean(p));
-    if let Some(p) = &stdin_path {
+    let overrides: Vec<(PathBuf, &str)> =
+        options.stdin.iter().chain(options.overrides.iter()).map(|(p, t)| (discover::clean(p), t.as_str())).collect();
+    for (p, _) in &overrides {
         if !files.contains(p) {
             files.push(p.clone());
-            files.sort();
         }
     }
+    files.sort();
     timer.lap("discover");
     let mut errors: Vec<FileError> =
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
@@ -166,9 +172,9 @@ pub fn lint(options: &Options) -> Report {
             .into_par_iter()
             .map(|path| {
                 let mut errs = Vec::new();
-                let m = match (&options.stdin, &stdin_path) {
-                    (Some((_, text)), Some(p)) if *p == path => Some(analyse_source(path, text.as_str().into(), &hints, &mut errs)),
-                    _ => load(path, &hints, &mut errs),
+                let m = match overrides.iter().find(|(p, _)| *p == path) {
+                    Some((_, text)) => Some(analyse_source(path, (*text).into(), &hints, &mut errs)),
+                    None => load(path, &hints, &mut errs),
                 };
                 (m, errs)
             })

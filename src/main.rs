@@ -64,6 +64,8 @@ enum Command {
     },
     /// List the rules
     Rules,
+    /// Run the language server on standard input and output
+    Lsp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -110,6 +112,10 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some(Command::Lsp) => {
+            drop(stdout);
+            return ExitCode::from(racelint::lsp::run() as u8);
+        }
         Some(Command::Rules) => {
             for r in racelint::RULES.iter().chain(racelint::rules::META_RULES.iter()) {
                 let _ = writeln!(stdout, "{}  {:<24} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary);
@@ -155,7 +161,16 @@ fn main() -> ExitCode {
     excludes.extend(config.exclude.iter().cloned());
     let mut host_models = config.host_models.clone();
     host_models.extend(cli.host_model);
-    let options = racelint::Options { paths: cli.paths, excludes, only: cli.rule, host_models, config, baseline: cli.baseline, stdin };
+    let options = racelint::Options {
+        paths: cli.paths,
+        excludes,
+        only: cli.rule,
+        host_models,
+        config,
+        baseline: cli.baseline,
+        stdin,
+        overrides: Vec::new(),
+    };
     let report = racelint::lint(&options);
     if let Some(path) = &cli.write_baseline {
         let baseline = racelint::baseline::Baseline::from_findings(&report.findings, &report.program);
