@@ -43,7 +43,7 @@ pub struct FnView<'p> {
     pub effects: Vec<Vec<Eff>>,
     /// For each node with effects: the await through which each other node is reached
     /// (`u32::MAX` when it is not reachable through an await).
-    crossing: Vec<Option<Vec<u32>>>,
+    crossing: Vec<Option<(Vec<u32>, Vec<bool>)>>,
     /// The resume node of each awaited call.
     resume_of: FxHashMap<NodeId, NodeId>,
 }
@@ -92,26 +92,6 @@ impl<'p> FnView<'p> {
                     }
                 }
             }
-            // a setter called with a value read from the state earlier writes that value back
-            // (`switchConnection(saved.profile)` after `saved = getConnection()`)
-            if let Some(call) = call {
-                if let NodeKind::Call { args, .. } = &facts.nodes[call as usize].kind {
-                    let mut saved: Vec<u32> = Vec::new();
-                    for &a in args {
-                        saved.extend(effects.get(a as usize).into_iter().flatten().filter(|e| e.touch.is_read()).map(|e| e.state));
-                        if let Some(&r) = resume_of.get(&a) {
-                            saved.extend(effects.get(r as usize).into_iter().flatten().filter(|e| e.touch.is_read()).map(|e| e.state));
-                        }
-                    }
-                    for e in &mut list {
-                        if let Touch::Write { restore, .. } = &mut e.touch {
-                            if saved.contains(&e.state) {
-                                *restore = true;
-                            }
-                        }
-                    }
-                }
-            }
             effects.push(list);
         }
         let with_effects = effects.iter().filter(|e| !e.is_empty()).count();
@@ -124,13 +104,56 @@ impl<'p> FnView<'p> {
                 }
             }
         }
-        Some(FnView { program, id, module, facts, effects, crossing, resume_of })
+        let mut view = FnView { program, id, module, facts, effects, crossing, resume_of };
+        view.mark_setter_restores();
+        Some(view)
+    }
+
+    /// A setter called with a value read from the state before an await writes that saved value
+    /// back (`switchConnection(saved.profile)` after `saved = await getConnection()` and an
+    /// `await operation()`).
+    fn mark_setter_restores(&mut self) {
+        let mut marks: Vec<(NodeId, u32)> = Vec::new();
+        for (c, node) in self.facts.nodes.iter().enumerate() {
+            let NodeKind::Call { args, .. } = &node.kind else { continue };
+            let c = c as NodeId;
+            let mut saved: Vec<u32> = Vec::new();
+            for &a in args {
+                for at in [Some(a), self.resume_of.get(&a).copied()].into_iter().flatten() {
+                    if self.crosses(at, c).is_some() {
+                        saved.extend(self.reads(at).filter(|e| self.direct(e)).map(|e| e.state));
+                    }
+                }
+            }
+            if saved.is_empty() {
+                continue;
+            }
+            for target in [Some(c), self.resume_of.get(&c).copied()].into_iter().flatten() {
+                for &s in &saved {
+                    marks.push((target, s));
+                }
+            }
+        }
+        for (node, state) in marks {
+            for e in &mut self.effects[node as usize] {
+                if let Touch::Write { restore, kind: crate::facts::WriteKind::Assign, .. } = &mut e.touch {
+                    if e.state == state {
+                        *restore = true;
+                    }
+                }
+            }
+        }
     }
 
     /// The await crossed on a path from `from` to `to`, if some path crosses one.
     pub fn crosses(&self, from: NodeId, to: NodeId) -> Option<NodeId> {
-        let via = self.crossing.get(from as usize)?.as_ref()?[to as usize];
+        let via = self.crossing.get(from as usize)?.as_ref()?.0[to as usize];
         (via != u32::MAX).then_some(via)
+    }
+
+    /// Whether some path from `from` reaches `to` without crossing an await.
+    pub fn reaches_directly(&self, from: NodeId, to: NodeId) -> bool {
+        self.crossing.get(from as usize).and_then(|c| c.as_ref()).is_some_and(|c| c.1[to as usize])
     }
 
     pub fn span(&self, node: NodeId) -> Span {
@@ -202,7 +225,7 @@ impl<'p> FnView<'p> {
 /// the first await through which it is reached (or `u32::MAX`). Paths end when they come back
 /// to `from`: what matters is the latest execution of the source (a loop that re-checks a
 /// condition or re-reads a value on every iteration is fresh again after that point).
-fn compute_crossing(f: &FnFacts, from: NodeId) -> Vec<u32> {
+fn compute_crossing(f: &FnFacts, from: NodeId) -> (Vec<u32>, Vec<bool>) {
     let n = f.nodes.len();
     let mut via = vec![u32::MAX; n];
     let mut seen0 = vec![false; n];
@@ -237,5 +260,5 @@ fn compute_crossing(f: &FnFacts, from: NodeId) -> Vec<u32> {
             }
         }
     }
-    via
+    (via, seen0)
 }

@@ -38,7 +38,15 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     }
                 }
             }
+            // test-and-set: the state is claimed (written) after the check and before the await
+            let claimed = |g: u32| {
+                v.nodes_with_effects()
+                    .any(|w| w != b && v.reaches_directly(g, w) && v.crosses(w, b).is_some() && v.writes(w).any(|e| e.conflicts(e2)))
+            };
             if let (Some((g, t, aw)), false) = (stale, rechecked) {
+                if claimed(g) {
+                    continue;
+                }
                 out.push(Candidate::new(&RULE, e2, Point::of(g, &t), aw, Point::of(b, e2)));
             }
         }
