@@ -45,9 +45,11 @@ pub struct Resolver<'m> {
     modules: &'m [SourceModule],
     by_path: FxHashMap<PathBuf, u32>,
     /// Per module: its explicit exports by name (index into `exports`).
-    exports: Vec<FxHashMap<Atom, usize>>,
+    exports: Vec<FxHashMap<String, usize>>,
     /// Per module: what each of its imports denotes, resolved once.
     imports: Vec<Vec<Target>>,
+    /// Specifiers already resolved, per importing module (barrels are asked again and again).
+    specifiers: std::cell::RefCell<Vec<FxHashMap<String, Option<u32>>>>,
 }
 
 impl<'m> Resolver<'m> {
@@ -62,12 +64,13 @@ impl<'m> Resolver<'m> {
                         Export::Local { exported, .. } | Export::From { exported, .. } => exported,
                         Export::All { .. } => continue,
                     };
-                    idx.entry(name.clone()).or_insert(i);
+                    idx.entry(name.to_string()).or_insert(i);
                 }
                 idx
             })
             .collect();
-        let mut r = Resolver { modules, by_path, exports, imports: Vec::new() };
+        let specifiers = std::cell::RefCell::new(vec![FxHashMap::default(); modules.len()]);
+        let mut r = Resolver { modules, by_path, exports, imports: Vec::new(), specifiers };
         r.imports = (0..modules.len() as u32)
             .map(|m| (0..modules[m as usize].facts.imports.len() as u32).map(|i| r.resolve_import(m, i)).collect())
             .collect();
@@ -80,6 +83,15 @@ impl<'m> Resolver<'m> {
         if !(specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')) {
             return None;
         }
+        if let Some(&hit) = self.specifiers.borrow()[from as usize].get(specifier) {
+            return hit;
+        }
+        let found = self.find_module(from, specifier);
+        self.specifiers.borrow_mut()[from as usize].insert(specifier.to_string(), found);
+        found
+    }
+
+    fn find_module(&self, from: u32, specifier: &str) -> Option<u32> {
         let specifier = specifier.split(['?', '#']).next().unwrap_or(specifier);
         let dir = self.modules[from as usize].path.parent().unwrap_or(Path::new(""));
         let base = normalize(&dir.join(specifier));
@@ -103,7 +115,7 @@ impl<'m> Resolver<'m> {
             return None;
         }
         let facts = &self.modules[m as usize].facts;
-        if let Some(&i) = self.exports[m as usize].get(&Atom::from(name)) {
+        if let Some(&i) = self.exports[m as usize].get(name) {
             match &facts.exports[i] {
                 Export::Local { local, .. } => return Some(Target::Binding(m, local.clone())),
                 Export::From { specifier, imported, .. } => return Some(self.import_target(m, specifier, imported, depth + 1)),
