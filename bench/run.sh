@@ -26,7 +26,7 @@ if ! command -v hyperfine >/dev/null; then
 fi
 hyperfine --version
 (cd bench && npm install --silent --no-audit --no-fund >/dev/null)
-echo "biome $(bench/node_modules/.bin/biome --version | tail -1), eslint $(bench/node_modules/.bin/eslint --version)"
+echo "biome $(bench/node_modules/.bin/biome --version | head -1), eslint $(bench/node_modules/.bin/eslint --version)"
 cargo build --release --quiet --bin racelint --example parse_floor
 RL=$ROOT/target/release/racelint
 FLOOR=$ROOT/target/release/examples/parse_floor
