@@ -128,6 +128,31 @@ fn load(path: PathBuf, hints: &HostHints, errors: &mut Vec<FileError>) -> Option
     Some(analyse_source(path, text.into(), hints, errors))
 }
 
+/// Runs `f`, turning a panic into an error for `path`: one bad file or function must never
+/// take the other findings down with it.
+fn guarded<T>(path: &std::path::Path, errors: &mut Vec<FileError>, what: &str, f: impl FnOnce(&mut Vec<FileError>) -> T) -> Option<T> {
+    let mut inner = Vec::new();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut inner))) {
+        Ok(v) => {
+            errors.extend(inner);
+            Some(v)
+        }
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            errors.push(FileError {
+                path: path.to_path_buf(),
+                offset: None,
+                message: format!("internal error while {what} (please report this file): {msg}"),
+            });
+            None
+        }
+    }
+}
+
 /// Parses and builds the facts of one source text.
 fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut Vec<FileError>) -> SourceModule {
     let syntax = parse::syntax_for(&path).unwrap_or_default();
@@ -172,10 +197,12 @@ pub fn lint(options: &Options) -> Report {
             .into_par_iter()
             .map(|path| {
                 let mut errs = Vec::new();
-                let m = match overrides.iter().find(|(p, _)| *p == path) {
-                    Some((_, text)) => Some(analyse_source(path, (*text).into(), &hints, &mut errs)),
-                    None => load(path, &hints, &mut errs),
-                };
+                let p = path.clone();
+                let m = guarded(&p, &mut errs, "analysing it", |errs| match overrides.iter().find(|(o, _)| *o == path) {
+                    Some((_, text)) => Some(analyse_source(path, (*text).into(), &hints, errs)),
+                    None => load(path, &hints, errs),
+                })
+                .flatten();
                 (m, errs)
             })
             .collect()
@@ -259,23 +286,32 @@ fn analyse(
     // every rule runs, so one problem keeps one rule however the output is filtered
     let all = |_: &Rule| true;
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
-    let mut findings: Vec<Finding> = pool.install(|| {
-        (0..program.functions.len() as u32)
-            .into_par_iter()
-            .flat_map_iter(|id| {
-                let view = analysis::FnView::new(&program, id);
-                let out: Vec<Finding> = match view {
-                    Some(v) => rules::check_function(&v, &all)
-                        .iter()
-                        .filter(|c| selected(c.rule))
-                        .map(|c| Finding::from_candidate(&v, c))
-                        .collect(),
-                    None => Vec::new(),
-                };
-                out
-            })
-            .collect()
-    });
+    let mut findings: Vec<Finding> = pool
+        .install(|| {
+            (0..program.functions.len() as u32)
+                .into_par_iter()
+                .map(|id| {
+                    let module = &program.modules[program.functions[id as usize].module as usize].path;
+                    let mut errs = Vec::new();
+                    let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
+                        Some(v) => rules::check_function(&v, &all)
+                            .iter()
+                            .filter(|c| selected(c.rule))
+                            .map(|c| Finding::from_candidate(&v, c))
+                            .collect(),
+                        None => Vec::new(),
+                    })
+                    .unwrap_or_default();
+                    (out, errs)
+                })
+                .collect::<Vec<(Vec<Finding>, Vec<FileError>)>>()
+        })
+        .into_iter()
+        .flat_map(|(out, errs)| {
+            errors.extend(errs);
+            out
+        })
+        .collect();
     findings.sort_by(|a, b| {
         let pa = &program.modules[a.module as usize].path;
         let pb = &program.modules[b.module as usize].path;
