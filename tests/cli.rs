@@ -1,29 +1,10 @@
 //! The `racelint` binary as users run it: exit codes, formats, inputs, errors.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn racelint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racelint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("run racelint")
-}
+use common::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use std::process::Command;
 
 const RACY: &str = "let busy = false;\nexport async function run(job) {\n    busy = true;\n    await job();\n    busy = false;\n}\n";
 const CLEAN: &str = "const limits = { max: 3 };\nexport async function run(job) {\n    return (await job()) + limits.max;\n}\n";

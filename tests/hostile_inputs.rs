@@ -3,31 +3,12 @@
 //! never lose the findings of the other files; its output must not depend on thread count or
 //! the order paths are given in.
 
+mod common;
+
+use common::*;
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn racelint_env(args: &[&str], cwd: &Path, threads: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_racelint"));
-    c.args(args).current_dir(cwd).env("NO_COLOR", "1");
-    if let Some(t) = threads {
-        c.env("RAYON_NUM_THREADS", t);
-    }
-    c.output().expect("run racelint")
-}
-
-fn racelint(args: &[&str], cwd: &Path) -> Output {
-    racelint_env(args, cwd, None)
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use std::process::Output;
 
 const RACY: &str = "let busy = false;\nexport async function run(job) {\n    busy = true;\n    await job();\n    busy = false;\n}\n";
 
