@@ -71,7 +71,7 @@ impl Baseline {
     }
 
     /// Removes the findings the baseline lists.
-    pub fn apply(&self, findings: &mut Vec<Finding>, program: &Program) -> Outcome {
+    pub fn apply(&self, findings: &mut Vec<Finding>) -> Outcome {
         let mut seen = vec![false; self.findings.len()];
         let before = findings.len();
         findings.retain(|f| match self.findings.iter().position(|e| e.fingerprint == f.fingerprint) {
@@ -81,7 +81,6 @@ impl Baseline {
             }
             None => true,
         });
-        let _ = program;
         let stale = self.findings.iter().zip(&seen).filter(|(_, s)| !**s).map(|(e, _)| e.clone()).collect();
         Outcome { matched: before - findings.len(), stale }
     }

@@ -340,7 +340,7 @@ fn analyse(
     findings.extend(directive_findings.into_iter().filter(|f| !options.config.rules.iter().any(|(c, l)| *c == f.rule.code && l.is_none())));
     let baseline = match &options.baseline {
         Some(path) => match baseline::Baseline::load(path) {
-            Ok(b) => Some(b.apply(&mut findings, &program)),
+            Ok(b) => Some(b.apply(&mut findings)),
             Err(message) => {
                 errors.push(FileError { path: path.clone(), offset: None, message });
                 None

@@ -212,7 +212,7 @@ impl<'a> StateTable<'a> {
 
     /// A host model's state (`sillytavern/oai_settings`): the real binding when the scan
     /// contains the module that exports it, else a host state that the host writes.
-    pub fn host(&mut self, resolver: &Resolver, qualified: &str) -> Option<u32> {
+    pub fn host(&mut self, qualified: &str) -> Option<u32> {
         if let Some(&id) = self.hosts_by_id.get(qualified) {
             return Some(id);
         }
@@ -230,7 +230,6 @@ impl<'a> StateTable<'a> {
                 return Some(sid);
             }
         }
-        let _ = resolver;
         self.states.push(State { name: state.name.clone(), kind: StateKind::Host, module: u32::MAX, decl: Span::default(), written: true });
         let sid = (self.states.len() - 1) as u32;
         self.hosts_by_id.insert(qualified.to_string(), sid);
@@ -249,7 +248,7 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
             let id = match s.kind {
                 StateKind::Binding | StateKind::ClassStatic => Some(table.local(mi, &s.name, s.kind, s.span)),
                 StateKind::GlobalProp => Some(table.global(mi, &s.name, s.span)),
-                StateKind::Host => table.hosts.state_for_path(&s.name).and_then(|q| table.host(resolver, &q)),
+                StateKind::Host => table.hosts.state_for_path(&s.name).and_then(|q| table.host(&q)),
                 StateKind::Imported(_) => continue,
             };
             ids[mi as usize][si] = id.unwrap_or_else(|| table.local(mi, &format!("host:{}", s.name), StateKind::Host, s.span));
@@ -262,7 +261,7 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
             let id = match resolver.import(mi, import) {
                 Target::Binding(t, local) => Some(table.local(t, &local, StateKind::Binding, Span::default())),
                 Target::Outside(specifier, ImportName::Named(name)) => {
-                    table.hosts.state_for_import(&specifier, &name).and_then(|q| table.host(resolver, &q))
+                    table.hosts.state_for_import(&specifier, &name).and_then(|q| table.host(&q))
                 }
                 _ => None,
             };
@@ -285,8 +284,8 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
     let mut host_index: FxHashMap<(String, Vec<u32>, Vec<u32>, bool), FnId> = FxHashMap::default();
     let mut host_call = |table: &mut StateTable, path: &str, arg: Option<&str>| -> Option<FnId> {
         let effects = table.hosts.call(path, arg)?;
-        let reads: Vec<u32> = effects.reads.iter().filter_map(|q| table.host(resolver, q)).collect();
-        let writes: Vec<u32> = effects.writes.iter().filter_map(|q| table.host(resolver, q)).collect();
+        let reads: Vec<u32> = effects.reads.iter().filter_map(|q| table.host(q)).collect();
+        let writes: Vec<u32> = effects.writes.iter().filter_map(|q| table.host(q)).collect();
         let key = (path.to_string(), reads.clone(), writes.clone(), effects.awaits);
         Some(*host_index.entry(key).or_insert_with(|| {
             host_fns.push(HostFn { name: path.to_string(), awaits: effects.awaits, reads, writes });

@@ -2190,8 +2190,7 @@ impl<'h> Builder<'h> {
                 return v;
             }
             // a method on a local object: mutating methods carry the arguments into it
-            if let Some(kind) = method.as_deref().and_then(mutating_method) {
-                let _ = kind;
+            if method.as_deref().and_then(mutating_method).is_some() {
                 self.expr(&m.obj);
                 let args = self.exprs(args.iter().map(|a| &*a.expr));
                 if let Expr::Ident(id) = unparen(&m.obj) {

@@ -98,7 +98,6 @@ pub fn error_position(report: &Report, e: &crate::FileError) -> Option<crate::so
 }
 
 pub fn render(report: &Report) -> String {
-    let p = &report.program;
     let findings = report.findings.iter().map(|f| json_finding(report, f)).collect();
     let suppressed =
         report.suppressed.iter().map(|s| JsonSuppressed { finding: json_finding(report, &s.finding), reason: &s.reason }).collect();
@@ -116,7 +115,6 @@ pub fn render(report: &Report) -> String {
             }
         })
         .collect();
-    let _ = p;
     let doc = Document {
         version: 1,
         tool: Tool { name: "racelint", version: env!("CARGO_PKG_VERSION") },
@@ -138,47 +136,43 @@ pub fn render(report: &Report) -> String {
 
 fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a> {
     let p = &report.program;
-    {
-        {
-            let (start, end) = range(p, f.module, f.span.lo, f.span.hi);
-            let labels = f
-                .labels
-                .iter()
-                .map(|l| {
-                    let (s, e) = range(p, l.site.module, l.site.span.lo, l.site.span.hi);
-                    JsonLabel {
-                        file: display_path(p, l.site.module),
-                        line: s.line,
-                        column: s.column,
-                        end_line: e.line,
-                        end_column: e.column,
-                        message: l.message.clone(),
-                    }
-                })
-                .collect();
-            let state_declared = f.state_declared.map(|site| {
-                let (s, _) = range(p, site.module, site.span.lo, site.span.hi);
-                Place { file: display_path(p, site.module), line: s.line, column: s.column }
-            });
-            JsonFinding {
-                rule: f.rule.code,
-                name: f.rule.name,
-                severity: f.severity.as_str(),
-                file: display_path(p, f.module),
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                function: &f.function,
-                state: &f.state,
-                states: &f.states,
-                state_declared,
-                message: &f.message,
-                labels,
-                help: &f.help,
-                timeline: &f.timeline,
-                fingerprint: &f.fingerprint,
+    let (start, end) = range(p, f.module, f.span.lo, f.span.hi);
+    let labels = f
+        .labels
+        .iter()
+        .map(|l| {
+            let (s, e) = range(p, l.site.module, l.site.span.lo, l.site.span.hi);
+            JsonLabel {
+                file: display_path(p, l.site.module),
+                line: s.line,
+                column: s.column,
+                end_line: e.line,
+                end_column: e.column,
+                message: l.message.clone(),
             }
-        }
+        })
+        .collect();
+    let state_declared = f.state_declared.map(|site| {
+        let (s, _) = range(p, site.module, site.span.lo, site.span.hi);
+        Place { file: display_path(p, site.module), line: s.line, column: s.column }
+    });
+    JsonFinding {
+        rule: f.rule.code,
+        name: f.rule.name,
+        severity: f.severity.as_str(),
+        file: display_path(p, f.module),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        function: &f.function,
+        state: &f.state,
+        states: &f.states,
+        state_declared,
+        message: &f.message,
+        labels,
+        help: &f.help,
+        timeline: &f.timeline,
+        fingerprint: &f.fingerprint,
     }
 }
