@@ -11,14 +11,14 @@ pub const ANY_FIELD: &str = "[*]";
 pub type NodeId = u32;
 
 /// A byte range in a module's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub lo: u32,
     pub hi: u32,
 }
 
 /// What kind of shared state a declaration is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StateKind {
     /// A module-level `let`/`var`/`const` binding.
     Binding,
@@ -34,7 +34,7 @@ pub enum StateKind {
 }
 
 /// A candidate piece of shared state declared in (or, for globals, first seen in) a module.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StateDecl {
     /// The name a reader uses: `amount_gen`, `TempResponseLength.#lastApi`, `window.quietMode`.
     pub name: String,
@@ -47,7 +47,7 @@ pub struct StateDecl {
 pub type StateId = u32;
 
 /// One access path into shared state: the state and, for objects, the first property.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Access {
     pub state: StateId,
     /// `oai_settings.reverse_proxy` has field `reverse_proxy`; a computed or whole-object access
@@ -56,7 +56,7 @@ pub struct Access {
 }
 
 /// How a write changes its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum WriteKind {
     /// `x = v`, `x.f = v`, destructuring targets, `for (x of …)`.
     Assign,
@@ -79,7 +79,7 @@ pub enum WriteKind {
 }
 
 /// Where a written value comes from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValueInfo {
     /// Reads (and calls) whose values flow into the written value.
     pub sources: Vec<NodeId>,
@@ -91,7 +91,7 @@ pub struct ValueInfo {
 }
 
 /// What a call site calls, as far as the module can tell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Callee {
     /// A function of this module, by index.
     Local(u32),
@@ -108,7 +108,7 @@ pub enum Callee {
 }
 
 /// What an import brings in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ImportName {
     Named(Atom),
     Default,
@@ -117,14 +117,14 @@ pub enum ImportName {
 
 /// `import { a as b } from './x.js'`, `import * as ns from …`, or a binding of a dynamic
 /// `const { a } = await import('./x.js')`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     pub specifier: String,
     pub imported: ImportName,
 }
 
 /// What a module exports.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Export {
     /// `export let x`, `export { x as y }`, `export default function f`.
     Local { exported: Atom, local: Atom },
@@ -134,7 +134,7 @@ pub enum Export {
     All { specifier: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AwaitKind {
     Await,
     ForAwait,
@@ -143,7 +143,7 @@ pub enum AwaitKind {
     Then,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum NodeKind {
     /// A join point (loop heads, the entry).
     Nop,
@@ -173,7 +173,7 @@ pub enum NodeKind {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     pub kind: NodeKind,
     pub span: Span,
@@ -186,7 +186,7 @@ pub struct Node {
 /// One statement's worth of data flow: which values read earlier (through locals) it uses,
 /// and which shared state it reads afresh. Torn reads are stale and fresh reads mixed in one
 /// statement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub span: Span,
     /// Read/call nodes whose values reach this statement through locals.
@@ -197,7 +197,7 @@ pub struct Unit {
 
 /// A function's effect graph: accesses, calls and await points in evaluation order, with
 /// branches and loops as edges.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FnFacts {
     /// As a reader would say it: `wrappedGenerateRaw`, `TempResponseLength.save`, `bump`.
     pub name: String,
@@ -210,7 +210,7 @@ pub struct FnFacts {
 }
 
 /// Everything racelint keeps of one module after its AST is dropped.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModuleFacts {
     pub states: Vec<StateDecl>,
     pub imports: Vec<Import>,

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod baseline;
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod discover;
 pub mod facts;
@@ -53,6 +54,8 @@ pub struct Options {
     /// Texts to use instead of the files on disk (an editor's unsaved buffers); all files are
     /// reported.
     pub overrides: Vec<(PathBuf, String)>,
+    /// Where to keep the warm-run cache of file facts; `None` parses every file.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// A finding that an inline `racelint-ignore` comment suppressed.
@@ -108,7 +111,7 @@ const WORKER_STACK: usize = 1024 * 1024 * 1024;
 
 /// Reads, parses and analyses one file. Never panics on any input: bad UTF-8, binary data and
 /// syntax errors become errors in the result.
-fn load(path: PathBuf, hints: &HostHints, errors: &mut Vec<FileError>) -> Option<SourceModule> {
+fn load(path: PathBuf, hints: &HostHints, cache: Option<&cache::Cache>, errors: &mut Vec<FileError>) -> Option<SourceModule> {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
@@ -125,8 +128,35 @@ fn load(path: PathBuf, hints: &HostHints, errors: &mut Vec<FileError>) -> Option
             return None;
         }
     };
-    Some(analyse_source(path, text.into(), hints, errors))
+    Some(cached_or_analysed(path, text.into(), hints, cache, errors))
 }
+
+/// The facts of a file from the cache when its contents were seen before, else parsed and
+/// built (and cached).
+fn cached_or_analysed(
+    path: PathBuf,
+    text: Arc<str>,
+    hints: &HostHints,
+    cache: Option<&cache::Cache>,
+    errors: &mut Vec<FileError>,
+) -> SourceModule {
+    if let Some((facts, errs)) = cache.and_then(|c| c.get(&text)) {
+        errors.extend(errs.into_iter().map(|e| FileError { path: path.clone(), offset: Some(e.offset), message: e.message }));
+        return SourceModule::new(path, text, facts);
+    }
+    PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let before = errors.len();
+    let m = analyse_source(path, text, hints, errors);
+    if let Some(c) = cache {
+        let errs: Vec<parse::SyntaxError> =
+            errors[before..].iter().map(|e| parse::SyntaxError { offset: e.offset.unwrap_or(0), message: e.message.clone() }).collect();
+        c.put(&m.text, &m.facts, &errs);
+    }
+    m
+}
+
+/// Files parsed (not taken from the cache) in this process, for `RACELINT_TIMINGS`.
+static PARSED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Runs `f`, turning a panic into an error for `path`: one bad file or function must never
 /// take the other findings down with it.
@@ -191,6 +221,7 @@ pub fn lint(options: &Options) -> Report {
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
     let hosts = load_hosts(options, &mut errors);
     let hints = hosts.hints();
+    let cache = options.cache_dir.as_deref().and_then(|d| cache::Cache::open(d, &hints));
     let pool = pool();
     let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
         files
@@ -200,7 +231,7 @@ pub fn lint(options: &Options) -> Report {
                 let p = path.clone();
                 let m = guarded(&p, &mut errs, "analysing it", |errs| match overrides.iter().find(|(o, _)| *o == path) {
                     Some((_, text)) => Some(analyse_source(path, (*text).into(), &hints, errs)),
-                    None => load(path, &hints, errs),
+                    None => load(path, &hints, cache.as_ref(), errs),
                 })
                 .flatten();
                 (m, errs)
@@ -212,7 +243,7 @@ pub fn lint(options: &Options) -> Report {
         errors.extend(errs);
         modules.extend(m);
     }
-    timer.lap("read, parse, build facts, drop ASTs");
+    timer.lap(&format!("read, parse {} of {} files", PARSED.load(std::sync::atomic::Ordering::Relaxed), modules.len()));
     let mut report = analyse(modules, errors, options, &hosts, &pool, &timer);
     if let Some(p) = &stdin_path {
         // an editor asked about one file: the others were read only for their effects

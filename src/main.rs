@@ -50,6 +50,12 @@ struct Cli {
     /// Lint standard input as if it were this file (editors); other files come from disk
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Parse every file, without the warm-run cache
+    #[arg(long)]
+    no_cache: bool,
+    /// Keep the warm-run cache here (default: $XDG_CACHE_HOME/racelint or ~/.cache/racelint)
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -170,6 +176,7 @@ fn main() -> ExitCode {
         baseline: cli.baseline,
         stdin,
         overrides: Vec::new(),
+        cache_dir: if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) },
     };
     let report = racelint::lint(&options);
     if let Some(path) = &cli.write_baseline {

@@ -7,7 +7,7 @@ use swc_ecma_ast::{EsVersion, Module};
 use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
 
 /// A parse error at a byte offset of the file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SyntaxError {
     pub offset: u32,
     pub message: String,

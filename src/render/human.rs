@@ -77,7 +77,7 @@ pub fn render(report: &Report, style: Style) -> String {
     for e in &report.errors {
         let module = p.modules.iter().position(|m| m.path == e.path);
         let (labels, source) = match (e.offset, module) {
-            (Some(o), Some(mi)) => {
+            (Some(o), Some(mi)) if drawable(&p.modules[mi].text, o, o) => {
                 (vec![LabeledSpan::new_primary_with_span(Some("here".into()), SourceSpan::from((o as usize, 0)))], Some(&sources[mi]))
             }
             _ => (Vec::new(), None),
@@ -96,8 +96,16 @@ pub fn render(report: &Report, style: Style) -> String {
     for f in &report.findings {
         let mut labels = vec![LabeledSpan::new_primary_with_span(Some(f.primary_label.clone()), span_of(f.span.lo, f.span.hi))];
         let mut notes = Vec::new();
+        let text = &p.modules[f.module as usize].text;
+        let draw = drawable(text, f.span.lo, f.span.hi)
+            && f.labels.iter().all(|l| l.site.module != f.module || drawable(text, l.site.span.lo, l.site.span.hi));
+        if !draw {
+            labels.clear();
+            let (s, _) = range(p, f.module, f.span.lo, f.span.hi);
+            notes.push(format!("{}:{}:{}: {}", display_path(p, f.module), s.line, s.column, f.primary_label));
+        }
         for l in &f.labels {
-            if l.in_frame && l.site.module == f.module {
+            if draw && l.in_frame && l.site.module == f.module {
                 labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span_of(l.site.span.lo, l.site.span.hi)));
             } else {
                 let (s, _) = range(p, l.site.module, l.site.span.lo, l.site.span.hi);
@@ -123,14 +131,27 @@ pub fn render(report: &Report, style: Style) -> String {
                 Severity::Warning => miette::Severity::Warning,
             },
             help: Some(help),
+            source: (!labels.is_empty()).then(|| &sources[f.module as usize]),
             labels,
-            source: Some(&sources[f.module as usize]),
         };
         let _ = handler.render_report(&mut out, &frame);
         out.push('\n');
     }
     out.push_str(&summary(report));
     out
+}
+
+/// Lines longer than this (minified bundles) are not drawn in a code frame: the frame would be
+/// unreadable, and miette cannot draw labels past column 65 535. Their labels become notes.
+const MAX_DRAWN_LINE: usize = 4096;
+
+/// Whether the lines that `lo..hi` touches are short enough to draw.
+fn drawable(text: &str, lo: u32, hi: u32) -> bool {
+    let lo = (lo as usize).min(text.len());
+    let hi = (hi as usize).clamp(lo, text.len());
+    let start = text[..lo].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let end = text[hi..].find('\n').map(|i| hi + i).unwrap_or(text.len());
+    text[start..end].split('\n').all(|l| l.len() <= MAX_DRAWN_LINE)
 }
 
 fn span_of(lo: u32, hi: u32) -> SourceSpan {

@@ -1,0 +1,70 @@
+//! The warm-run cache: a file's facts (and parse errors) keyed by a hash of its contents, so an
+//! unchanged file is never parsed twice and an edited one is the only one parsed again.
+//!
+//! Entries live under `<cache dir>/<build key>/`, where the build key covers racelint's version,
+//! the binary itself (any rebuild invalidates) and the host models' hints (a config change that
+//! alters what the builder records invalidates). Entries are written to a temporary file and
+//! renamed into place, so concurrent runs never read half an entry; anything unreadable is a
+//! miss. `--no-cache` turns it off; `--cache-dir DIR` moves it (default: `$XDG_CACHE_HOME/racelint`
+//! or `~/.cache/racelint`).
+
+use std::path::{Path, PathBuf};
+
+use crate::build::HostHints;
+use crate::facts::ModuleFacts;
+use crate::finding::fnv64;
+use crate::parse::SyntaxError;
+
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// The default cache location.
+pub fn default_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("racelint");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(h).join(".cache").join("racelint");
+    }
+    std::env::temp_dir().join("racelint-cache")
+}
+
+fn build_key(hints: &HostHints) -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| format!("{}-{:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default();
+    let mut names: Vec<&String> = hints.call_names.iter().chain(hints.state_paths.iter()).collect();
+    names.sort();
+    let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), fnv64(&[&exe, &names.join("\n")]))
+}
+
+impl Cache {
+    pub fn open(base: &Path, hints: &HostHints) -> Option<Cache> {
+        let dir = base.join(build_key(hints));
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(Cache { dir })
+    }
+
+    fn entry(&self, text: &str) -> PathBuf {
+        let h = fnv64(&[text]);
+        self.dir.join(format!("{h:016x}-{:x}.facts", text.len()))
+    }
+
+    pub fn get(&self, text: &str) -> Option<(ModuleFacts, Vec<SyntaxError>)> {
+        let bytes = std::fs::read(self.entry(text)).ok()?;
+        postcard::from_bytes(&bytes).ok()
+    }
+
+    pub fn put(&self, text: &str, facts: &ModuleFacts, errors: &[SyntaxError]) {
+        let Ok(bytes) = postcard::to_stdvec(&(facts, errors)) else { return };
+        let target = self.entry(text);
+        let tmp = target.with_extension(format!("tmp{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], ""));
+        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The warm-run cache: unchanged files are not parsed again, an edited file is the only one
+//! parsed, results are the same with and without it, concurrent runs and corrupt entries are
+//! harmless, and `--no-cache` neither reads nor writes it.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_racelint"))
+        .args(["--format", "json", "--cache-dir"])
+        .arg(cache)
+        .args(extra)
+        .current_dir(dir)
+        .env("RACELINT_TIMINGS", "1")
+        .output()
+        .unwrap()
+}
+
+/// "parse N of M files" from the timing lines.
+fn parsed(o: &Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = err.lines().find(|l| l.contains("read, parse")).unwrap_or_else(|| panic!("no timing line in {err}"));
+    let rest = &line[line.find("parse ").unwrap() + 6..];
+    rest.split(" files").next().unwrap().to_string()
+}
+
+fn cache_files(cache: &Path) -> usize {
+    walk(cache)
+}
+
+fn walk(p: &Path) -> usize {
+    std::fs::read_dir(p).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum()).unwrap_or(0)
+}
+
+const A: &str = "let busy = false;\nexport async function run(job) {\n    busy = true;\n    await job();\n    busy = false;\n}\n";
+const B: &str = "import { run } from './a.js';\nexport async function twice(j) { await run(j); await run(j); }\n";
+const C: &str = "export const settings = { a: 1 };\nexport function set(v) { settings.a = v; }\n";
+
+#[test]
+fn warm_runs_reuse_facts_and_only_edited_files_are_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.js", A);
+    write(dir.path(), "b.js", B);
+    write(dir.path(), "c.js", C);
+    let cold = run(dir.path(), cache.path(), &[]);
+    assert_eq!(parsed(&cold), "3 of 3");
+    let warm = run(dir.path(), cache.path(), &[]);
+    assert_eq!(parsed(&warm), "0 of 3");
+    assert!(cold.stdout == warm.stdout, "same findings from the cache");
+    write(dir.path(), "c.js", &C.replace("v;", "v + 1;"));
+    let edited = run(dir.path(), cache.path(), &[]);
+    assert_eq!(parsed(&edited), "1 of 3");
+    let uncached = run(dir.path(), cache.path(), &["--no-cache"]);
+    assert_eq!(parsed(&uncached), "3 of 3");
+    assert!(edited.stdout == uncached.stdout, "cached and uncached runs differ");
+}
+
+#[test]
+fn no_cache_writes_nothing_and_corrupt_entries_are_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.js", A);
+    let out = Command::new(env!("CARGO_BIN_EXE_racelint"))
+        .args(["--no-cache", "--format", "json"])
+        .current_dir(dir.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["summary"]["findings"], 1);
+    assert_eq!(cache_files(cache.path()), 0, "--no-cache wrote to the cache");
+    let first = run(dir.path(), cache.path(), &[]);
+    assert!(cache_files(cache.path()) >= 1);
+    // scribble over every entry
+    fn scribble(p: &Path) {
+        for e in std::fs::read_dir(p).unwrap().flatten() {
+            if e.path().is_dir() {
+                scribble(&e.path());
+            } else {
+                std::fs::write(e.path(), b"\xff\x00garbage").unwrap();
+            }
+        }
+    }
+    scribble(cache.path());
+    let again = run(dir.path(), cache.path(), &[]);
+    assert_eq!(parsed(&again), "1 of 1", "a corrupt entry is a miss");
+    assert!(first.stdout == again.stdout, "a corrupt cache changed the output");
+}
+
+#[test]
+fn concurrent_runs_share_the_cache_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    for i in 0..60 {
+        write(dir.path(), &format!("m{i}.js"), &A.replace("busy", &format!("busy{i}")));
+    }
+    let reference = stdout(&run(dir.path(), tempfile::tempdir().unwrap().path(), &["--no-cache"]));
+    assert!(reference.contains("\"findings\": 60"), "{}", &reference[..200.min(reference.len())]);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let d = dir.path().to_path_buf();
+            let c = cache.path().to_path_buf();
+            std::thread::spawn(move || stdout(&run(&d, &c, &[])))
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().unwrap() == reference, "a concurrent run gave different output");
+    }
+    assert_eq!(parsed(&run(dir.path(), cache.path(), &[])), "0 of 60");
+}
