@@ -56,10 +56,12 @@ run() { # name, commands...
 }
 cd "$WORK"
 say "timing (hyperfine, $RUNS runs each, medians)"
-run nolib -n floor "$FLOOR nolib" -n racelint "$RL --format json nolib" -n biome "$BIOME nolib" -n eslint "$ESLINT nolib"
-run full -n floor "$FLOOR full" -n racelint "$RL --format json full"
-run x4 -n floor "$FLOOR x4" -n racelint "$RL --format json x4"
-run gen10k -n floor "$FLOOR gen10k" -n racelint "$RL --format json gen10k"
+# racelint cold (--no-cache) against the floor and the peers; warm: the same tree again with a
+# filled cache (hyperfine's warm-up run fills it)
+run nolib -n floor "$FLOOR nolib" -n racelint "$RL --no-cache --format json nolib" -n warm "$RL --cache-dir $WORK/rlcache --format json nolib" -n biome "$BIOME nolib" -n eslint "$ESLINT nolib"
+run full -n floor "$FLOOR full" -n racelint "$RL --no-cache --format json full"
+run x4 -n floor "$FLOOR x4" -n racelint "$RL --no-cache --format json x4"
+run gen10k -n floor "$FLOOR gen10k" -n racelint "$RL --no-cache --format json gen10k"
 
 say "peak memory (max RSS, median of $RUNS runs)"
 mem() { # command...
@@ -69,7 +71,7 @@ mem() { # command...
 }
 {
     echo "floor $(mem $FLOOR nolib)"
-    echo "racelint $(mem $RL --format json nolib)"
+    echo "racelint $(mem $RL --no-cache --format json nolib)"
     echo "biome $(mem $BIOME nolib)"
     echo "eslint $(mem $ESLINT nolib)"
 } > "$WORK/mem.txt"
