@@ -49,19 +49,22 @@ impl Cache {
         Some(Cache { dir })
     }
 
-    fn entry(&self, text: &str) -> PathBuf {
-        let h = fnv64(&[text]);
+    /// The entry for a text parsed with the syntax of `path`'s extension: the same text is a
+    /// different module as `.js` and as `.ts`.
+    fn entry(&self, path: &Path, text: &str) -> PathBuf {
+        let syntax = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let h = fnv64(&[&syntax, text]);
         self.dir.join(format!("{h:016x}-{:x}.facts", text.len()))
     }
 
-    pub fn get(&self, text: &str) -> Option<(ModuleFacts, Vec<SyntaxError>)> {
-        let bytes = std::fs::read(self.entry(text)).ok()?;
+    pub fn get(&self, path: &Path, text: &str) -> Option<(ModuleFacts, Vec<SyntaxError>)> {
+        let bytes = std::fs::read(self.entry(path, text)).ok()?;
         postcard::from_bytes(&bytes).ok()
     }
 
-    pub fn put(&self, text: &str, facts: &ModuleFacts, errors: &[SyntaxError]) {
+    pub fn put(&self, path: &Path, text: &str, facts: &ModuleFacts, errors: &[SyntaxError]) {
         let Ok(bytes) = postcard::to_stdvec(&(facts, errors)) else { return };
-        let target = self.entry(text);
+        let target = self.entry(path, text);
         let tmp = target.with_extension(format!("tmp{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], ""));
         if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
             let _ = std::fs::remove_file(&tmp);

@@ -140,7 +140,7 @@ fn cached_or_analysed(
     cache: Option<&cache::Cache>,
     errors: &mut Vec<FileError>,
 ) -> SourceModule {
-    if let Some((facts, errs)) = cache.and_then(|c| c.get(&text)) {
+    if let Some((facts, errs)) = cache.and_then(|c| c.get(&path, &text)) {
         errors.extend(errs.into_iter().map(|e| FileError { path: path.clone(), offset: Some(e.offset), message: e.message }));
         return SourceModule::new(path, text, facts);
     }
@@ -150,7 +150,7 @@ fn cached_or_analysed(
     if let Some(c) = cache {
         let errs: Vec<parse::SyntaxError> =
             errors[before..].iter().map(|e| parse::SyntaxError { offset: e.offset.unwrap_or(0), message: e.message.clone() }).collect();
-        c.put(&m.text, &m.facts, &errs);
+        c.put(&m.path, &m.text, &m.facts, &errs);
     }
     m
 }
