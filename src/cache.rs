@@ -71,3 +71,72 @@ impl Cache {
         }
     }
 }
+
+/// The whole-run cache: the output of a run whose inputs are all unchanged (every file's path
+/// and contents, the options, the config, the host models and the baseline, the working
+/// directory, the output format), so a re-run on an unchanged tree only reads and hashes files.
+pub struct RunKey(u64);
+
+impl RunKey {
+    /// Reads the files `options` would lint and hashes them with `extra` (the output settings).
+    /// `None` when the run cannot be cached (standard input, unreadable inputs are fine: their
+    /// errors are part of the key).
+    pub fn compute(options: &crate::Options, extra: &str) -> Option<RunKey> {
+        use rayon::prelude::*;
+        if options.stdin.is_some() || !options.overrides.is_empty() {
+            return None;
+        }
+        let (files, errors) = crate::discover::discover(&options.paths, &options.excludes);
+        let hashes: Vec<u64> = files
+            .par_iter()
+            .map(|p| match std::fs::read(p) {
+                Ok(bytes) => fnv64(&[&p.to_string_lossy(), &String::from_utf8_lossy(&bytes)]),
+                Err(e) => fnv64(&[&p.to_string_lossy(), &e.to_string()]),
+            })
+            .collect();
+        let read = |p: &Option<PathBuf>| p.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+        let mut parts: Vec<String> = vec![
+            env!("CARGO_PKG_VERSION").to_string(),
+            extra.to_string(),
+            format!("{:?}", std::env::current_dir().ok()),
+            format!("{:?}", options),
+            read(&options.baseline),
+            read(&options.config.path),
+        ];
+        parts.extend(options.host_models.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()));
+        parts.extend(errors.iter().map(|e| format!("{}: {}", e.path.display(), e.message)));
+        parts.extend(hashes.iter().map(|h| format!("{h:016x}")));
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        Some(RunKey(fnv64(&refs)))
+    }
+}
+
+impl Cache {
+    fn run_entry(&self, key: &RunKey) -> PathBuf {
+        self.dir.join(format!("run-{:016x}.out", key.0))
+    }
+
+    /// A previous run's exit code and output.
+    pub fn get_run(&self, key: &RunKey) -> Option<(u8, Vec<u8>)> {
+        let bytes = std::fs::read(self.run_entry(key)).ok()?;
+        if bytes.len() < 9 {
+            return None;
+        }
+        let (head, out) = bytes.split_at(9);
+        let sum = u64::from_le_bytes(head[1..9].try_into().ok()?);
+        // a damaged entry is a miss, never garbage on stdout
+        (sum == fnv64(&[&String::from_utf8_lossy(out)]) && head[0] <= 2).then(|| (head[0], out.to_vec()))
+    }
+
+    pub fn put_run(&self, key: &RunKey, code: u8, out: &[u8]) {
+        let target = self.run_entry(key);
+        let tmp = target.with_extension(format!("tmp{}", std::process::id()));
+        let mut bytes = Vec::with_capacity(out.len() + 9);
+        bytes.push(code);
+        bytes.extend_from_slice(&fnv64(&[&String::from_utf8_lossy(out)]).to_le_bytes());
+        bytes.extend_from_slice(out);
+        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}

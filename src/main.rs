@@ -178,6 +178,30 @@ fn main() -> ExitCode {
         overrides: Vec::new(),
         cache_dir: if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) },
     };
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    // a re-run on an unchanged tree prints the previous run's output
+    let run_cache = match (&options.cache_dir, &cli.write_baseline) {
+        (Some(dir), None) => {
+            let hints = racelint::host::Hosts::load(&options.host_models).map(|h| h.hints()).unwrap_or_default();
+            let extra = format!("{:?} {color}", cli.format as u8);
+            racelint::cache::Cache::open(dir, &hints).zip(racelint::cache::RunKey::compute(&options, &extra))
+        }
+        _ => None,
+    };
+    if let Some((cache, key)) = &run_cache {
+        if let Some((code, out)) = cache.get_run(key) {
+            if std::env::var_os("RACELINT_TIMINGS").is_some() {
+                eprintln!("racelint timing: unchanged inputs: the previous run's output");
+            }
+            let _ = stdout.write_all(&out);
+            let _ = stdout.flush();
+            return ExitCode::from(code);
+        }
+    }
     let report = racelint::lint(&options);
     if let Some(path) = &cli.write_baseline {
         let baseline = racelint::baseline::Baseline::from_findings(&report.findings, &report.program);
@@ -193,18 +217,15 @@ fn main() -> ExitCode {
         Format::EslintJson => racelint::render::eslint::render(&report),
         Format::Sarif => racelint::render::sarif::render(&report),
         Format::Github => racelint::render::github::render(&report),
-        Format::Human => {
-            let color = match cli.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            };
-            racelint::render::human::render(&report, racelint::render::human::Style { color, width: 100 })
-        }
+        Format::Human => racelint::render::human::render(&report, racelint::render::human::Style { color, width: 100 }),
     };
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
-    let code = ExitCode::from(report.exit_code() as u8);
+    let exit = report.exit_code() as u8;
+    if let Some((cache, key)) = &run_cache {
+        cache.put_run(key, exit, out.as_bytes());
+    }
+    let code = ExitCode::from(exit);
     // the process ends here: freeing every module's facts one by one would only cost time
     std::mem::forget(report);
     code

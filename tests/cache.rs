@@ -10,8 +10,10 @@ use std::process::{Command, Output};
 use common::*;
 
 fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
+    let format: &[&str] = if extra.contains(&"--format") { &[] } else { &["--format", "json"] };
     Command::new(env!("CARGO_BIN_EXE_racelint"))
-        .args(["--format", "json", "--cache-dir"])
+        .args(format)
+        .arg("--cache-dir")
         .arg(cache)
         .args(extra)
         .current_dir(dir)
@@ -49,12 +51,18 @@ fn warm_runs_reuse_facts_and_only_edited_files_are_parsed() {
     write(dir.path(), "c.js", C);
     let cold = run(dir.path(), cache.path(), &[]);
     assert_eq!(parsed(&cold), "3 of 3");
-    let warm = run(dir.path(), cache.path(), &[]);
+    // nothing changed: the previous run's output, without analysing anything
+    let again = run(dir.path(), cache.path(), &[]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("unchanged inputs"));
+    assert!(cold.stdout == again.stdout && again.status.code() == cold.status.code());
+    // another output format: every file's facts come from the cache
+    let warm = run(dir.path(), cache.path(), &["--format", "sarif"]);
     assert_eq!(parsed(&warm), "0 of 3");
-    assert!(cold.stdout == warm.stdout, "same findings from the cache");
+    let uncached_sarif = run(dir.path(), cache.path(), &["--format", "sarif", "--no-cache"]);
+    assert!(warm.stdout == uncached_sarif.stdout, "same findings from the cache");
     write(dir.path(), "c.js", &C.replace("v;", "v + 1;"));
     let edited = run(dir.path(), cache.path(), &[]);
-    assert_eq!(parsed(&edited), "1 of 3");
+    assert_eq!(parsed(&edited), "1 of 3", "only the edited file is parsed again");
     let uncached = run(dir.path(), cache.path(), &["--no-cache"]);
     assert_eq!(parsed(&uncached), "3 of 3");
     assert!(edited.stdout == uncached.stdout, "cached and uncached runs differ");
@@ -110,5 +118,27 @@ fn concurrent_runs_share_the_cache_safely() {
     for h in handles {
         assert!(h.join().unwrap() == reference, "a concurrent run gave different output");
     }
-    assert_eq!(parsed(&run(dir.path(), cache.path(), &[])), "0 of 60");
+    assert_eq!(parsed(&run(dir.path(), cache.path(), &["--format", "github"])), "0 of 60");
+}
+
+#[test]
+fn the_previous_output_is_reused_only_when_nothing_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.js", A);
+    let hit = |o: &Output| String::from_utf8_lossy(&o.stderr).contains("unchanged inputs");
+    assert!(!hit(&run(dir.path(), cache.path(), &[])));
+    assert!(hit(&run(dir.path(), cache.path(), &[])));
+    // a config, an option, an output format or a new file each make it a miss
+    write(dir.path(), "racelint.toml", "[rules]\nRC001 = 'warning'\n");
+    let out = run(dir.path(), cache.path(), &[]);
+    assert!(!hit(&out));
+    assert_eq!(json(&out)["findings"][0]["severity"], "warning");
+    assert!(hit(&run(dir.path(), cache.path(), &[])));
+    assert!(!hit(&run(dir.path(), cache.path(), &["--rule", "RC002"])));
+    assert!(!hit(&run(dir.path(), cache.path(), &["--format", "github"])));
+    write(dir.path(), "b.js", A);
+    let out = run(dir.path(), cache.path(), &[]);
+    assert!(!hit(&out));
+    assert_eq!(json(&out)["summary"]["findings"], 2);
 }
