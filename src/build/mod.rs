@@ -209,6 +209,9 @@ struct Builder<'h> {
     object_prefix: Option<String>,
     /// `manager.apply` for every function-valued property of a module-level object literal.
     object_methods: FxHashSet<String>,
+    /// State ids of module bindings and imported bindings, by name.
+    binding_ids: FxHashMap<Atom, u32>,
+    import_ids: FxHashMap<Atom, u32>,
 }
 
 fn unparen(e: &Expr) -> &Expr {
@@ -327,6 +330,8 @@ impl<'h> Builder<'h> {
             pending_name: None,
             object_prefix: None,
             object_methods: FxHashSet::default(),
+            binding_ids: FxHashMap::default(),
+            import_ids: FxHashMap::default(),
         }
     }
 
@@ -574,8 +579,14 @@ impl<'h> Builder<'h> {
     }
 
     fn binding_state(&mut self, name: &Atom) -> u32 {
+        // the hot path (every read of a module binding): no allocation once the state exists
+        if let Some(&id) = self.binding_ids.get(name) {
+            return id;
+        }
         let span = self.decl_spans.get(name).copied().unwrap_or_default();
-        self.state(name.to_string(), name.to_string(), StateKind::Binding, span)
+        let id = self.state(name.to_string(), name.to_string(), StateKind::Binding, span);
+        self.binding_ids.insert(name.clone(), id);
+        id
     }
 
     fn static_state(&mut self, class: &Atom, field: &Atom) -> u32 {
@@ -649,7 +660,12 @@ impl<'h> Builder<'h> {
     }
 
     fn import_state(&mut self, local: &Atom, import: u32) -> u32 {
-        self.state(format!("import:{local}"), local.to_string(), StateKind::Imported(import), facts::Span::default())
+        if let Some(&id) = self.import_ids.get(local) {
+            return id;
+        }
+        let id = self.state(format!("import:{local}"), local.to_string(), StateKind::Imported(import), facts::Span::default());
+        self.import_ids.insert(local.clone(), id);
+        id
     }
 
     /// Host state reached through an API path: `getContext().chatMetadata.x`,
