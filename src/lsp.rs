@@ -123,6 +123,8 @@ pub fn run() -> i32 {
             host_models: config.host_models.clone(),
             config,
             overrides: open.iter().map(|(p, t)| (p.clone(), t.clone())).collect(),
+            // files on disk come from the facts cache; only the open buffers are parsed per change
+            cache_dir: Some(crate::cache::default_dir()),
             ..Default::default()
         };
         let report = crate::lint(&options);
