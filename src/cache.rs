@@ -81,19 +81,27 @@ impl RunKey {
     /// Reads the files `options` would lint and hashes them with `extra` (the output settings).
     /// `None` when the run cannot be cached (standard input, unreadable inputs are fine: their
     /// errors are part of the key).
-    pub fn compute(options: &crate::Options, extra: &str) -> Option<RunKey> {
+    /// Also returns the files' contents, for the run to use on a miss instead of reading them
+    /// again.
+    pub fn compute(options: &crate::Options, extra: &str) -> Option<(RunKey, crate::Prefetched)> {
         use rayon::prelude::*;
         if options.stdin.is_some() || !options.overrides.is_empty() {
             return None;
         }
         let (files, errors) = crate::discover::discover(&options.paths, &options.excludes);
-        let hashes: Vec<u64> = files
+        let read: Vec<(u64, Option<Vec<u8>>)> = files
             .par_iter()
-            .map(|p| match std::fs::read(p) {
-                Ok(bytes) => fnv64(&[&p.to_string_lossy(), &String::from_utf8_lossy(&bytes)]),
-                Err(e) => fnv64(&[&p.to_string_lossy(), &e.to_string()]),
+            .map(|p| {
+                let path = p.to_string_lossy();
+                match std::fs::read(p) {
+                    Ok(bytes) => (fnv64(&[path.as_bytes(), &bytes]), Some(bytes)),
+                    Err(e) => (fnv64(&[path.as_bytes(), e.to_string().as_bytes()]), None),
+                }
             })
             .collect();
+        let hashes: Vec<u64> = read.iter().map(|(h, _)| *h).collect();
+        let prefetched: rustc_hash::FxHashMap<PathBuf, Vec<u8>> =
+            files.into_iter().zip(read).filter_map(|(p, (_, b))| b.map(|b| (p, b))).collect();
         let read = |p: &Option<PathBuf>| p.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
         let mut parts: Vec<String> = vec![
             env!("CARGO_PKG_VERSION").to_string(),
@@ -107,7 +115,7 @@ impl RunKey {
         parts.extend(errors.iter().map(|e| format!("{}: {}", e.path.display(), e.message)));
         parts.extend(hashes.iter().map(|h| format!("{h:016x}")));
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-        Some(RunKey(fnv64(&refs)))
+        Some((RunKey(fnv64(&refs)), crate::Prefetched(std::sync::Arc::new(prefetched))))
     }
 }
 
@@ -125,7 +133,7 @@ impl Cache {
         let (head, out) = bytes.split_at(9);
         let sum = u64::from_le_bytes(head[1..9].try_into().ok()?);
         // a damaged entry is a miss, never garbage on stdout
-        (sum == fnv64(&[&String::from_utf8_lossy(out)]) && head[0] <= 2).then(|| (head[0], out.to_vec()))
+        (sum == fnv64(&[out]) && head[0] <= 2).then(|| (head[0], out.to_vec()))
     }
 
     pub fn put_run(&self, key: &RunKey, code: u8, out: &[u8]) {
@@ -133,7 +141,7 @@ impl Cache {
         let tmp = target.with_extension(format!("tmp{}", std::process::id()));
         let mut bytes = Vec::with_capacity(out.len() + 9);
         bytes.push(code);
-        bytes.extend_from_slice(&fnv64(&[&String::from_utf8_lossy(out)]).to_le_bytes());
+        bytes.extend_from_slice(&fnv64(&[out]).to_le_bytes());
         bytes.extend_from_slice(out);
         if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
             let _ = std::fs::remove_file(&tmp);

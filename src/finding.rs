@@ -153,10 +153,10 @@ impl Finding {
 }
 
 /// FNV-1a, 64-bit: stable across runs, platforms and Rust versions (unlike `DefaultHasher`).
-pub fn fnv64(parts: &[&str]) -> u64 {
+pub fn fnv64<T: AsRef<[u8]>>(parts: &[T]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
-        for b in p.bytes().chain(std::iter::once(0xff)) {
+        for &b in p.as_ref().iter().chain(std::iter::once(&0xff)) {
             h ^= b as u64;
             h = h.wrapping_mul(0x0100_0000_01b3);
         }

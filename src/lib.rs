@@ -56,6 +56,18 @@ pub struct Options {
     pub overrides: Vec<(PathBuf, String)>,
     /// Where to keep the warm-run cache of file facts; `None` parses every file.
     pub cache_dir: Option<PathBuf>,
+    /// File contents already read (by the whole-run cache's key), so they are not read twice.
+    pub prefetched: Prefetched,
+}
+
+/// Files read ahead of the run, by path.
+#[derive(Clone, Default)]
+pub struct Prefetched(pub Arc<rustc_hash::FxHashMap<PathBuf, Vec<u8>>>);
+
+impl std::fmt::Debug for Prefetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} prefetched files", self.0.len())
+    }
 }
 
 /// A finding that an inline `racelint-ignore` comment suppressed.
@@ -111,8 +123,18 @@ const WORKER_STACK: usize = 1024 * 1024 * 1024;
 
 /// Reads, parses and analyses one file. Never panics on any input: bad UTF-8, binary data and
 /// syntax errors become errors in the result.
-fn load(path: PathBuf, hints: &HostHints, cache: Option<&cache::Cache>, errors: &mut Vec<FileError>) -> Option<SourceModule> {
-    let bytes = match std::fs::read(&path) {
+fn load(
+    path: PathBuf,
+    hints: &HostHints,
+    cache: Option<&cache::Cache>,
+    prefetched: &Prefetched,
+    errors: &mut Vec<FileError>,
+) -> Option<SourceModule> {
+    let read = match prefetched.0.get(&path) {
+        Some(b) => Ok(b.clone()),
+        None => std::fs::read(&path),
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             errors.push(FileError { path, offset: None, message: format!("cannot read file: {}", discover::io_message(&e)) });
@@ -231,7 +253,7 @@ pub fn lint(options: &Options) -> Report {
                 let p = path.clone();
                 let m = guarded(&p, &mut errs, "analysing it", |errs| match overrides.iter().find(|(o, _)| *o == path) {
                     Some((_, text)) => Some(analyse_source(path, (*text).into(), &hints, errs)),
-                    None => load(path, &hints, cache.as_ref(), errs),
+                    None => load(path, &hints, cache.as_ref(), &options.prefetched, errs),
                 })
                 .flatten();
                 (m, errs)

@@ -177,6 +177,7 @@ fn main() -> ExitCode {
         stdin,
         overrides: Vec::new(),
         cache_dir: if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) },
+        prefetched: Default::default(),
     };
     let color = match cli.color {
         Color::Always => true,
@@ -184,6 +185,7 @@ fn main() -> ExitCode {
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     // a re-run on an unchanged tree prints the previous run's output
+    let mut options = options;
     let run_cache = match (&options.cache_dir, &cli.write_baseline) {
         (Some(dir), None) => {
             let hints = racelint::host::Hosts::load(&options.host_models).map(|h| h.hints()).unwrap_or_default();
@@ -192,6 +194,10 @@ fn main() -> ExitCode {
         }
         _ => None,
     };
+    let run_cache = run_cache.map(|(cache, (key, prefetched))| {
+        options.prefetched = prefetched;
+        (cache, key)
+    });
     if let Some((cache, key)) = &run_cache {
         if let Some((code, out)) = cache.get_run(key) {
             if std::env::var_os("RACELINT_TIMINGS").is_some() {
