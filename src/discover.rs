@@ -19,6 +19,16 @@ pub struct PathError {
 /// The files to lint, sorted and deduplicated, and the paths that could not be walked.
 pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<PathError>) {
     let mut files = Vec::new();
+    let explicit_excludes = {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in excludes {
+            if let Ok(glob) = globset::Glob::new(g) {
+                b.add(glob);
+            }
+        }
+        b.build().ok()
+    };
+    let excluded = |p: &Path| explicit_excludes.as_ref().is_some_and(|set| set.is_match(p) || set.is_match(clean(p)));
     let mut errors = Vec::new();
     for root in paths {
         let meta = match std::fs::metadata(root) {
@@ -30,7 +40,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
         };
         if meta.is_file() {
             if syntax_for(root).is_some() {
-                if !excluded(root, excludes) {
+                if !excluded(root) {
                     files.push(clean(root));
                 }
             } else {
@@ -84,16 +94,6 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
 /// one explicitly to lint it).
 fn minified(path: &Path) -> bool {
     path.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.ends_with(".min"))
-}
-
-fn excluded(path: &Path, excludes: &[String]) -> bool {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in excludes {
-        if let Ok(glob) = globset::Glob::new(g) {
-            b.add(glob);
-        }
-    }
-    b.build().map(|set| set.is_match(path) || set.is_match(clean(path))).unwrap_or(false)
 }
 
 /// `./a/b.js` → `a/b.js`.

@@ -218,11 +218,15 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     SourceModule::new(path, text, facts)
 }
 
-fn pool() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK)
-        .build()
-        .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool"))
+/// The worker pool, built once per process (the language server lints on every change).
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK)
+            .build()
+            .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool"))
+    })
 }
 
 /// Lints the files under `options.paths`.
@@ -266,7 +270,7 @@ pub fn lint(options: &Options) -> Report {
         modules.extend(m);
     }
     timer.lap(&format!("read, parse {} of {} files", PARSED.load(std::sync::atomic::Ordering::Relaxed), modules.len()));
-    let mut report = analyse(modules, errors, options, &hosts, &pool, &timer);
+    let mut report = analyse(modules, errors, options, &hosts, pool, &timer);
     if let Some(p) = &stdin_path {
         // an editor asked about one file: the others were read only for their effects
         let keep = |m: u32| report.program.modules[m as usize].path == *p;
@@ -323,7 +327,7 @@ pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> R
     let pool = pool();
     let path = path.into();
     let m = pool.install(|| analyse_source(path, text.into(), &hints, &mut errors));
-    analyse(vec![m], errors, options, &hosts, &pool, &Timer::new())
+    analyse(vec![m], errors, options, &hosts, pool, &Timer::new())
 }
 
 fn analyse(
@@ -336,8 +340,6 @@ fn analyse(
 ) -> Report {
     let program = Program::link(modules, hosts);
     timer.lap("link and summarise");
-    // every rule runs, so one problem keeps one rule however the output is filtered
-    let all = |_: &Rule| true;
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
     let mut findings: Vec<Finding> = pool
         .install(|| {
@@ -347,11 +349,9 @@ fn analyse(
                     let module = &program.modules[program.functions[id as usize].module as usize].path;
                     let mut errs = Vec::new();
                     let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
-                        Some(v) => rules::check_function(&v, &all)
-                            .iter()
-                            .filter(|c| selected(c.rule))
-                            .map(|c| Finding::from_candidate(&v, c))
-                            .collect(),
+                        Some(v) => {
+                            rules::check_function(&v).iter().filter(|c| selected(c.rule)).map(|c| Finding::from_candidate(&v, c)).collect()
+                        }
                         None => Vec::new(),
                     })
                     .unwrap_or_default();

@@ -61,6 +61,13 @@ pub struct Describe<'a> {
     pub await_text: &'a str,
 }
 
+impl Describe<'_> {
+    /// The timeline step every rule shares: task A yields at the await and task B runs.
+    pub fn await_step(&self) -> String {
+        format!("task A  awaits at line {}: `{}`; task B runs", self.await_line, self.await_text)
+    }
+}
+
 pub struct Rule {
     pub code: &'static str,
     pub name: &'static str,
@@ -134,12 +141,12 @@ pub static META_RULES: [&Rule; 2] = [&crate::suppress::UNUSED, &crate::suppress:
 /// Runs every rule on one function and keeps one finding per problem: per root state, the
 /// highest-priority rule's earliest candidate; candidates of one rule on the same accesses
 /// (a `save()`/`restore()` pair writing several states) merge into one.
-pub fn check_function(view: &FnView, enabled: &dyn Fn(&Rule) -> bool) -> Vec<Candidate> {
+/// Every rule always runs, so one problem keeps one rule however the output is filtered
+/// (`--rule` and `racelint.toml` filter the findings afterwards).
+pub fn check_function(view: &FnView) -> Vec<Candidate> {
     let mut all = Vec::new();
     for rule in RULES {
-        if enabled(rule) {
-            (rule.check)(view, &mut all);
-        }
+        (rule.check)(view, &mut all);
     }
     let key = |c: &Candidate| (c.rule.priority, view.span(c.primary.node).lo, view.span(c.other.node).lo, c.await_node, c.states[0].0);
     all.sort_by_key(key);

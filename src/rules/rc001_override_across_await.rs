@@ -85,7 +85,7 @@ fn describe(d: &Describe) -> Text {
         help,
         timeline: vec![
             format!("task A  overrides `{state}` (line {})", d.primary_line),
-            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            d.await_step(),
             format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
             format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
             format!("task B  writes back A's temporary value: `{state}` ends corrupted"),

@@ -59,7 +59,7 @@ fn describe(d: &Describe) -> Text {
         ),
         timeline: vec![
             format!("task A  reads `{root}` (line {})", d.other_line),
-            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            d.await_step(),
             format!("task B  changes `{root}`"),
             format!("task A  reads `{root}` again (line {}) and combines the new value with the old one", d.primary_line),
         ],

@@ -55,7 +55,7 @@ fn describe(d: &Describe) -> Text {
         help,
         timeline: vec![
             format!("task A  reads `{state}` (line {})", d.other_line),
-            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            d.await_step(),
             format!("task B  reads the same value and writes its update"),
             format!("task A  writes `{state}` from its stale read (line {}): B's update is lost", d.primary_line),
         ],

@@ -71,7 +71,7 @@ fn describe(d: &Describe) -> Text {
         ),
         timeline: vec![
             format!("task A  checks `{state}` (line {})", d.primary_line),
-            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            d.await_step(),
             format!("task B  checks `{state}`: still unchanged, so B passes too"),
             format!("task A  writes `{state}` (line {}); task B repeats the work and writes it again", d.other_line),
         ],

@@ -94,7 +94,7 @@ fn describe(d: &Describe) -> Text {
         ),
         timeline: vec![
             format!("task A  writes part of `{root}` (line {})", d.primary_line),
-            format!("task A  awaits at line {}: `{}`; task B runs", d.await_line, d.await_text),
+            d.await_step(),
             format!("task B  writes its own values into `{root}`"),
             format!("task A  writes the rest (line {}): `{root}` now mixes A's and B's values", d.other_line),
         ],
