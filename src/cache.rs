@@ -139,11 +139,14 @@ impl Cache {
     pub fn put_run(&self, key: &RunKey, code: u8, out: &[u8]) {
         let target = self.run_entry(key);
         let tmp = target.with_extension(format!("tmp{}", std::process::id()));
-        let mut bytes = Vec::with_capacity(out.len() + 9);
-        bytes.push(code);
-        bytes.extend_from_slice(&fnv64(&[out]).to_le_bytes());
-        bytes.extend_from_slice(out);
-        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
+        let mut head = [code; 9];
+        head[1..].copy_from_slice(&fnv64(&[out]).to_le_bytes());
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+            use std::io::Write;
+            f.write_all(&head)?;
+            f.write_all(out)
+        });
+        if written.is_err() || std::fs::rename(&tmp, &target).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
     }

@@ -218,18 +218,31 @@ fn main() -> ExitCode {
         std::mem::forget(report);
         return ExitCode::SUCCESS;
     }
-    let out = match cli.format {
-        Format::Json => racelint::render::json::render(&report),
-        Format::EslintJson => racelint::render::eslint::render(&report),
-        Format::Sarif => racelint::render::sarif::render(&report),
-        Format::Github => racelint::render::github::render(&report),
-        Format::Human => racelint::render::human::render(&report, racelint::render::human::Style { color, width: 100 }),
+    let render = |w: &mut dyn Write| match cli.format {
+        Format::Json => racelint::render::json::write(&report, w),
+        Format::EslintJson => racelint::render::eslint::write(&report, w),
+        Format::Sarif => racelint::render::sarif::write(&report, w),
+        Format::Github => racelint::render::github::write(&report, w),
+        Format::Human => {
+            w.write_all(racelint::render::human::render(&report, racelint::render::human::Style { color, width: 100 }).as_bytes())
+        }
     };
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
     let exit = report.exit_code() as u8;
-    if let Some((cache, key)) = &run_cache {
-        cache.put_run(key, exit, out.as_bytes());
+    match &run_cache {
+        // the output is kept for the next run on the same inputs
+        Some((cache, key)) => {
+            let mut out = Vec::with_capacity(64 * 1024 + report.findings.len() * 2048);
+            let _ = render(&mut out);
+            let _ = stdout.write_all(&out);
+            let _ = stdout.flush();
+            cache.put_run(key, exit, &out);
+        }
+        // streamed: tens of thousands of findings need not be held in memory twice
+        None => {
+            let mut w = std::io::BufWriter::with_capacity(256 * 1024, stdout);
+            let _ = render(&mut w);
+            let _ = w.flush();
+        }
     }
     let code = ExitCode::from(exit);
     // the process ends here: freeing every module's facts one by one would only cost time

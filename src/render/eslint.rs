@@ -51,11 +51,20 @@ struct SuppressionInfo {
     justification: String,
 }
 
-fn absolute(path: &std::path::Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned()
+fn absolute(cwd: Option<&std::path::Path>, path: &std::path::Path) -> String {
+    match cwd {
+        Some(cwd) if path.is_relative() => cwd.join(path).to_string_lossy().into_owned(),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned(),
+    }
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let p = &report.program;
     let message = |f: &crate::Finding, suppression: Option<&str>| {
         let (s, e) = range(p, f.module, f.span.lo, f.span.hi);
@@ -75,17 +84,29 @@ pub fn render(report: &Report) -> String {
         }
     };
     let mut files: Vec<FileResult> = Vec::new();
-    let mut paths: Vec<std::path::PathBuf> = p.modules.iter().map(|m| m.path.clone()).collect();
+    // every analysed file and every file with an error, each once, in path order; findings and
+    // errors grouped by file first, so this stays linear in the number of files
+    let mut paths: std::collections::BTreeMap<&std::path::Path, Option<u32>> =
+        p.modules.iter().enumerate().map(|(i, m)| (m.path.as_path(), Some(i as u32))).collect();
     for e in &report.errors {
-        if !paths.contains(&e.path) {
-            paths.push(e.path.clone());
-        }
+        paths.entry(e.path.as_path()).or_insert(None);
     }
-    paths.sort();
-    for path in paths {
-        let module = p.modules.iter().position(|m| m.path == path).map(|i| i as u32);
+    let mut errors_of: rustc_hash::FxHashMap<&std::path::Path, Vec<&crate::FileError>> = Default::default();
+    for e in &report.errors {
+        errors_of.entry(e.path.as_path()).or_default().push(e);
+    }
+    let mut findings_of: Vec<Vec<&crate::Finding>> = vec![Vec::new(); p.modules.len()];
+    for f in &report.findings {
+        findings_of[f.module as usize].push(f);
+    }
+    let mut suppressed_of: Vec<Vec<&crate::Suppressed>> = vec![Vec::new(); p.modules.len()];
+    for s in &report.suppressed {
+        suppressed_of[s.finding.module as usize].push(s);
+    }
+    let cwd = std::env::current_dir().ok();
+    for (path, module) in paths {
         let mut messages: Vec<Message> = Vec::new();
-        for e in report.errors.iter().filter(|e| e.path == path) {
+        for e in errors_of.get(path).into_iter().flatten() {
             let pos = super::json::error_position(report, e);
             messages.push(Message {
                 rule_id: None,
@@ -100,14 +121,17 @@ pub fn render(report: &Report) -> String {
                 suppressions: Vec::new(),
             });
         }
-        messages.extend(report.findings.iter().filter(|f| Some(f.module) == module).map(|f| message(f, None)));
-        let suppressed_messages: Vec<Message> =
-            report.suppressed.iter().filter(|s| Some(s.finding.module) == module).map(|s| message(&s.finding, Some(&s.reason))).collect();
+        let (findings, suppressed) = match module {
+            Some(m) => (&findings_of[m as usize][..], &suppressed_of[m as usize][..]),
+            None => (&[][..], &[][..]),
+        };
+        messages.extend(findings.iter().map(|f| message(f, None)));
+        let suppressed_messages: Vec<Message> = suppressed.iter().map(|s| message(&s.finding, Some(&s.reason))).collect();
         let error_count = messages.iter().filter(|m| m.severity == 2).count();
         let fatal_error_count = messages.iter().filter(|m| m.fatal == Some(true)).count();
         let warning_count = messages.iter().filter(|m| m.severity == 1).count();
         files.push(FileResult {
-            file_path: absolute(&path),
+            file_path: absolute(cwd.as_deref(), path),
             messages,
             suppressed_messages,
             error_count,
@@ -118,7 +142,6 @@ pub fn render(report: &Report) -> String {
             used_deprecated_rules: Vec::new(),
         });
     }
-    let mut out = serde_json::to_string(&files).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer(&mut *w, &files)?;
+    w.write_all(b"\n")
 }

@@ -16,15 +16,18 @@ fn property(s: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let p = &report.program;
-    let mut out = String::new();
     for e in &report.errors {
         let file = property(&e.path.to_string_lossy().replace('\\', "/"));
         match super::json::error_position(report, e) {
-            Some(pos) => {
-                out.push_str(&format!("::error file={file},line={},col={},title=racelint::{}\n", pos.line, pos.column, data(&e.message)))
-            }
-            None => out.push_str(&format!("::error file={file},title=racelint::{}\n", data(&e.message))),
+            Some(pos) => writeln!(out, "::error file={file},line={},col={},title=racelint::{}", pos.line, pos.column, data(&e.message))?,
+            None => writeln!(out, "::error file={file},title=racelint::{}", data(&e.message))?,
         }
     }
     let mut findings: Vec<&crate::Finding> = report.findings.iter().collect();
@@ -35,17 +38,17 @@ pub fn render(report: &Report) -> String {
         let kind = if f.severity == Severity::Error { "error" } else { "warning" };
         let title = property(&format!("{} {}", f.rule.code, f.rule.name));
         let msg = data(&format!("{} (in `{}`)\n{}", f.message, f.function, f.help));
-        out.push_str(&format!(
-            "::{kind} file={},line={},endLine={},col={},endColumn={},title={title}::{msg}\n",
+        writeln!(
+            out,
+            "::{kind} file={},line={},endLine={},col={},endColumn={},title={title}::{msg}",
             property(&display_path(p, f.module)),
             s.line,
             e.line,
             s.column,
             e.column
-        ));
+        )?;
     }
-    out.push_str(&super::human::summary(report));
-    out
+    out.write_all(super::human::summary(report).as_bytes())
 }
 
 #[cfg(test)]

@@ -98,6 +98,13 @@ pub fn error_position(report: &Report, e: &crate::FileError) -> Option<crate::so
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the document as it is built, without holding all of it in memory.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let findings = report.findings.iter().map(|f| json_finding(report, f)).collect();
     let suppressed =
         report.suppressed.iter().map(|s| JsonSuppressed { finding: json_finding(report, &s.finding), reason: &s.reason }).collect();
@@ -129,9 +136,8 @@ pub fn render(report: &Report) -> String {
         suppressed,
         baseline,
     };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")
 }
 
 fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a> {

@@ -29,6 +29,12 @@ fn location(report: &Report, module: u32, lo: u32, hi: u32) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let all: Vec<&'static crate::Rule> = crate::RULES.iter().chain(crate::rules::META_RULES.iter()).copied().collect();
     let rules: Vec<Value> = all
         .iter()
@@ -100,7 +106,6 @@ pub fn render(report: &Report) -> String {
             "results": results
         }]
     });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")
 }
