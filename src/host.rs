@@ -136,6 +136,10 @@ impl Hosts {
             }
             for s in &m.states {
                 h.state_paths.extend(s.paths.iter().cloned());
+                for p in &s.paths {
+                    let end = if p.ends_with("[*]") { "[*]" } else { p.rsplit(['.', ']']).next().unwrap_or(p) };
+                    h.state_ends.insert(end.trim_end_matches("()").to_string());
+                }
             }
         }
         h

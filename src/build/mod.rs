@@ -36,6 +36,8 @@ pub struct HostHints {
     pub call_names: FxHashSet<String>,
     /// Host state paths (`getContext().chatMetadata`).
     pub state_paths: FxHashSet<String>,
+    /// Last segments of the host state paths (`chatMetadata`), a cheap first test.
+    pub state_ends: FxHashSet<String>,
 }
 
 /// Builds the facts of one parsed module. `base` is the file's start in swc's position space.
@@ -254,18 +256,43 @@ fn key_name(k: &PropName) -> Option<String> {
 
 /// `a.b.c` as text, for naming callbacks and functions assigned to properties.
 fn path_text(e: &Expr) -> Option<String> {
-    match unparen(e) {
-        Expr::Ident(i) => Some(i.sym.to_string()),
-        Expr::This(_) => Some("this".into()),
-        Expr::Member(m) => member_path_text(m),
-        _ => None,
-    }
+    let mut out = String::new();
+    write_path_text(e, &mut out)?;
+    Some(out)
 }
 
 fn member_path_text(m: &MemberExpr) -> Option<String> {
-    let obj = path_text(&m.obj)?;
-    let p = prop_name(&m.prop)?;
-    Some(format!("{obj}.{p}"))
+    let mut out = String::new();
+    write_path_text(&m.obj, &mut out)?;
+    write_prop(&m.prop, &mut out)?;
+    Some(out)
+}
+
+fn write_path_text(e: &Expr, out: &mut String) -> Option<()> {
+    match unparen(e) {
+        Expr::Ident(i) => out.push_str(&i.sym),
+        Expr::This(_) => out.push_str("this"),
+        Expr::Member(m) => {
+            write_path_text(&m.obj, out)?;
+            write_prop(&m.prop, out)?;
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Appends `.name` for a named property (as [`prop_name`] names it).
+fn write_prop(p: &MemberProp, out: &mut String) -> Option<()> {
+    out.push('.');
+    match p {
+        MemberProp::Ident(i) => out.push_str(&i.sym),
+        MemberProp::PrivateName(p) => {
+            out.push('#');
+            out.push_str(&p.name);
+        }
+        computed => out.push_str(&prop_name(computed)?),
+    }
+    Some(())
 }
 
 fn mutating_method(name: &str) -> Option<WriteKind> {
@@ -276,27 +303,70 @@ fn mutating_method(name: &str) -> Option<WriteKind> {
     }
 }
 
-/// A literal's canonical text, hashed (0 when `e` is not a literal).
+/// A literal's canonical text, hashed (0 when `e` is not a literal). The text is hashed as it
+/// is produced, never built: literals are everywhere.
 fn literal_key(e: &Expr) -> u32 {
-    fn text(e: &Expr) -> Option<String> {
-        Some(match unparen(e) {
-            Expr::Lit(Lit::Str(s)) => format!("'{}'", s.value.to_atom_lossy()),
-            Expr::Lit(Lit::Bool(b)) => b.value.to_string(),
-            Expr::Lit(Lit::Null(_)) => "null".into(),
-            Expr::Lit(Lit::Num(n)) => n.value.to_string(),
-            Expr::Lit(Lit::BigInt(b)) => format!("{}n", b.value),
-            Expr::Unary(u) if u.op == UnaryOp::Minus => format!("-{}", text(&u.arg)?),
-            Expr::Unary(u) if u.op == UnaryOp::Void => "undefined".into(),
-            Expr::Unary(u) if u.op == UnaryOp::Bang => format!("!{}", text(&u.arg)?),
-            Expr::Ident(i) if &*i.sym == "undefined" => "undefined".into(),
-            Expr::Array(a) if a.elems.is_empty() => "[]".into(),
-            Expr::Object(o) if o.props.is_empty() => "{}".into(),
-            Expr::Tpl(t) if t.exprs.is_empty() => format!("'{}'", t.quasis.iter().map(|q| q.raw.to_string()).collect::<String>()),
-            _ => return None,
-        })
+    struct Fnv(u64);
+    impl Fnv {
+        fn put(&mut self, s: &str) {
+            for &b in s.as_bytes() {
+                self.0 ^= b as u64;
+                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
     }
-    match text(e) {
-        Some(t) => (crate::finding::fnv64(&[&t]) as u32).max(1),
+    impl std::fmt::Write for Fnv {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.put(s);
+            Ok(())
+        }
+    }
+    fn text(e: &Expr, h: &mut Fnv) -> Option<()> {
+        use std::fmt::Write;
+        match unparen(e) {
+            Expr::Lit(Lit::Str(s)) => {
+                h.put("'");
+                let _ = write!(h, "{}", s.value.to_string_lossy());
+                h.put("'");
+            }
+            Expr::Lit(Lit::Bool(b)) => h.put(if b.value { "true" } else { "false" }),
+            Expr::Lit(Lit::Null(_)) => h.put("null"),
+            Expr::Lit(Lit::Num(n)) => {
+                let _ = write!(h, "{}", n.value);
+            }
+            Expr::Lit(Lit::BigInt(b)) => {
+                let _ = write!(h, "{}n", b.value);
+            }
+            Expr::Unary(u) if u.op == UnaryOp::Minus => {
+                h.put("-");
+                text(&u.arg, h)?;
+            }
+            Expr::Unary(u) if u.op == UnaryOp::Void => h.put("undefined"),
+            Expr::Unary(u) if u.op == UnaryOp::Bang => {
+                h.put("!");
+                text(&u.arg, h)?;
+            }
+            Expr::Ident(i) if &*i.sym == "undefined" => h.put("undefined"),
+            Expr::Array(a) if a.elems.is_empty() => h.put("[]"),
+            Expr::Object(o) if o.props.is_empty() => h.put("{}"),
+            Expr::Tpl(t) if t.exprs.is_empty() => {
+                h.put("'");
+                for q in &t.quasis {
+                    h.put(&q.raw);
+                }
+                h.put("'");
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    match text(e, &mut h) {
+        Some(()) => {
+            // the same terminator as `fnv64`
+            h.0 ^= 0xff;
+            (h.0.wrapping_mul(0x0100_0000_01b3) as u32).max(1)
+        }
         None => 0,
     }
 }
@@ -602,16 +672,17 @@ impl<'h> Builder<'h> {
     /// The shared state a member chain like `oai_settings.x.y`, `this.#x`, `C.x` or
     /// `window.x` denotes, if any.
     fn member_access(&mut self, m: &MemberExpr) -> Option<Access> {
-        let mut props = vec![&m.prop];
+        // the chain's innermost two properties: `a.first.second.…`
+        let (mut first_prop, mut second_prop) = (&m.prop, None);
         let mut obj: &Expr = &m.obj;
         while let Expr::Member(inner) = unparen(obj) {
-            props.push(&inner.prop);
+            second_prop = Some(first_prop);
+            first_prop = &inner.prop;
             obj = &inner.obj;
         }
-        props.reverse();
-        let first = prop_name(props[0]);
-        let first_field = field_name(props[0]);
-        let second = props.get(1).and_then(|p| field_name(p));
+        let first = prop_name(first_prop);
+        let first_field = field_name(first_prop);
+        let second = second_prop.and_then(field_name);
         match unparen(obj) {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
                 Resolved::Module(b @ (ModuleBinding::Variable | ModuleBinding::Class)) => {
@@ -672,6 +743,24 @@ impl<'h> Builder<'h> {
     /// `ctx.extensionSettings[name]`.
     fn host_access(&mut self, m: &MemberExpr) -> Option<Access> {
         if self.hints.state_paths.is_empty() {
+            return None;
+        }
+        // only chains with a property that ends some host state path can name one (tested
+        // before anything is allocated: this runs for every member expression)
+        let ends_a_path = |p: &MemberProp| match p {
+            MemberProp::Ident(i) => self.hints.state_ends.contains(&*i.sym),
+            MemberProp::Computed(_) => {
+                self.hints.state_ends.contains("[*]") || prop_name(p).is_some_and(|p| self.hints.state_ends.contains(&*p))
+            }
+            MemberProp::PrivateName(_) => false,
+        };
+        let mut any = ends_a_path(&m.prop);
+        let mut obj: &Expr = &m.obj;
+        while let Expr::Member(inner) = unparen(obj) {
+            any = any || ends_a_path(&inner.prop);
+            obj = &inner.obj;
+        }
+        if !any {
             return None;
         }
         let mut chain = vec![m];
@@ -1522,29 +1611,54 @@ impl<'h> Builder<'h> {
     /// `SlashCommandParser.commands[*].callback`. Locals holding `getContext()` read as it, and
     /// `window.`/`SillyTavern.` prefixes are dropped.
     fn host_path(&self, e: &Expr) -> Option<String> {
-        let raw = match unparen(e) {
+        let mut out = String::new();
+        self.write_host_path(e, &mut out)?;
+        let mut start = 0;
+        while let Some(prefix) = ["window.", "globalThis.", "SillyTavern."].into_iter().find(|p| out[start..].starts_with(p)) {
+            start += prefix.len();
+        }
+        out.drain(..start);
+        Some(out)
+    }
+
+    /// Appends the API path of `e` to `out` (one buffer for the whole chain: member chains are
+    /// asked about at every access).
+    fn write_host_path(&self, e: &Expr, out: &mut String) -> Option<()> {
+        match unparen(e) {
             Expr::Ident(i) => match self.scopes.resolve(&i.sym) {
-                Resolved::Local(scope) => self.f.aliases.get(&(scope, i.sym.clone())).cloned().unwrap_or_else(|| i.sym.to_string()),
-                _ => i.sym.to_string(),
+                Resolved::Local(scope) => out.push_str(self.f.aliases.get(&(scope, i.sym.clone())).map_or(&*i.sym, |a| a.as_str())),
+                _ => out.push_str(&i.sym),
             },
             Expr::Member(m) => {
-                let obj = self.host_path(&m.obj)?;
-                match prop_name(&m.prop) {
-                    Some(p) => format!("{obj}.{p}"),
-                    None => format!("{obj}[*]"),
+                self.write_host_path(&m.obj, out)?;
+                match &m.prop {
+                    MemberProp::Ident(i) => {
+                        out.push('.');
+                        out.push_str(&i.sym);
+                    }
+                    MemberProp::PrivateName(p) => {
+                        out.push_str(".#");
+                        out.push_str(&p.name);
+                    }
+                    computed => match prop_name(computed) {
+                        Some(p) => {
+                            out.push('.');
+                            out.push_str(&p);
+                        }
+                        None => out.push_str("[*]"),
+                    },
                 }
             }
             Expr::Call(c) if c.args.is_empty() => match &c.callee {
-                swc_ecma_ast::Callee::Expr(callee) => format!("{}()", self.host_path(callee)?),
+                swc_ecma_ast::Callee::Expr(callee) => {
+                    self.write_host_path(callee, out)?;
+                    out.push_str("()");
+                }
                 _ => return None,
             },
             _ => return None,
-        };
-        let mut s = raw.as_str();
-        for prefix in ["window.", "globalThis.", "SillyTavern."] {
-            s = s.strip_prefix(prefix).unwrap_or(s);
         }
-        Some(s.to_string())
+        Some(())
     }
 
     /// Binds a value to a pattern: locals take its data flow, shared state gets a write.
@@ -2227,7 +2341,8 @@ impl<'h> Builder<'h> {
 
     fn call_args(&mut self, args: &[ExprOrSpread], callee: &Expr) -> Val {
         let mut v = Val::default();
-        let callee_name = path_text(callee);
+        // named only when a callback needs it
+        let callee_name = if args.iter().any(|a| is_fn_expr(&a.expr)) { path_text(callee) } else { None };
         for a in args {
             if is_fn_expr(&a.expr) {
                 self.pending_name = Some(match &callee_name {
@@ -2247,7 +2362,15 @@ impl<'h> Builder<'h> {
         if target.is_some() {
             return target;
         }
-        // a host API call a model can give effects to
+        // a host API call a model can give effects to (its last name first: that needs no text)
+        let last = match unparen(callee) {
+            Expr::Ident(i) => Some(i.sym.clone()),
+            Expr::Member(m) => prop_name(&m.prop),
+            _ => None,
+        };
+        if last.is_some_and(|l| !self.hints.call_names.contains(&*l)) {
+            return None;
+        }
         let path = self.host_path(callee)?;
         let last = path.rsplit(['.', ']']).next().unwrap_or(&path);
         if !self.hints.call_names.contains(last) {
