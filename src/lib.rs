@@ -236,12 +236,14 @@ pub fn lint(options: &Options) -> Report {
     let stdin_path = options.stdin.as_ref().map(|(p, _)| discover::clean(p));
     let overrides: Vec<(PathBuf, &str)> =
         options.stdin.iter().chain(options.overrides.iter()).map(|(p, t)| (discover::clean(p), t.as_str())).collect();
-    for (p, _) in &overrides {
-        if !files.contains(p) {
-            files.push(p.clone());
+    if overrides.iter().any(|(p, _)| !files.contains(p)) {
+        for (p, _) in &overrides {
+            if !files.contains(p) {
+                files.push(p.clone());
+            }
         }
+        discover::sort_paths(&mut files);
     }
-    files.sort();
     timer.lap("discover");
     let mut errors: Vec<FileError> =
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
@@ -298,12 +300,31 @@ impl Timer {
         if let (Some(start), Some(last)) = (self.start, self.last.get()) {
             let now = std::time::Instant::now();
             eprintln!(
-                "racelint timing: {what:<40} {:>8.2} ms (total {:.2} ms)",
+                "racelint timing: {what:<40} {:>8.2} ms (total {:.2} ms, {})",
                 (now - last).as_secs_f64() * 1e3,
-                (now - start).as_secs_f64() * 1e3
+                (now - start).as_secs_f64() * 1e3,
+                resident_memory()
             );
             self.last.set(Some(now));
         }
+    }
+}
+
+/// Findings by file, then position: modules are numbered in path order (`discover::sort_paths`),
+/// so comparing their numbers compares paths without parsing them.
+fn by_position(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.module, a.span.lo, a.span.hi, a.rule.code, &a.state).cmp(&(b.module, b.span.lo, b.span.hi, b.rule.code, &b.state))
+}
+
+/// The process's resident and peak memory, from `/proc/self/status` where there is one.
+fn resident_memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!("rss {} MiB, peak {} MiB", rss / 1024, peak / 1024),
+        _ => "memory unknown".into(),
     }
 }
 
@@ -338,7 +359,7 @@ fn analyse(
     pool: &rayon::ThreadPool,
     timer: &Timer,
 ) -> Report {
-    let program = Program::link(modules, hosts);
+    let program = pool.install(|| Program::link(modules, hosts));
     timer.lap("link and summarise");
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
     let mut findings: Vec<Finding> = pool
@@ -365,11 +386,7 @@ fn analyse(
             out
         })
         .collect();
-    findings.sort_by(|a, b| {
-        let pa = &program.modules[a.module as usize].path;
-        let pb = &program.modules[b.module as usize].path;
-        (pa, a.span.lo, a.span.hi, a.rule.code, &a.state).cmp(&(pb, b.span.lo, b.span.hi, b.rule.code, &b.state))
-    });
+    findings.sort_by(by_position);
     // fingerprints: rule, file, function, state and the occurrence among those, so unrelated
     // edits that move lines keep them
     let mut seen: rustc_hash::FxHashMap<u64, u32> = Default::default();
@@ -401,11 +418,7 @@ fn analyse(
         },
         None => None,
     };
-    findings.sort_by(|a, b| {
-        let pa = &program.modules[a.module as usize].path;
-        let pb = &program.modules[b.module as usize].path;
-        (pa, a.span.lo, a.span.hi, a.rule.code, &a.state).cmp(&(pb, b.span.lo, b.span.hi, b.rule.code, &b.state))
-    });
+    findings.sort_by(by_position);
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
     timer.lap("rules and findings");
     Report { program, findings, errors, suppressed, baseline, fail_on: options.config.fail_on.unwrap_or(Severity::Warning) }

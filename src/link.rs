@@ -39,6 +39,11 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// `./x`, `../x` and `/x`: specifiers that name files; bare ones name packages.
+fn is_relative(specifier: &str) -> bool {
+    specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
+}
+
 const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "ts", "tsx", "jsx", "mts", "cts"];
 
 pub struct Resolver<'m> {
@@ -48,15 +53,17 @@ pub struct Resolver<'m> {
     exports: Vec<FxHashMap<String, usize>>,
     /// Per module: what each of its imports denotes, resolved once.
     imports: Vec<Vec<Target>>,
-    /// Specifiers already resolved, per importing module (barrels are asked again and again).
-    specifiers: std::cell::RefCell<Vec<FxHashMap<String, Option<u32>>>>,
+    /// Every relative specifier a module's imports and re-exports name, resolved up front (in
+    /// parallel; barrels are asked again and again).
+    specifiers: Vec<FxHashMap<String, Option<u32>>>,
 }
 
 impl<'m> Resolver<'m> {
     pub fn new(modules: &'m [SourceModule]) -> Self {
-        let by_path = modules.iter().enumerate().map(|(i, m)| (normalize(&m.path), i as u32)).collect();
+        use rayon::prelude::*;
+        let by_path = modules.par_iter().enumerate().map(|(i, m)| (normalize(&m.path), i as u32)).collect::<Vec<_>>().into_iter().collect();
         let exports = modules
-            .iter()
+            .par_iter()
             .map(|m| {
                 let mut idx = FxHashMap::default();
                 for (i, e) in m.facts.exports.iter().enumerate() {
@@ -69,9 +76,26 @@ impl<'m> Resolver<'m> {
                 idx
             })
             .collect();
-        let specifiers = std::cell::RefCell::new(vec![FxHashMap::default(); modules.len()]);
-        let mut r = Resolver { modules, by_path, exports, imports: Vec::new(), specifiers };
+        let mut r = Resolver { modules, by_path, exports, imports: Vec::new(), specifiers: Vec::new() };
+        r.specifiers = (0..modules.len() as u32)
+            .into_par_iter()
+            .map(|m| {
+                let facts = &modules[m as usize].facts;
+                let named = facts.imports.iter().map(|i| &i.specifier).chain(facts.exports.iter().filter_map(|e| match e {
+                    Export::From { specifier, .. } | Export::All { specifier } => Some(specifier),
+                    Export::Local { .. } => None,
+                }));
+                let mut found = FxHashMap::default();
+                for s in named {
+                    if is_relative(s) && !found.contains_key(s.as_str()) {
+                        found.insert(s.to_string(), r.find_module(m, s));
+                    }
+                }
+                found
+            })
+            .collect();
         r.imports = (0..modules.len() as u32)
+            .into_par_iter()
             .map(|m| (0..modules[m as usize].facts.imports.len() as u32).map(|i| r.resolve_import(m, i)).collect())
             .collect();
         r
@@ -80,15 +104,13 @@ impl<'m> Resolver<'m> {
     /// The analysed module a relative specifier of `from` names, with or without extension,
     /// or as a folder with an `index` file.
     pub fn module(&self, from: u32, specifier: &str) -> Option<u32> {
-        if !(specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')) {
+        if !is_relative(specifier) {
             return None;
         }
-        if let Some(&hit) = self.specifiers.borrow()[from as usize].get(specifier) {
-            return hit;
+        match self.specifiers.get(from as usize).and_then(|s| s.get(specifier)) {
+            Some(&hit) => hit,
+            None => self.find_module(from, specifier),
         }
-        let found = self.find_module(from, specifier);
-        self.specifiers.borrow_mut()[from as usize].insert(specifier.to_string(), found);
-        found
     }
 
     fn find_module(&self, from: u32, specifier: &str) -> Option<u32> {
@@ -148,7 +170,11 @@ impl<'m> Resolver<'m> {
 
     /// What import `import` of module `m` denotes.
     pub fn import(&self, m: u32, import: u32) -> Target {
-        self.imports[m as usize][import as usize].clone()
+        self.import_ref(m, import).clone()
+    }
+
+    pub fn import_ref(&self, m: u32, import: u32) -> &Target {
+        &self.imports[m as usize][import as usize]
     }
 }
 
@@ -164,7 +190,8 @@ pub struct HostFn {
 /// The program-wide state table under construction.
 pub struct StateTable<'a> {
     pub states: Vec<State>,
-    keys: FxHashMap<(u32, String), u32>,
+    /// Per module: its states by name.
+    keys: Vec<FxHashMap<String, u32>>,
     globals: FxHashMap<String, u32>,
     hosts_by_id: FxHashMap<String, u32>,
     modules: &'a [SourceModule],
@@ -175,7 +202,7 @@ impl<'a> StateTable<'a> {
     pub fn new(modules: &'a [SourceModule], hosts: &'a Hosts) -> Self {
         StateTable {
             states: Vec::new(),
-            keys: FxHashMap::default(),
+            keys: vec![FxHashMap::default(); modules.len()],
             globals: FxHashMap::default(),
             hosts_by_id: FxHashMap::default(),
             modules,
@@ -185,7 +212,7 @@ impl<'a> StateTable<'a> {
 
     /// The state of module `m` named `name` (a binding, or `Class.#field`).
     pub fn local(&mut self, m: u32, name: &str, kind: StateKind, decl: Span) -> u32 {
-        if let Some(&id) = self.keys.get(&(m, name.to_string())) {
+        if let Some(&id) = self.keys[m as usize].get(name) {
             return id;
         }
         let decl = if decl == Span::default() {
@@ -195,7 +222,7 @@ impl<'a> StateTable<'a> {
         };
         self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false });
         let id = (self.states.len() - 1) as u32;
-        self.keys.insert((m, name.to_string()), id);
+        self.keys[m as usize].insert(name.to_string(), id);
         id
     }
 
@@ -278,8 +305,9 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
 pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32], host_fns: &mut Vec<HostFn>) -> Vec<Vec<FnId>> {
     let modules = resolver.modules;
     let real: u32 = modules.iter().map(|m| m.facts.functions.len() as u32).sum();
+    use rayon::prelude::*;
     let names: Vec<FxHashMap<&str, u32>> =
-        modules.iter().map(|m| m.facts.fn_names.iter().map(|(n, i)| (n.as_str(), *i)).collect()).collect();
+        modules.par_iter().map(|m| m.facts.fn_names.iter().map(|(n, i)| (n.as_str(), *i)).collect()).collect();
     let lookup = |m: u32, name: &str| names[m as usize].get(name).map(|i| fn_base[m as usize] + i);
     let mut host_index: FxHashMap<(String, Vec<u32>, Vec<u32>, bool), FnId> = FxHashMap::default();
     let mut host_call = |table: &mut StateTable, path: &str, arg: Option<&str>| -> Option<FnId> {
@@ -292,42 +320,70 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
             real + host_fns.len() as u32 - 1
         }))
     };
-    let mut out = Vec::new();
-    for (mi, m) in modules.iter().enumerate() {
-        let mi = mi as u32;
-        for f in &m.facts.functions {
-            let targets = f
-                .nodes
+    /// A call site's target before host calls are numbered.
+    enum Slot<'f> {
+        Fn(FnId),
+        Host(std::borrow::Cow<'f, str>, Option<&'f str>),
+    }
+    // program functions in parallel, per module; host calls afterwards, in program order, so
+    // that their numbers do not depend on scheduling
+    let per_module: Vec<Vec<Vec<Slot>>> = (0..modules.len())
+        .into_par_iter()
+        .map(|mi| {
+            let m = &modules[mi];
+            let mi = mi as u32;
+            m.facts
+                .functions
                 .iter()
-                .map(|n| {
-                    let NodeKind::Call { callee, .. } = &n.kind else { return u32::MAX };
-                    let t = match callee {
-                        Callee::Local(i) => Some(fn_base[mi as usize] + i),
-                        Callee::Named(name) => lookup(mi, name),
-                        Callee::Import { import, member } => match resolver.import(mi, *import) {
-                            Target::Binding(t, local) => match member {
-                                Some(mm) => lookup(t, &format!("{local}.{mm}")),
-                                None => lookup(t, &local),
-                            },
-                            Target::Namespace(t) => member.as_deref().and_then(|mm| match resolver.export(t, mm, 0) {
-                                Some(Target::Binding(t2, l2)) => lookup(t2, &l2),
-                                _ => None,
-                            }),
-                            Target::Outside(_, ImportName::Named(name)) => {
-                                let path = match member {
-                                    Some(mm) => format!("{name}.{mm}"),
-                                    None => name.to_string(),
-                                };
-                                host_call(table, &path, None)
-                            }
-                            Target::Outside(..) => None,
-                        },
-                        Callee::Host { path, arg } => host_call(table, path, arg.as_deref()),
-                    };
-                    t.unwrap_or(u32::MAX)
+                .map(|f| {
+                    f.nodes
+                        .iter()
+                        .map(|n| {
+                            let NodeKind::Call { callee, .. } = &n.kind else { return Slot::Fn(u32::MAX) };
+                            let t = match callee {
+                                Callee::Local(i) => Some(fn_base[mi as usize] + i),
+                                Callee::Named(name) => lookup(mi, name),
+                                Callee::Import { import, member } => match resolver.import_ref(mi, *import) {
+                                    Target::Binding(t, local) => match member {
+                                        Some(mm) => lookup(*t, &format!("{local}.{mm}")),
+                                        None => lookup(*t, local),
+                                    },
+                                    Target::Namespace(t) => member.as_deref().and_then(|mm| match resolver.export(*t, mm, 0) {
+                                        Some(Target::Binding(t2, l2)) => lookup(t2, &l2),
+                                        _ => None,
+                                    }),
+                                    Target::Outside(_, ImportName::Named(name)) => {
+                                        return Slot::Host(
+                                            match member {
+                                                Some(mm) => format!("{name}.{mm}").into(),
+                                                None => (**name).into(),
+                                            },
+                                            None,
+                                        );
+                                    }
+                                    Target::Outside(..) => None,
+                                },
+                                Callee::Host { path, arg } => return Slot::Host(path.as_str().into(), arg.as_deref()),
+                            };
+                            Slot::Fn(t.unwrap_or(u32::MAX))
+                        })
+                        .collect()
                 })
-                .collect();
-            out.push(targets);
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(real as usize);
+    for functions in per_module {
+        for slots in functions {
+            out.push(
+                slots
+                    .into_iter()
+                    .map(|s| match s {
+                        Slot::Fn(t) => t,
+                        Slot::Host(path, arg) => host_call(table, &path, arg).unwrap_or(u32::MAX),
+                    })
+                    .collect(),
+            );
         }
     }
     out

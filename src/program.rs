@@ -188,6 +188,7 @@ impl Program {
         let mut host_fns = Vec::new();
         let call_targets = crate::link::call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
         let states = table.states;
+        drop(resolver);
         let mut program = Program {
             modules,
             states,
