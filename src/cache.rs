@@ -7,8 +7,13 @@
 //! renamed into place, so concurrent runs never read half an entry; anything unreadable is a
 //! miss. `--no-cache` turns it off; `--cache-dir DIR` moves it (default: `$XDG_CACHE_HOME/racelint`
 //! or `~/.cache/racelint`).
+//!
+//! Pruning: at most once a day (a `last-prune` stamp), entries and other builds' folders unused
+//! for [`KEEP_UNUSED`] are deleted. Using an entry refreshes its time (at most once a day, so
+//! warm runs do not write), so what a tree still uses stays.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use crate::build::HostHints;
 use crate::facts::ModuleFacts;
@@ -42,10 +47,71 @@ fn build_key(hints: &HostHints) -> String {
     format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), fnv64(&[&exe, &names.join("\n")]))
 }
 
+/// Cache entries and other builds' folders unused for this long are deleted.
+pub const KEEP_UNUSED: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Pruning runs at most this often, and a used entry's time is refreshed at most this often.
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// Time since `path` was last modified (zero when unknown: never prune what cannot be dated).
+fn age(meta: &std::fs::Metadata) -> Duration {
+    meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok()).unwrap_or_default()
+}
+
+/// Marks an open file or folder as used now, when its time is more than a day old.
+fn refresh(file: &std::fs::File) {
+    if file.metadata().is_ok_and(|m| age(&m) > DAY) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+/// Deletes what has not been used for [`KEEP_UNUSED`]: other builds' folders (older racelint
+/// versions, rebuilt binaries), and entries and run outputs of the current build; abandoned
+/// temporary files after an hour. Once a day at most; errors are ignored (another run may be
+/// pruning too).
+fn prune_if_due(base: &Path, current: &Path) {
+    let stamp = base.join("last-prune");
+    if std::fs::metadata(&stamp).is_ok_and(|m| age(&m) < DAY) {
+        return;
+    }
+    if std::fs::write(&stamp, b"").is_err() {
+        return;
+    }
+    let Ok(builds) = std::fs::read_dir(base) else { return };
+    for e in builds.flatten() {
+        let (path, Ok(meta)) = (e.path(), e.metadata()) else { continue };
+        if meta.is_dir() && path != current && age(&meta) > KEEP_UNUSED {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(current) else { return };
+    for e in entries.flatten() {
+        let Ok(meta) = e.metadata() else { continue };
+        let temporary = e.file_name().to_string_lossy().contains(".tmp");
+        if meta.is_file() && (age(&meta) > KEEP_UNUSED || (temporary && age(&meta) > Duration::from_secs(3600))) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Reads a cache file, marking it as used.
+fn read_entry(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).ok()?;
+    refresh(&f);
+    Some(bytes)
+}
+
 impl Cache {
     pub fn open(base: &Path, hints: &HostHints) -> Option<Cache> {
         let dir = base.join(build_key(hints));
         std::fs::create_dir_all(&dir).ok()?;
+        // this build's folder is in use even when no entry is added
+        if let Ok(d) = std::fs::File::open(&dir) {
+            refresh(&d);
+        }
+        prune_if_due(base, &dir);
         Some(Cache { dir })
     }
 
@@ -58,7 +124,7 @@ impl Cache {
     }
 
     pub fn get(&self, path: &Path, text: &str) -> Option<(ModuleFacts, Vec<SyntaxError>)> {
-        let bytes = std::fs::read(self.entry(path, text)).ok()?;
+        let bytes = read_entry(&self.entry(path, text))?;
         postcard::from_bytes(&bytes).ok()
     }
 
@@ -126,7 +192,7 @@ impl Cache {
 
     /// A previous run's exit code and output.
     pub fn get_run(&self, key: &RunKey) -> Option<(u8, Vec<u8>)> {
-        let bytes = std::fs::read(self.run_entry(key)).ok()?;
+        let bytes = read_entry(&self.run_entry(key))?;
         if bytes.len() < 9 {
             return None;
         }

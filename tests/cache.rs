@@ -142,3 +142,58 @@ fn the_previous_output_is_reused_only_when_nothing_changed() {
     assert!(!hit(&out));
     assert_eq!(json(&out)["summary"]["findings"], 2);
 }
+
+/// Sets a file's or folder's modification time `days` ago.
+fn age_by(path: &Path, days: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 24 * 3600);
+    std::fs::File::open(path).unwrap().set_modified(then).unwrap();
+}
+
+fn build_dir(cache: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(cache).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a build folder")
+}
+
+#[test]
+fn entries_unused_for_a_week_are_pruned_and_used_ones_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.js", A);
+    write(dir.path(), "c.js", C);
+    assert_eq!(parsed(&run(dir.path(), cache.path(), &[])), "2 of 2");
+    let build = build_dir(cache.path());
+    let entries: Vec<_> = std::fs::read_dir(&build).unwrap().flatten().map(|e| e.path()).collect();
+    // an older racelint's folder, a stale entry of this build, a recent foreign folder
+    let old_build = cache.path().join("0.0.1-0123456789abcdef");
+    std::fs::create_dir_all(&old_build).unwrap();
+    write(&old_build, "x.facts", "old");
+    age_by(&old_build, 30);
+    let recent_build = cache.path().join("0.0.2-0123456789abcdef");
+    std::fs::create_dir_all(&recent_build).unwrap();
+    let stale = build.join("00000000deadbeef-10.facts");
+    std::fs::write(&stale, b"stale").unwrap();
+    age_by(&stale, 8);
+    // every entry of the tree is old too, but the next run uses (and so refreshes) the facts
+    for e in &entries {
+        age_by(e, 8);
+    }
+    // not yet due: pruning ran a moment ago
+    run(dir.path(), cache.path(), &["--format", "sarif"]);
+    assert!(old_build.exists() && stale.exists(), "pruned twice in one day");
+    age_by(&cache.path().join("last-prune"), 2);
+    // facts are read (and refreshed) before this run's own pruning of the next day
+    for e in &entries {
+        age_by(e, 6);
+    }
+    let o = run(dir.path(), cache.path(), &["--format", "github"]);
+    assert_eq!(parsed(&o), "0 of 2", "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!old_build.exists(), "a month-old build folder survived");
+    assert!(!stale.exists(), "an entry unused for 8 days survived");
+    assert!(recent_build.exists(), "a build folder used recently was deleted");
+    let facts_left = std::fs::read_dir(&build).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "facts")).count();
+    assert_eq!(facts_left, 2, "the tree's own entries were pruned");
+    // and reading them marked them as used, so next week's pruning keeps them
+    for e in entries.iter().filter(|e| e.extension().is_some_and(|x| x == "facts")) {
+        let age = std::fs::metadata(e).unwrap().modified().unwrap().elapsed().unwrap_or_default();
+        assert!(age < std::time::Duration::from_secs(3600), "{} not refreshed: {age:?} old", e.display());
+    }
+}
