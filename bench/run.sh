@@ -44,8 +44,22 @@ if [[ ! -d $WORK/x4 ]]; then
     mkdir -p "$WORK/x4"
     for i in 1 2 3 4; do cp -r "$WORK/nolib" "$WORK/x4/copy$i"; done
 fi
-[[ -d $WORK/gen10k ]] || python3 bench/gen_modules.py "$WORK/gen10k" 10000
-for t in nolib full x4 gen10k; do
+# generated trees: races at about twice the real density (the target), a race in every module
+# (the stress case), and sizes for the growth curve; regenerated when the generator changes
+GEN_SUM=$(sha256sum bench/gen_modules.py | cut -c1-16)
+gen() { # name, modules, racy-every
+    if [[ ! -f $WORK/$1/.gen-$GEN_SUM ]]; then
+        rm -rf "${WORK:?}/$1"
+        python3 bench/gen_modules.py "$WORK/$1" "$2" "$3"
+        touch "$WORK/$1/.gen-$GEN_SUM"
+    fi
+}
+gen gen10k 10000 50
+gen gen10k-dense 10000 1
+gen gen2500 2500 50
+gen gen5000 5000 50
+gen gen20000 20000 50
+for t in nolib full x4 gen10k gen10k-dense; do
     printf '%-7s %s\n' "$t" "$($FLOOR "$WORK/$t" | head -1), $(find "$WORK/$t" \( -name '*.js' -o -name '*.mjs' \) ! -name '*.min.*' -print0 | du -ch --apparent-size --files0-from=- | tail -1 | cut -f1) of JavaScript"
 done
 
@@ -62,6 +76,9 @@ run nolib -n floor "$FLOOR nolib" -n racelint "$RL --no-cache --format json noli
 run full -n floor "$FLOOR full" -n racelint "$RL --no-cache --format json full"
 run x4 -n floor "$FLOOR x4" -n racelint "$RL --no-cache --format json x4"
 run gen10k -n floor "$FLOOR gen10k" -n racelint "$RL --no-cache --format json gen10k"
+run gen10k-dense -n floor "$FLOOR gen10k-dense" -n racelint "$RL --no-cache --format json gen10k-dense"
+run growth -n 2500 "$RL --no-cache --format json gen2500" -n 5000 "$RL --no-cache --format json gen5000" \
+    -n 10000 "$RL --no-cache --format json gen10k" -n 20000 "$RL --no-cache --format json gen20000"
 
 say "peak memory (max RSS, median of $RUNS runs)"
 mem() { # command...

@@ -34,17 +34,18 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
         for e1 in v.writes(a) {
+            // a callee that sets the state back itself before returning
+            if v.balanced(a, e1.state) {
+                continue;
+            }
             for &b in &nodes {
                 if a == b || v.same_call(a, b) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
                 for e2 in v.writes(b) {
-                    if v.balanced(a, e1.state) || v.balanced(b, e2.state) {
-                        continue;
-                    }
                     let near = v.direct(e1) && v.direct(e2);
-                    if e2.conflicts(e1) && writes_back(e1.touch, e2.touch, e1.field == e2.field, near) {
+                    if e2.conflicts(e1) && writes_back(e1.touch, e2.touch, e1.field == e2.field, near) && !v.balanced(b, e2.state) {
                         out.push(Candidate::new(&RULE, e1, Point::of(a, e1), aw, Point::of(b, e2)));
                     }
                 }
