@@ -102,13 +102,24 @@ pub struct Origin {
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub effects: Vec<(Effect, Origin)>,
-    keys: FxHashMap<Effect, usize>,
 }
 
-impl Summary {
+/// A summary under construction: its effects, and where each distinct one is (a scratch index
+/// that the fixpoint reuses from one function to the next).
+struct SummaryBuilder<'k> {
+    effects: Vec<(Effect, Origin)>,
+    keys: &'k mut FxHashMap<Effect, usize>,
+}
+
+impl<'k> SummaryBuilder<'k> {
+    fn new(keys: &'k mut FxHashMap<Effect, usize>, capacity: usize) -> Self {
+        keys.clear();
+        SummaryBuilder { effects: Vec::with_capacity(capacity), keys }
+    }
+
     /// Adds an effect, keeping the shallowest origin of each distinct effect.
-    fn add(&mut self, e: Effect, origin: Origin) {
-        match self.keys.get(&e) {
+    fn add(&mut self, e: &Effect, origin: Origin) {
+        match self.keys.get(e) {
             Some(&i) => {
                 if origin.depth < self.effects[i].1.depth {
                     self.effects[i].1 = origin;
@@ -116,9 +127,14 @@ impl Summary {
             }
             None => {
                 self.keys.insert(e.clone(), self.effects.len());
-                self.effects.push((e, origin));
+                self.effects.push((e.clone(), origin));
             }
         }
+    }
+
+    fn finish(mut self) -> Summary {
+        self.effects.shrink_to_fit();
+        Summary { effects: self.effects }
     }
 }
 
@@ -308,15 +324,16 @@ impl Program {
     fn summarise(&mut self) {
         let n = self.functions.len();
         self.summaries = vec![Summary::default(); n];
+        let mut keys = FxHashMap::default();
         for h in &self.host_fns {
-            let mut s = Summary::default();
+            let mut s = SummaryBuilder::new(&mut keys, h.reads.len() + h.writes.len());
             let origin = Origin { site: Site { module: u32::MAX, span: Span::default() }, depth: 0 };
             for &r in &h.reads {
-                s.add(Effect { state: r, field: None, touch: Touch::Read, post: h.awaits }, origin);
+                s.add(&Effect { state: r, field: None, touch: Touch::Read, post: h.awaits }, origin);
             }
             for &w in &h.writes {
                 s.add(
-                    Effect {
+                    &Effect {
                         state: w,
                         field: None,
                         touch: Touch::Write { kind: WriteKind::Assign, restore: false, literal: 0 },
@@ -325,16 +342,20 @@ impl Program {
                     origin,
                 );
             }
-            self.summaries.push(s);
+            self.summaries.push(s.finish());
         }
         let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); n];
         for (f, targets) in self.call_targets.iter().enumerate() {
             for &t in targets {
                 // host calls (numbered after the program's functions) have fixed summaries
-                if (t as usize) < n && !callers[t as usize].contains(&(f as u32)) {
+                if (t as usize) < n && callers[t as usize].last() != Some(&(f as u32)) {
                     callers[t as usize].push(f as u32);
                 }
             }
+        }
+        for c in &mut callers {
+            c.sort_unstable();
+            c.dedup();
         }
         let shapes: Vec<Shape> = {
             use rayon::prelude::*;
@@ -375,7 +396,7 @@ impl Program {
         let mut budget = 64 * n + 1024;
         while let Some(f) = queue.pop_front() {
             queued[f as usize] = false;
-            let new = self.compute_summary(&shapes[f as usize]);
+            let new = self.compute_summary(&shapes[f as usize], &mut keys);
             // a summary changes by growing or by an effect found closer (a smaller depth)
             if new.effects != self.summaries[f as usize].effects {
                 self.summaries[f as usize] = new;
@@ -399,7 +420,8 @@ impl Program {
     fn shape(&self, fid: FnId) -> Shape {
         let module = self.functions[fid as usize].module;
         let f = self.function(fid);
-        let mut direct = Summary::default();
+        let mut keys = FxHashMap::default();
+        let mut direct = SummaryBuilder::new(&mut keys, 0);
         let mut calls: Vec<(FnId, bool, bool)> = Vec::new();
         let n = f.nodes.len();
         // layer 0: reached before any await; layer 1: after one
@@ -411,7 +433,7 @@ impl Program {
             let nd = &f.nodes[node as usize];
             let post = layer == 1;
             if let Some((state, field, touch)) = self.direct_effect(module, f, node) {
-                direct.add(Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
+                direct.add(&Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
             }
             if let NodeKind::Call { awaited, .. } = nd.kind {
                 let t = self.call_targets[fid as usize][node as usize];
@@ -427,12 +449,15 @@ impl Program {
                 }
             }
         }
-        Shape { direct, calls }
+        Shape { direct: direct.finish(), calls }
     }
 
     /// A function's summary from its shape and its callees' current summaries.
-    fn compute_summary(&self, shape: &Shape) -> Summary {
-        let mut out = shape.direct.clone();
+    fn compute_summary(&self, shape: &Shape, keys: &mut FxHashMap<Effect, usize>) -> Summary {
+        let mut out = SummaryBuilder::new(keys, shape.direct.effects.len());
+        for (e, origin) in &shape.direct.effects {
+            out.add(e, *origin);
+        }
         for &(t, post, awaited) in &shape.calls {
             for (e, origin) in &self.summaries[t as usize].effects {
                 // what an un-awaited callee does after its own awaits happens at some unknown
@@ -441,11 +466,14 @@ impl Program {
                 if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
                     continue;
                 }
-                let mut e = e.clone();
-                e.post = e.post || post;
-                out.add(e, Origin { site: origin.site, depth: origin.depth + 1 });
+                let origin = Origin { site: origin.site, depth: origin.depth + 1 };
+                if post && !e.post {
+                    out.add(&Effect { post: true, ..e.clone() }, origin);
+                } else {
+                    out.add(e, origin);
+                }
             }
         }
-        out
+        out.finish()
     }
 }
