@@ -29,8 +29,10 @@ pub fn normalize(p: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                if matches!(out.components().next_back(), None | Some(Component::ParentDir)) {
                     out.push("..");
+                } else {
+                    out.pop();
                 }
             }
             other => out.push(other.as_os_str()),
@@ -44,11 +46,44 @@ fn is_relative(specifier: &str) -> bool {
     specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
 }
 
+/// A module's path as a lookup key: bytes with `.` and `..` resolved lexically and `/` as the
+/// only separator (hashing a `Path` walks its components, which costs more than the lookup).
+/// `parts` are joined as `Path::join` would: a part that starts with a separator starts over.
+fn path_key(parts: &[&[u8]]) -> Vec<u8> {
+    let sep = |b: &u8| std::path::is_separator(*b as char);
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let mut absolute = false;
+    for part in parts {
+        if part.first().is_some_and(sep) {
+            segments.clear();
+            absolute = true;
+        }
+        for s in part.split(sep) {
+            match s {
+                b"" | b"." => {}
+                b".." if segments.last().is_some_and(|l| *l != b"..") => {
+                    segments.pop();
+                }
+                b".." if absolute => {}
+                s => segments.push(s),
+            }
+        }
+    }
+    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 || absolute {
+            key.push(b'/');
+        }
+        key.extend_from_slice(s);
+    }
+    key
+}
+
 const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "ts", "tsx", "jsx", "mts", "cts"];
 
 pub struct Resolver<'m> {
     modules: &'m [SourceModule],
-    by_path: FxHashMap<PathBuf, u32>,
+    by_path: FxHashMap<Vec<u8>, u32>,
     /// Per module: its explicit exports by name (index into `exports`).
     exports: Vec<FxHashMap<String, usize>>,
     /// Per module: what each of its imports denotes, resolved once.
@@ -61,7 +96,9 @@ pub struct Resolver<'m> {
 impl<'m> Resolver<'m> {
     pub fn new(modules: &'m [SourceModule]) -> Self {
         use rayon::prelude::*;
-        let by_path = modules.par_iter().enumerate().map(|(i, m)| (normalize(&m.path), i as u32)).collect::<Vec<_>>().into_iter().collect();
+        let by_path =
+            modules.par_iter().enumerate().map(|(i, m)| (path_key(&[m.path.as_os_str().as_encoded_bytes()]), i as u32)).collect::<Vec<_>>();
+        let by_path = by_path.into_iter().collect();
         let exports = modules
             .par_iter()
             .map(|m| {
@@ -116,19 +153,31 @@ impl<'m> Resolver<'m> {
     fn find_module(&self, from: u32, specifier: &str) -> Option<u32> {
         let specifier = specifier.split(['?', '#']).next().unwrap_or(specifier);
         let dir = self.modules[from as usize].path.parent().unwrap_or(Path::new(""));
-        let base = normalize(&dir.join(specifier));
-        if let Some(&m) = self.by_path.get(&base) {
+        let mut key = path_key(&[dir.as_os_str().as_encoded_bytes(), specifier.as_bytes()]);
+        if let Some(&m) = self.by_path.get(&key) {
             return Some(m);
         }
+        let base = key.len();
         for ext in EXTENSIONS {
-            let mut p = base.clone().into_os_string();
-            p.push(".");
-            p.push(ext);
-            if let Some(&m) = self.by_path.get(Path::new(&p)) {
+            key.truncate(base);
+            key.push(b'.');
+            key.extend_from_slice(ext.as_bytes());
+            if let Some(&m) = self.by_path.get(&key) {
                 return Some(m);
             }
         }
-        EXTENSIONS.iter().find_map(|ext| self.by_path.get(&base.join(format!("index.{ext}"))).copied())
+        for ext in EXTENSIONS {
+            key.truncate(base);
+            if base > 0 {
+                key.push(b'/');
+            }
+            key.extend_from_slice(b"index.");
+            key.extend_from_slice(ext.as_bytes());
+            if let Some(&m) = self.by_path.get(&key) {
+                return Some(m);
+            }
+        }
+        None
     }
 
     /// What `name` exported by module `m` is, following re-exports and `export *` barrels.
@@ -387,4 +436,33 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(parts: &[&str]) -> String {
+        String::from_utf8(path_key(&parts.iter().map(|p| p.as_bytes()).collect::<Vec<_>>())).unwrap()
+    }
+
+    #[test]
+    fn path_keys_resolve_dots_like_a_join_then_normalize() {
+        assert_eq!(key(&["public/scripts", "./extensions.js"]), "public/scripts/extensions.js");
+        assert_eq!(key(&["public/scripts/extensions/memory", "../../../script.js"]), "public/script.js");
+        assert_eq!(key(&["a//b/", "c.js"]), "a/b/c.js");
+        // leading `..` stay (a tree given as ../../x), and two of them are two levels up
+        assert_eq!(key(&["../../x", "./y.js"]), "../../x/y.js");
+        assert_eq!(key(&["a", "../../b.js"]), "../b.js");
+        // an absolute specifier starts over; nothing is above the root
+        assert_eq!(key(&["a/b", "/lib/c.js"]), "/lib/c.js");
+        assert_eq!(key(&["/", "../c.js"]), "/c.js");
+        assert_ne!(key(&["a", "b.js"]), key(&["a", "c.js"]));
+    }
+
+    #[test]
+    fn normalize_keeps_leading_parent_dirs() {
+        assert_eq!(normalize(Path::new("../../x/./y/../z.js")), PathBuf::from("../../x/z.js"));
+        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
+    }
 }
