@@ -269,7 +269,7 @@ impl<'a> StateTable<'a> {
         } else {
             decl
         };
-        self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false });
+        self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false, scalar: true });
         let id = (self.states.len() - 1) as u32;
         self.keys[m as usize].insert(name.to_string(), id);
         id
@@ -280,7 +280,7 @@ impl<'a> StateTable<'a> {
         if let Some(&id) = self.globals.get(&prop) {
             return id;
         }
-        self.states.push(State { name: name.to_string(), kind: StateKind::GlobalProp, module: m, decl, written: false });
+        self.states.push(State { name: name.to_string(), kind: StateKind::GlobalProp, module: m, decl, written: false, scalar: true });
         let id = (self.states.len() - 1) as u32;
         self.globals.insert(prop, id);
         id
@@ -306,7 +306,7 @@ impl<'a> StateTable<'a> {
                 return Some(sid);
             }
         }
-        self.states.push(State { name: state.name.clone(), kind: StateKind::Host, module: u32::MAX, decl: Span::default(), written: true });
+        self.states.push(State { name: state.name.clone(), kind: StateKind::Host, module: u32::MAX, decl: Span::default(), written: true, scalar: false });
         let sid = (self.states.len() - 1) as u32;
         self.hosts_by_id.insert(qualified.to_string(), sid);
         Some(sid)

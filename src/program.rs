@@ -45,6 +45,9 @@ pub struct State {
     pub decl: Span,
     /// Written somewhere after initialisation: only such state can race.
     pub written: bool,
+    /// A single value: a binding only ever read and assigned as a whole (never `x.f`, `x[k]`
+    /// or a mutating method), so every write replaces all of it and none leaves it half-done.
+    pub scalar: bool,
 }
 
 /// Global function id: index into `Program::functions`.
@@ -262,6 +265,18 @@ impl Program {
             let ids = &self.state_ids[mi];
             for f in &m.facts.functions {
                 for n in &f.nodes {
+                    let access = match &n.kind {
+                        NodeKind::Read { access, .. } | NodeKind::Write { access, .. } => access,
+                        _ => continue,
+                    };
+                    let whole = access.field.is_none()
+                        && match &n.kind {
+                            NodeKind::Write { kind, .. } => matches!(kind, WriteKind::Assign | WriteKind::Compound | WriteKind::Update),
+                            _ => true,
+                        };
+                    if !whole {
+                        self.states[ids[access.state as usize] as usize].scalar = false;
+                    }
                     if let NodeKind::Write { access, value, .. } = &n.kind {
                         let s = ids[access.state as usize];
                         self.states[s as usize].written = true;
@@ -281,8 +296,14 @@ impl Program {
         }
         for h in &self.host_fns {
             for &w in &h.writes {
+                // what a host call writes is opaque: it may be any part of the value
                 self.states[w as usize].written = true;
+                self.states[w as usize].scalar = false;
             }
+        }
+        // host state is whatever the host keeps behind it, never known to be one value
+        for s in &mut self.states {
+            s.scalar &= matches!(s.kind, StateKind::Binding | StateKind::ClassStatic);
         }
         self.backs_up = backs_up;
     }

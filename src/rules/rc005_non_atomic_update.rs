@@ -54,6 +54,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 let Some(aw) = v.crosses(a, b) else { continue };
                 for e2 in v.writes(b) {
                     if e2.state == e1.state
+                        && !v.program.states[e1.state as usize].scalar
                         && v.direct(e1)
                         && v.direct(e2)
                         && pieces_of_one_update(a, e1.touch, b, e2.touch)
