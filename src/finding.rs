@@ -108,17 +108,20 @@ impl Finding {
         if other_span != primary_span {
             labels.push(Label { site: Site { module, span: other_span }, message: text.other, in_frame: true });
         }
-        for (p, verb) in [(&c.primary, "first"), (&c.other, "then")] {
+        // which point comes first depends on the rule (RC002 reports the fresh read, after the
+        // await); the graph tells
+        let primary_first = view.crosses(c.primary.node, c.other.node).is_some();
+        for (p, first) in [(&c.primary, primary_first), (&c.other, !primary_first)] {
             if let Some((f, site)) = p.via {
                 if site.module == u32::MAX {
                     // a host call: no source to point at
                     continue;
                 }
                 let name = program.fn_name(f);
-                let msg = if verb == "first" {
-                    format!("`{name}` accesses `{state}` here (the first access)")
+                let msg = if first {
+                    format!("`{name}` accesses `{state}` here (before the await)")
                 } else {
-                    format!("`{name}` accesses `{state}` here (the access after the await)")
+                    format!("`{name}` accesses `{state}` here (after the await)")
                 };
                 if !labels.iter().any(|l| l.site == site) && site.span != primary_span {
                     labels.push(Label { site, message: msg, in_frame: false });
