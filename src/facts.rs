@@ -207,6 +207,9 @@ pub struct FnFacts {
     pub nodes: Vec<Node>,
     pub units: Vec<Unit>,
     pub has_await: bool,
+    /// Test reads of bail-out guards: `if (busy) return;`, whose branch leaves the function
+    /// without awaiting anything. A flag tested this way right before it is set is a lock.
+    pub bail_tests: Vec<NodeId>,
 }
 
 /// Everything racelint keeps of one module after its AST is dropped.

@@ -306,7 +306,14 @@ impl<'a> StateTable<'a> {
                 return Some(sid);
             }
         }
-        self.states.push(State { name: state.name.clone(), kind: StateKind::Host, module: u32::MAX, decl: Span::default(), written: true, scalar: false });
+        self.states.push(State {
+            name: state.name.clone(),
+            kind: StateKind::Host,
+            module: u32::MAX,
+            decl: Span::default(),
+            written: true,
+            scalar: false,
+        });
         let sid = (self.states.len() - 1) as u32;
         self.hosts_by_id.insert(qualified.to_string(), sid);
         Some(sid)

@@ -142,6 +142,7 @@ struct FnBuilder {
     await_target: Option<swc_common::Span>,
     awaited_call: Option<NodeId>,
     has_await: bool,
+    bail_tests: Vec<NodeId>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -172,6 +173,7 @@ impl FnBuilder {
             await_target: None,
             awaited_call: None,
             has_await: false,
+            bail_tests: Vec::new(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
@@ -185,6 +187,7 @@ impl FnBuilder {
             nodes: self.nodes,
             units: self.units,
             has_await: self.has_await,
+            bail_tests: self.bail_tests,
         }
     }
 }
@@ -1340,8 +1343,13 @@ impl<'h> Builder<'h> {
         let before = self.f.current.clone();
         let mark = self.f.guards.len();
         self.f.guards.extend_from_slice(&tests);
+        let cons_start = self.f.nodes.len();
         self.stmt(&i.cons);
         let after_cons = mem::replace(&mut self.f.current, before);
+        // `if (busy) return;`: the branch leaves the function and awaits nothing on the way
+        if after_cons.is_empty() && !self.f.nodes[cons_start..].iter().any(|n| matches!(n.kind, NodeKind::Await(_))) {
+            self.f.bail_tests.extend_from_slice(&tests);
+        }
         if let Some(alt) = &i.alt {
             self.stmt(alt);
         }

@@ -1,7 +1,7 @@
 //! RC001 override-across-await: shared state is set, an await follows, and it is set back.
 
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
-use crate::analysis::FnView;
+use crate::analysis::{Eff, FnView};
 use crate::facts::WriteKind;
 use crate::program::Touch;
 
@@ -30,6 +30,13 @@ fn writes_back(first: Touch, second: Touch, same_field: bool, near: bool) -> boo
     }
 }
 
+/// Whether the override at `a` is the "set" of a test-and-set lock: a bail-out guard on the
+/// same state (`if (busy) return;`) reaches it without an await in between, so no second run
+/// of this function can be inside while it is set, and none can reset it early.
+fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
+    v.facts.bail_tests.iter().any(|&g| v.reaches_directly(g, a) && v.reads(g).any(|t| t.conflicts(e1)))
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -38,6 +45,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             if v.balanced(a, e1.state) {
                 continue;
             }
+            let lock = locked(v, a, e1);
             for &b in &nodes {
                 if a == b || v.same_call(a, b) {
                     continue;
@@ -45,7 +53,13 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 let Some(aw) = v.crosses(a, b) else { continue };
                 for e2 in v.writes(b) {
                     let near = v.direct(e1) && v.direct(e2);
-                    if e2.conflicts(e1) && writes_back(e1.touch, e2.touch, e1.field == e2.field, near) && !v.balanced(b, e2.state) {
+                    // a lock's release writes a literal back; a saved value is still a restore
+                    let released = lock && !matches!(e2.touch, Touch::Write { restore: true, .. });
+                    if e2.conflicts(e1)
+                        && writes_back(e1.touch, e2.touch, e1.field == e2.field, near)
+                        && !released
+                        && !v.balanced(b, e2.state)
+                    {
                         out.push(Candidate::new(&RULE, e1, Point::of(a, e1), aw, Point::of(b, e2)));
                     }
                 }
