@@ -3,6 +3,8 @@
 
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
 use crate::analysis::FnView;
+use crate::facts::WriteKind;
+use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
     code: "RC002",
@@ -15,6 +17,20 @@ pub static RULE: Rule = Rule {
     describe,
 };
 
+/// Whether the state is replaced as a whole (`list = data`, `list.splice(0, list.length)`,
+/// `list.length = 0`) at `n`: after that, its contents are new by design.
+fn replaces(v: &FnView, n: u32, state: u32) -> bool {
+    v.writes(n)
+        .any(|w| w.state == state && w.field.is_none() && matches!(w.touch, Touch::Write { kind: WriteKind::Assign | WriteKind::Bulk, .. }))
+}
+
+/// Whether this function itself replaces the state after the await and right before the fresh
+/// read (`const key = list[i].id; await reloadList(); list.findIndex((x) => x.id === key)`): the
+/// old value is a key looked up in the reloaded state on purpose, not a torn read.
+fn reloaded_between(v: &FnView, stale: u32, fresh: u32, state: u32) -> bool {
+    v.nodes_with_effects().any(|n| replaces(v, n, state) && v.crosses(stale, n).is_some() && (n == fresh || v.reaches_directly(n, fresh)))
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     for unit in &v.facts.units {
         for &source in &unit.stale {
@@ -25,7 +41,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     }
                     let Some(aw) = v.crosses(r, f) else { continue };
                     for ef in v.reads(f).filter(|e| e.depth == 0) {
-                        if ef.state == er.state {
+                        if ef.state == er.state && !reloaded_between(v, r, f, er.state) {
                             // a torn read is about the object as a whole: name its root
                             let mut root = ef.clone();
                             root.field = None;
