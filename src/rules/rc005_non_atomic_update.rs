@@ -1,7 +1,7 @@
 //! RC005 non-atomic-update: writes to the same shared state separated by awaits.
 
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
-use crate::analysis::FnView;
+use crate::analysis::{Eff, FnView};
 use crate::facts::NodeId;
 use crate::facts::WriteKind;
 use crate::program::Touch;
@@ -43,6 +43,13 @@ fn same_literal(a: Touch, b: Touch) -> bool {
     matches!((a, b), (Touch::Write { literal: x, .. }, Touch::Write { literal: y, .. }) if x != 0 && x == y)
 }
 
+/// Whether the later write is made by a callee that tests the state first
+/// (`if (!last.swipes) last.swipes = []`): a conditional fix-up of whatever the state is by
+/// then, not the blind second step of this function's update.
+fn fixes_up(v: &FnView, b: NodeId, e2: &Eff) -> bool {
+    e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2))
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -55,6 +62,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 for e2 in v.writes(b) {
                     if e2.state == e1.state
                         && !v.program.states[e1.state as usize].scalar
+                        && !fixes_up(v, b, e2)
                         && v.direct(e1)
                         && v.direct(e2)
                         && pieces_of_one_update(a, e1.touch, b, e2.touch)
