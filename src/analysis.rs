@@ -224,7 +224,8 @@ impl<'p> FnView<'p> {
 /// Breadth-first search in two layers: before and after crossing an await. Returns, per node,
 /// the first await through which it is reached (or `u32::MAX`). Paths end when they come back
 /// to `from`: what matters is the latest execution of the source (a loop that re-checks a
-/// condition or re-reads a value on every iteration is fresh again after that point).
+/// condition or re-reads a value on every iteration is fresh again after that point). Nodes on
+/// branches that exclude the source, or the await a path crossed, are not entered.
 fn compute_crossing(f: &FnFacts, from: NodeId) -> (Vec<u32>, Vec<bool>) {
     let n = f.nodes.len();
     let mut via = vec![u32::MAX; n];
@@ -235,6 +236,10 @@ fn compute_crossing(f: &FnFacts, from: NodeId) -> (Vec<u32>, Vec<bool>) {
     }
     while let Some((node, aw)) = queue.pop_front() {
         let i = node as usize;
+        // branches that exclude the source, or the await on this path, never run with them
+        if f.exclusive(from, node) || (aw != u32::MAX && f.exclusive(aw, node)) {
+            continue;
+        }
         if aw == u32::MAX {
             if seen0[i] {
                 continue;

@@ -181,6 +181,9 @@ pub struct Node {
     /// Condition nodes (test reads and test calls) that control whether this node runs;
     /// kept for writes and calls only.
     pub guards: Vec<NodeId>,
+    /// The branch decisions this node runs under (index into `FnFacts::decisions`, 0 for
+    /// none): two nodes whose decisions contradict never run in one call.
+    pub decision: u32,
 }
 
 /// One statement's worth of data flow: which values read earlier (through locals) it uses,
@@ -210,6 +213,22 @@ pub struct FnFacts {
     /// Test reads of bail-out guards: `if (busy) return;`, whose branch leaves the function
     /// without awaiting anything. A flag tested this way right before it is set is a lock.
     pub bail_tests: Vec<NodeId>,
+    /// Sets of branch decisions on values fixed for the whole call (parameters and top-level
+    /// `const`s never assigned again): (value, taken when truthy). Entry 0 is the empty set.
+    pub decisions: Vec<Vec<(u32, bool)>>,
+}
+
+impl FnFacts {
+    /// Whether nodes `a` and `b` are on branches that exclude each other (`if (c)` … and
+    /// `if (!c)` … on the same fixed value).
+    pub fn exclusive(&self, a: NodeId, b: NodeId) -> bool {
+        let (da, db) = (self.nodes[a as usize].decision, self.nodes[b as usize].decision);
+        if da == 0 || db == 0 || da == db {
+            return false;
+        }
+        let (Some(x), Some(y)) = (self.decisions.get(da as usize), self.decisions.get(db as usize)) else { return false };
+        x.iter().any(|&(k, v)| y.contains(&(k, !v)))
+    }
 }
 
 /// Everything racelint keeps of one module after its AST is dropped.

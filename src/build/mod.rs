@@ -143,6 +143,16 @@ struct FnBuilder {
     awaited_call: Option<NodeId>,
     has_await: bool,
     bail_tests: Vec<NodeId>,
+    /// The function's own scope (parameters and top-level declarations), set once built.
+    scope: u32,
+    /// Branch decisions open at the current point, innermost last.
+    decision_stack: Vec<(u32, bool)>,
+    /// Decision sets seen, and their ids (the empty set is 0).
+    decision_sets: Vec<Vec<(u32, bool)>>,
+    decision_ids: FxHashMap<Vec<(u32, bool)>, u32>,
+    /// Values branched on, by (scope, name), and those assigned after their declaration.
+    decision_keys: FxHashMap<(u32, Atom), u32>,
+    reassigned: FxHashSet<(u32, Atom)>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -151,7 +161,7 @@ struct FnBuilder {
 
 impl FnBuilder {
     fn new(name: String, span: facts::Span, is_async: bool, is_generator: bool) -> Self {
-        let entry = Node { kind: NodeKind::Nop, span, succ: Vec::new(), guards: Vec::new() };
+        let entry = Node { kind: NodeKind::Nop, span, succ: Vec::new(), guards: Vec::new(), decision: 0 };
         FnBuilder {
             name,
             span,
@@ -174,12 +184,42 @@ impl FnBuilder {
             awaited_call: None,
             has_await: false,
             bail_tests: Vec::new(),
+            scope: u32::MAX,
+            decision_stack: Vec::new(),
+            decision_sets: vec![Vec::new()],
+            decision_ids: FxHashMap::default(),
+            decision_keys: FxHashMap::default(),
+            reassigned: FxHashSet::default(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
     }
 
-    fn finish(self) -> FnFacts {
+    /// The id of the decisions open now (0 when none).
+    fn decision_id(&mut self) -> u32 {
+        if self.decision_stack.is_empty() {
+            return 0;
+        }
+        let mut set = self.decision_stack.clone();
+        set.sort_unstable();
+        set.dedup();
+        if let Some(&id) = self.decision_ids.get(&set) {
+            return id;
+        }
+        let id = self.decision_sets.len() as u32;
+        self.decision_sets.push(set.clone());
+        self.decision_ids.insert(set, id);
+        id
+    }
+
+    fn finish(mut self) -> FnFacts {
+        // a value assigned again after its declaration may differ between two branches
+        let changed: FxHashSet<u32> = self.decision_keys.iter().filter(|(k, _)| self.reassigned.contains(*k)).map(|(_, &id)| id).collect();
+        if !changed.is_empty() {
+            for set in &mut self.decision_sets {
+                set.retain(|(k, _)| !changed.contains(k));
+            }
+        }
         FnFacts {
             name: self.name,
             span: self.span,
@@ -188,6 +228,7 @@ impl FnBuilder {
             units: self.units,
             has_await: self.has_await,
             bail_tests: self.bail_tests,
+            decisions: self.decision_sets,
         }
     }
 }
@@ -831,7 +872,8 @@ impl<'h> Builder<'h> {
                 succ.push(id);
             }
         }
-        f.nodes.push(Node { kind, span, succ: Vec::new(), guards });
+        let decision = f.decision_id();
+        f.nodes.push(Node { kind, span, succ: Vec::new(), guards, decision });
         f.current.clear();
         f.current.push(id);
         id
@@ -894,6 +936,23 @@ impl<'h> Builder<'h> {
 
     /// Evaluates a condition: reads in it are tests, and the returned nodes guard what it
     /// controls.
+    /// The branch decision a condition makes, when it is a plain value fixed for the whole
+    /// call (`c`, `!c`, `!!c` on a parameter or a top-level local of this function): the
+    /// value's key and whether the branch runs when it is truthy.
+    fn decision_of(&mut self, e: &Expr) -> Option<(u32, bool)> {
+        match unparen(e) {
+            Expr::Unary(u) if u.op == UnaryOp::Bang => self.decision_of(&u.arg).map(|(k, v)| (k, !v)),
+            Expr::Ident(i) => match self.scopes.resolve(&i.sym) {
+                Resolved::Local(scope) if scope == self.f.scope => {
+                    let next = self.f.decision_keys.len() as u32;
+                    Some((*self.f.decision_keys.entry((scope, i.sym.clone())).or_insert(next), true))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     fn test(&mut self, e: &Expr) -> Vec<NodeId> {
         let start = self.f.nodes.len();
         self.f.test_depth += 1;
@@ -957,7 +1016,7 @@ impl<'h> Builder<'h> {
         let names = function_names(params, stmts);
         let parent = mem::replace(&mut self.f, FnBuilder::new(name, span, is_async, is_generator));
         let saved_prefix = self.object_prefix.take();
-        self.scopes.push(names);
+        self.f.scope = self.scopes.push(names);
         for p in params {
             self.param_defaults(p);
         }
@@ -1344,14 +1403,23 @@ impl<'h> Builder<'h> {
         let mark = self.f.guards.len();
         self.f.guards.extend_from_slice(&tests);
         let cons_start = self.f.nodes.len();
+        let decision = self.decision_of(&i.test);
+        self.f.decision_stack.extend(decision);
         self.stmt(&i.cons);
         let after_cons = mem::replace(&mut self.f.current, before);
+        if let Some((k, v)) = decision {
+            self.f.decision_stack.pop();
+            self.f.decision_stack.push((k, !v));
+        }
         // `if (busy) return;`: the branch leaves the function and awaits nothing on the way
         if after_cons.is_empty() && !self.f.nodes[cons_start..].iter().any(|n| matches!(n.kind, NodeKind::Await(_))) {
             self.f.bail_tests.extend_from_slice(&tests);
         }
         if let Some(alt) = &i.alt {
             self.stmt(alt);
+        }
+        if decision.is_some() {
+            self.f.decision_stack.pop();
         }
         self.f.guards.truncate(mark);
         self.f.block_guard = None;
@@ -1719,6 +1787,10 @@ impl<'h> Builder<'h> {
     fn assign_ident(&mut self, id: &Ident, val: Val, declaring: bool, span: swc_common::Span) {
         match self.scopes.resolve(&id.sym) {
             Resolved::Local(scope) => {
+                // a declaration inside a loop binds a new value each time round
+                if !declaring || self.f.breakables.iter().any(|b| b.is_loop) {
+                    self.f.reassigned.insert((scope, id.sym.clone()));
+                }
                 let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
                 if declaring {
                     entry.clear();
@@ -1870,9 +1942,18 @@ impl<'h> Builder<'h> {
                 let before = self.f.current.clone();
                 let mark = self.f.guards.len();
                 self.f.guards.extend(tests);
+                let decision = self.decision_of(&c.test);
+                self.f.decision_stack.extend(decision);
                 let mut v = self.expr(&c.cons);
                 let after_cons = mem::replace(&mut self.f.current, before);
+                if let Some((k, t)) = decision {
+                    self.f.decision_stack.pop();
+                    self.f.decision_stack.push((k, !t));
+                }
                 let alt = self.expr(&c.alt);
+                if decision.is_some() {
+                    self.f.decision_stack.pop();
+                }
                 self.f.guards.truncate(mark);
                 self.merge(after_cons);
                 let same_literal = if v.literal == alt.literal { v.literal } else { 0 };
