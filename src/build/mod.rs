@@ -143,6 +143,8 @@ struct FnBuilder {
     awaited_call: Option<NodeId>,
     has_await: bool,
     bail_tests: Vec<NodeId>,
+    /// Inside the arguments of a `console.*` call.
+    logging: u32,
     /// The function's own scope (parameters and top-level declarations), set once built.
     scope: u32,
     /// Branch decisions open at the current point, innermost last.
@@ -184,6 +186,7 @@ impl FnBuilder {
             awaited_call: None,
             has_await: false,
             bail_tests: Vec::new(),
+            logging: 0,
             scope: u32::MAX,
             decision_stack: Vec::new(),
             decision_sets: vec![Vec::new()],
@@ -902,6 +905,10 @@ impl<'h> Builder<'h> {
     }
 
     fn read(&mut self, access: Access, span: swc_common::Span) -> Val {
+        // what is only logged changes nothing the program does
+        if self.f.logging > 0 {
+            return Val::default();
+        }
         let test = self.f.test_depth > 0;
         let span = self.span(span);
         let id = self.add(NodeKind::Read { access, test }, span);
@@ -2323,6 +2330,14 @@ impl<'h> Builder<'h> {
             return self.exprs(args.iter().map(|a| &*a.expr));
         };
         if let Expr::Member(m) = callee {
+            // `console.debug(…, state)`: reads that only reach a log are not uses of the state
+            // (calls in the arguments still run and count)
+            if matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "console" && self.scopes.resolve(&o.sym) == Resolved::Global) {
+                self.f.logging += 1;
+                self.exprs(args.iter().map(|a| &*a.expr));
+                self.f.logging -= 1;
+                return Val::default();
+            }
             if let MemberProp::Ident(p) = &m.prop {
                 let method = &*p.sym;
                 if matches!(method, "then" | "catch" | "finally")
