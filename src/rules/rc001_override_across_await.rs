@@ -37,6 +37,13 @@ fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
     v.facts.bail_tests.iter().any(|&g| v.reaches_directly(g, a) && v.reads(g).any(|t| t.conflicts(e1)))
 }
 
+/// Whether the override is the "set" of a lock whose bail-out test comes before an await
+/// (`if (busy) return; await …; busy = true`): two runs both get past the test. That is a
+/// check-then-act, and RC004 reports it as one.
+fn lock_checked_too_early(v: &FnView, a: u32, e1: &Eff) -> bool {
+    v.facts.bail_tests.iter().any(|&g| v.crosses(g, a).is_some() && v.reads(g).any(|t| t.conflicts(e1)))
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -45,7 +52,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             if v.balanced(a, e1.state) {
                 continue;
             }
-            let lock = locked(v, a, e1);
+            let lock = locked(v, a, e1) || lock_checked_too_early(v, a, e1);
             for &b in &nodes {
                 if a == b || v.same_call(a, b) {
                     continue;
