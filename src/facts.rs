@@ -209,6 +209,9 @@ pub struct FnFacts {
     /// Node 0 is the entry.
     pub nodes: Vec<Node>,
     pub units: Vec<Unit>,
+    /// The same for equality tests in conditions (`x.v === old`): which earlier values
+    /// (through locals) each compares with which fresh reads.
+    pub conditions: Vec<Unit>,
     pub has_await: bool,
     /// Test reads of bail-out guards: `if (busy) return;`, whose branch leaves the function
     /// without awaiting anything. A flag tested this way right before it is set is a lock.

@@ -132,6 +132,7 @@ struct FnBuilder {
     /// Set by an `if` whose block always exits: its test guards the rest of the block.
     block_guard: Option<Vec<NodeId>>,
     units: Vec<Unit>,
+    conditions: Vec<Unit>,
     unit_stack: Vec<UnitAcc>,
     taint: FxHashMap<(u32, Atom), Vec<NodeId>>,
     test_depth: u32,
@@ -176,6 +177,7 @@ impl FnBuilder {
             guards: Vec::new(),
             block_guard: None,
             units: Vec::new(),
+            conditions: Vec::new(),
             unit_stack: Vec::new(),
             taint: FxHashMap::default(),
             test_depth: 0,
@@ -229,6 +231,7 @@ impl FnBuilder {
             is_async: self.is_async,
             nodes: self.nodes,
             units: self.units,
+            conditions: self.conditions,
             has_await: self.has_await,
             bail_tests: self.bail_tests,
             decisions: self.decision_sets,
@@ -941,8 +944,6 @@ impl<'h> Builder<'h> {
         }
     }
 
-    /// Evaluates a condition: reads in it are tests, and the returned nodes guard what it
-    /// controls.
     /// The branch decision a condition makes, when it is a plain value fixed for the whole
     /// call (`c`, `!c`, `!!c` on a parameter or a top-level local of this function): the
     /// value's key and whether the branch runs when it is truthy.
@@ -960,6 +961,8 @@ impl<'h> Builder<'h> {
         }
     }
 
+    /// Evaluates a condition: reads in it are tests, and the returned nodes guard what it
+    /// controls.
     fn test(&mut self, e: &Expr) -> Vec<NodeId> {
         let start = self.f.nodes.len();
         self.f.test_depth += 1;
@@ -1331,6 +1334,7 @@ impl<'h> Builder<'h> {
     /// Ends the unit of a condition. Conditions are not units of data flow: comparing a value
     /// read earlier with a fresh read (`if (nonce !== counterNonce) return;`) is a check for a
     /// change, not a mix of old and new values.
+    /// Ends a condition's unit: conditions are checks, not torn reads.
     fn end_unit_at(&mut self, _span: swc_common::Span) {
         self.f.unit_stack.pop();
     }
@@ -1928,6 +1932,24 @@ impl<'h> Builder<'h> {
                     self.merge(before);
                     left.join(right);
                     left
+                }
+                // an equality in a condition: record what it compares (earlier values through
+                // locals against fresh reads), for telling a compare-and-set
+                BinaryOp::EqEqEq | BinaryOp::EqEq | BinaryOp::NotEqEq | BinaryOp::NotEq if self.f.test_depth > 0 => {
+                    self.f.unit_stack.push(UnitAcc::default());
+                    let mut l = self.expr(&b.left);
+                    let r = self.expr(&b.right);
+                    let u = self.f.unit_stack.pop().unwrap_or_default();
+                    if !u.stale.is_empty() && !u.fresh.is_empty() {
+                        let span = self.span(b.span);
+                        self.f.conditions.push(Unit { span, stale: u.stale.clone(), fresh: u.fresh.clone() });
+                    }
+                    if let Some(outer) = self.f.unit_stack.last_mut() {
+                        extend_capped(&mut outer.stale, &u.stale);
+                        extend_capped(&mut outer.fresh, &u.fresh);
+                    }
+                    l.join(r);
+                    l
                 }
                 _ => {
                     let mut l = self.expr(&b.left);

@@ -3,6 +3,7 @@
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, WriteKind};
+use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
     code: "RC003",
@@ -15,6 +16,19 @@ pub static RULE: Rule = Rule {
     describe,
 };
 
+/// Whether the write only happens if the state, tested after the await with no await between
+/// the test and the write, still equals the value read before it
+/// (`if (list[i].chat === old) list[i].chat = …`): a compare-and-set, which loses nobody's
+/// update. The test must use the stale value itself; `if (!x.sampler) x.sampler = …` does not.
+fn compare_and_set(v: &FnView, source: u32, stale: u32, write: u32, e2: &crate::analysis::Eff) -> bool {
+    v.facts.nodes[write as usize].guards.iter().any(|&g| {
+        v.crosses(stale, g).is_some()
+            && v.reaches_directly(g, write)
+            && v.reads(g).any(|t| t.touch == Touch::Test && t.conflicts(e2))
+            && v.facts.conditions.iter().any(|u| u.fresh.contains(&g) && (u.stale.contains(&source) || u.stale.contains(&stale)))
+    })
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     for (b, node) in v.facts.nodes.iter().enumerate() {
         let NodeKind::Write { value, kind, .. } = &node.kind else { continue };
@@ -26,7 +40,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             for &source in &value.sources {
                 for (src, er) in v.value_reads(source) {
                     let Some(aw) = v.crosses(src, b) else { continue };
-                    if er.conflicts(e2) {
+                    if er.conflicts(e2) && !compare_and_set(v, source, src, b, e2) {
                         let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
                         c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);
                         out.push(c);
