@@ -246,4 +246,7 @@ pub struct ModuleFacts {
     pub functions: Vec<FnFacts>,
     /// Callable names (`save`, `TempResponseLength.save`, `manager.apply`) to function indices.
     pub fn_names: Vec<(String, u32)>,
+    /// Module-level `const`s holding a DOM element or jQuery selection (`const chat = $('#chat')`):
+    /// what is done through them is done to the page, not to the program's state.
+    pub dom_handles: Vec<Atom>,
 }

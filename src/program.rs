@@ -305,6 +305,16 @@ impl Program {
         for s in &mut self.states {
             s.scalar &= matches!(s.kind, StateKind::Binding | StateKind::ClassStatic);
         }
+        // a `const` handle on the page (`$('#chat')`): writing through it (scroll position,
+        // contents) changes the page, not state the program reads back as data
+        for (mi, m) in self.modules.iter().enumerate() {
+            for name in &m.facts.dom_handles {
+                if let Some(local) = m.facts.states.iter().position(|s| s.kind == StateKind::Binding && *s.name == **name) {
+                    let s = self.state_ids[mi][local];
+                    self.states[s as usize].written = false;
+                }
+            }
+        }
         self.backs_up = backs_up;
     }
 

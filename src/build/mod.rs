@@ -261,6 +261,7 @@ struct Builder<'h> {
     object_prefix: Option<String>,
     /// `manager.apply` for every function-valued property of a module-level object literal.
     object_methods: FxHashSet<String>,
+    dom_handles: Vec<Atom>,
     /// State ids of module bindings and imported bindings, by name.
     binding_ids: FxHashMap<Atom, u32>,
     import_ids: FxHashMap<Atom, u32>,
@@ -421,6 +422,21 @@ fn literal_key(e: &Expr) -> u32 {
     }
 }
 
+/// `$('#chat')`, `jQuery(…)`, `document.getElementById(…)`, `document.querySelector(…)` and
+/// friends: a handle on the page.
+fn is_dom_query(e: &Expr) -> bool {
+    let Expr::Call(c) = unparen(e) else { return false };
+    let swc_ecma_ast::Callee::Expr(callee) = &c.callee else { return false };
+    match unparen(callee) {
+        Expr::Ident(i) => matches!(&*i.sym, "$" | "jQuery"),
+        Expr::Member(m) => {
+            matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "document")
+                && matches!(&m.prop, MemberProp::Ident(p) if p.sym.starts_with("getElement") || p.sym.starts_with("querySelector") || &*p.sym == "createElement")
+        }
+        _ => false,
+    }
+}
+
 fn is_fn_expr(e: &Expr) -> bool {
     matches!(unparen(e), Expr::Fn(_) | Expr::Arrow(_))
 }
@@ -450,6 +466,7 @@ impl<'h> Builder<'h> {
             pending_name: None,
             object_prefix: None,
             object_methods: FxHashSet::default(),
+            dom_handles: Vec::new(),
             binding_ids: FxHashMap::default(),
             import_ids: FxHashMap::default(),
         }
@@ -477,6 +494,7 @@ impl<'h> Builder<'h> {
             variables,
             functions: self.functions,
             fn_names: self.fn_names,
+            dom_handles: self.dom_handles,
         }
     }
 
@@ -620,6 +638,12 @@ impl<'h> Builder<'h> {
                             }
                         }
                         self.decl_spans.insert(n.clone(), span);
+                        if v.kind == VarDeclKind::Const
+                            && matches!(&decl.name, Pat::Ident(_))
+                            && decl.init.as_deref().is_some_and(is_dom_query)
+                        {
+                            self.dom_handles.push(n.clone());
+                        }
                         self.scopes.module.insert(n, ModuleBinding::Variable);
                     }
                 }
