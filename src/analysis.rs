@@ -23,6 +23,15 @@ impl Eff {
     pub fn conflicts(&self, other: &Eff) -> bool {
         self.state == other.state && fields_conflict(&self.field, &other.field)
     }
+
+    /// For two effects of one call: whether this one is made earlier in the callee's source
+    /// than `other` (a test before the write it guards, not `push(x); if (q.length > n) …`).
+    pub fn made_before(&self, other: &Eff) -> bool {
+        match (self.via, other.via) {
+            (Some((_, a)), Some((_, b))) => a.module == b.module && a.span.lo < b.span.lo,
+            _ => false,
+        }
+    }
 }
 
 /// Effects of calls count when the callee makes them, or a callee at most this many calls
@@ -225,7 +234,7 @@ impl<'p> FnView<'p> {
 /// the first await through which it is reached (or `u32::MAX`). Paths end when they come back
 /// to `from`: what matters is the latest execution of the source (a loop that re-checks a
 /// condition or re-reads a value on every iteration is fresh again after that point). Nodes on
-/// branches that exclude the source, or the await a path crossed, are not entered.
+/// branches that exclude the source are not entered.
 fn compute_crossing(f: &FnFacts, from: NodeId) -> (Vec<u32>, Vec<bool>) {
     let n = f.nodes.len();
     let mut via = vec![u32::MAX; n];
@@ -236,8 +245,9 @@ fn compute_crossing(f: &FnFacts, from: NodeId) -> (Vec<u32>, Vec<bool>) {
     }
     while let Some((node, aw)) = queue.pop_front() {
         let i = node as usize;
-        // branches that exclude the source, or the await on this path, never run with them
-        if f.exclusive(from, node) || (aw != u32::MAX && f.exclusive(aw, node)) {
+        // branches that exclude the source never run with it (only the source: a node keeps
+        // the first await it is reached through, and another await may lead on to it)
+        if f.exclusive(from, node) {
             continue;
         }
         if aw == u32::MAX {

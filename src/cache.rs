@@ -9,7 +9,10 @@
 //! or `~/.cache/racelint`).
 //!
 //! Pruning: at most once a day (a `last-prune` stamp), entries and other builds' folders unused
-//! for [`KEEP_UNUSED`] are deleted. Using an entry refreshes its time (at most once a day, so
+//! for [`KEEP_UNUSED`] are deleted; only names racelint writes (`<version>-<hash>` folders,
+//! `*.facts`, `run-*.out`) are ever touched, whatever else the cache folder holds. A run answered
+//! by the whole-run cache reads no per-file entry, so after a week of unchanged runs the first
+//! edit parses every file again once. Using an entry refreshes its time (at most once a day, so
 //! warm runs do not write), so what a tree still uses stays.
 
 use std::path::{Path, PathBuf};
@@ -57,11 +60,28 @@ fn age(meta: &std::fs::Metadata) -> Duration {
     meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok()).unwrap_or_default()
 }
 
-/// Marks an open file or folder as used now, when its time is more than a day old.
-fn refresh(file: &std::fs::File) {
-    if file.metadata().is_ok_and(|m| age(&m) > DAY) {
-        let _ = file.set_modified(SystemTime::now());
+/// Marks a file or folder as used now, when its time is more than a day old (opened for
+/// writing only then: Windows needs write access to change a time).
+fn refresh(file: &std::fs::File, path: &Path) {
+    if file.metadata().is_ok_and(|m| age(&m) > DAY) && file.set_modified(SystemTime::now()).is_err() {
+        let _ = std::fs::OpenOptions::new().write(true).open(path).and_then(|f| f.set_modified(SystemTime::now()));
     }
+}
+
+/// Whether a folder name is one of racelint's build keys (`0.1.0-0123456789abcdef`): only
+/// those are pruned, whatever else `--cache-dir` holds.
+fn is_build_key(name: &str) -> bool {
+    let Some((version, hash)) = name.rsplit_once('-') else { return false };
+    hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && !version.is_empty()
+        && version.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+'))
+        && version.as_bytes()[0].is_ascii_digit()
+}
+
+/// Whether a file name is one racelint writes into a build folder.
+fn is_entry(name: &str) -> bool {
+    name.ends_with(".facts") || (name.starts_with("run-") && name.ends_with(".out")) || name.contains(".tmp")
 }
 
 /// Deletes what has not been used for [`KEEP_UNUSED`]: other builds' folders (older racelint
@@ -79,15 +99,16 @@ fn prune_if_due(base: &Path, current: &Path) {
     let Ok(builds) = std::fs::read_dir(base) else { return };
     for e in builds.flatten() {
         let (path, Ok(meta)) = (e.path(), e.metadata()) else { continue };
-        if meta.is_dir() && path != current && age(&meta) > KEEP_UNUSED {
+        if meta.is_dir() && path != current && is_build_key(&e.file_name().to_string_lossy()) && age(&meta) > KEEP_UNUSED {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
     let Ok(entries) = std::fs::read_dir(current) else { return };
     for e in entries.flatten() {
         let Ok(meta) = e.metadata() else { continue };
-        let temporary = e.file_name().to_string_lossy().contains(".tmp");
-        if meta.is_file() && (age(&meta) > KEEP_UNUSED || (temporary && age(&meta) > Duration::from_secs(3600))) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let temporary = name.contains(".tmp");
+        if meta.is_file() && is_entry(&name) && (age(&meta) > KEEP_UNUSED || (temporary && age(&meta) > Duration::from_secs(3600))) {
             let _ = std::fs::remove_file(e.path());
         }
     }
@@ -99,7 +120,7 @@ fn read_entry(path: &Path) -> Option<Vec<u8>> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes).ok()?;
-    refresh(&f);
+    refresh(&f, path);
     Some(bytes)
 }
 
@@ -109,7 +130,7 @@ impl Cache {
         std::fs::create_dir_all(&dir).ok()?;
         // this build's folder is in use even when no entry is added
         if let Ok(d) = std::fs::File::open(&dir) {
-            refresh(&d);
+            refresh(&d, &dir);
         }
         prune_if_due(base, &dir);
         Some(Cache { dir })
@@ -215,5 +236,19 @@ impl Cache {
         if written.is_err() || std::fs::rename(&tmp, &target).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_racelint_names_are_pruned() {
+        assert!(super::is_build_key("0.1.0-0123456789abcdef"));
+        assert!(super::is_build_key("1.2.3-rc.1-0123456789ABCDEF"));
+        for other in ["src", "node_modules", "0.1.0", "0.1.0-xyz", "v0.1.0-0123456789abcdef", "-0123456789abcdef"] {
+            assert!(!super::is_build_key(other), "{other}");
+        }
+        assert!(super::is_entry("00000000deadbeef-10.facts") && super::is_entry("run-0123.out") && super::is_entry("x.tmp123"));
+        assert!(!super::is_entry("index.js") && !super::is_entry("README.md"));
     }
 }

@@ -93,15 +93,25 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
     (files, errors)
 }
 
-/// Sorts paths in `Path`'s order (component by component) without its cost: the bytes with
-/// each separator mapped to 0 compare the same way, and comparing `Path`s parses both every time.
+/// Sorts paths in `Path`'s order without its cost (comparing `Path`s parses both every time):
+/// each path's components, once, as a kind byte (in `Component`'s order: prefix, root, `.`,
+/// `..`, names), the name and a 0 byte, compare the same way, and spellings of one path
+/// (`a//b`, `a/./b`) get one key.
 pub fn sort_paths(paths: &mut [PathBuf]) {
+    use std::path::Component;
     paths.sort_by_cached_key(|p| {
-        let mut key = p.as_os_str().as_encoded_bytes().to_vec();
-        for b in &mut key {
-            if std::path::is_separator(*b as char) {
-                *b = 0;
-            }
+        let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
+        for c in p.components() {
+            let (kind, name): (u8, &[u8]) = match c {
+                Component::Prefix(x) => (1, x.as_os_str().as_encoded_bytes()),
+                Component::RootDir => (2, b""),
+                Component::CurDir => (3, b""),
+                Component::ParentDir => (4, b""),
+                Component::Normal(n) => (5, n.as_encoded_bytes()),
+            };
+            key.push(kind);
+            key.extend_from_slice(name);
+            key.push(0);
         }
         key
     });
@@ -143,5 +153,22 @@ pub fn io_message(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn paths_sort_as_path_does_and_spellings_of_one_path_meet() {
+        let mut paths: Vec<PathBuf> =
+            ["b/a.js", "a-b/c.js", "a/b.js", "a//b.js", "a/./b.js", "a.js", "../x.js", "-x.js"].iter().map(PathBuf::from).collect();
+        let mut expected = paths.clone();
+        expected.sort();
+        super::sort_paths(&mut paths);
+        assert_eq!(paths, expected);
+        paths.dedup();
+        assert_eq!(paths.iter().filter(|p| p.as_path() == std::path::Path::new("a/b.js")).count(), 1, "{paths:?}");
     }
 }

@@ -209,12 +209,13 @@ pub struct FnFacts {
     /// Node 0 is the entry.
     pub nodes: Vec<Node>,
     pub units: Vec<Unit>,
-    /// The same for equality tests in conditions (`x.v === old`): which earlier values
+    /// The same for `===`/`==` tests in conditions (`x.v === old`): which earlier values
     /// (through locals) each compares with which fresh reads.
     pub conditions: Vec<Unit>,
     pub has_await: bool,
-    /// Test reads of bail-out guards: `if (busy) return;`, whose branch leaves the function
-    /// without awaiting anything. A flag tested this way right before it is set is a lock.
+    /// Test reads of bail-out guards: `if (busy) return;` on a plain flag, whose branch leaves
+    /// the function without awaiting anything. A flag tested this way right before it is set
+    /// is a lock.
     pub bail_tests: Vec<NodeId>,
     /// Sets of branch decisions on values fixed for the whole call (parameters and top-level
     /// `const`s never assigned again): (value, taken when truthy). Entry 0 is the empty set.

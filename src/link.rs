@@ -76,6 +76,9 @@ fn path_key(parts: &[&[u8]]) -> Vec<u8> {
         }
         key.extend_from_slice(s);
     }
+    if absolute && key.is_empty() {
+        key.push(b'/');
+    }
     key
 }
 
@@ -464,6 +467,7 @@ mod tests {
         // an absolute specifier starts over; nothing is above the root
         assert_eq!(key(&["a/b", "/lib/c.js"]), "/lib/c.js");
         assert_eq!(key(&["/", "../c.js"]), "/c.js");
+        assert_eq!(key(&["a", "/"]), "/");
         assert_ne!(key(&["a", "b.js"]), key(&["a", "c.js"]));
     }
 

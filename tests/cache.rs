@@ -169,6 +169,14 @@ fn entries_unused_for_a_week_are_pruned_and_used_ones_are_kept() {
     age_by(&old_build, 30);
     let recent_build = cache.path().join("0.0.2-0123456789abcdef");
     std::fs::create_dir_all(&recent_build).unwrap();
+    // someone else's folder and file next to racelint's (a --cache-dir shared with other data)
+    let foreign = cache.path().join("src");
+    std::fs::create_dir_all(&foreign).unwrap();
+    write(&foreign, "main.js", "old");
+    age_by(&foreign, 30);
+    let foreign_file = build.join("notes.txt");
+    std::fs::write(&foreign_file, b"mine").unwrap();
+    age_by(&foreign_file, 30);
     let stale = build.join("00000000deadbeef-10.facts");
     std::fs::write(&stale, b"stale").unwrap();
     age_by(&stale, 8);
@@ -189,6 +197,7 @@ fn entries_unused_for_a_week_are_pruned_and_used_ones_are_kept() {
     assert!(!old_build.exists(), "a month-old build folder survived");
     assert!(!stale.exists(), "an entry unused for 8 days survived");
     assert!(recent_build.exists(), "a build folder used recently was deleted");
+    assert!(foreign.join("main.js").exists() && foreign_file.exists(), "pruning touched what racelint did not write");
     let facts_left = std::fs::read_dir(&build).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "facts")).count();
     assert_eq!(facts_left, 2, "the tree's own entries were pruned");
     // and reading them marked them as used, so next week's pruning keeps them

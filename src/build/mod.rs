@@ -153,9 +153,10 @@ struct FnBuilder {
     /// Decision sets seen, and their ids (the empty set is 0).
     decision_sets: Vec<Vec<(u32, bool)>>,
     decision_ids: FxHashMap<Vec<(u32, bool)>, u32>,
-    /// Values branched on, by (scope, name), and those assigned after their declaration.
+    /// Values branched on, by (scope, name).
     decision_keys: FxHashMap<(u32, Atom), u32>,
-    reassigned: FxHashSet<(u32, Atom)>,
+    /// Parameters and top-level `const`s: the only values a decision may be on.
+    fixed_names: FxHashSet<Atom>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -194,7 +195,7 @@ impl FnBuilder {
             decision_sets: vec![Vec::new()],
             decision_ids: FxHashMap::default(),
             decision_keys: FxHashMap::default(),
-            reassigned: FxHashSet::default(),
+            fixed_names: FxHashSet::default(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
@@ -217,9 +218,10 @@ impl FnBuilder {
         id
     }
 
-    fn finish(mut self) -> FnFacts {
-        // a value assigned again after its declaration may differ between two branches
-        let changed: FxHashSet<u32> = self.decision_keys.iter().filter(|(k, _)| self.reassigned.contains(*k)).map(|(_, &id)| id).collect();
+    /// `reassigned`: locals assigned after their declaration anywhere in the module so far
+    /// (closures included): a decision on one of them may differ between two branches.
+    fn finish(mut self, reassigned: &FxHashSet<(u32, Atom)>) -> FnFacts {
+        let changed: FxHashSet<u32> = self.decision_keys.iter().filter(|(k, _)| reassigned.contains(*k)).map(|(_, &id)| id).collect();
         if !changed.is_empty() {
             for set in &mut self.decision_sets {
                 set.retain(|(k, _)| !changed.contains(k));
@@ -262,6 +264,9 @@ struct Builder<'h> {
     /// `manager.apply` for every function-valued property of a module-level object literal.
     object_methods: FxHashSet<String>,
     dom_handles: Vec<Atom>,
+    /// Locals assigned after their declaration (or declared again in a loop), by (scope, name),
+    /// from any function: closures can assign their enclosing function's locals.
+    reassigned: FxHashSet<(u32, Atom)>,
     /// State ids of module bindings and imported bindings, by name.
     binding_ids: FxHashMap<Atom, u32>,
     import_ids: FxHashMap<Atom, u32>,
@@ -467,6 +472,7 @@ impl<'h> Builder<'h> {
             object_prefix: None,
             object_methods: FxHashSet::default(),
             dom_handles: Vec::new(),
+            reassigned: FxHashSet::default(),
             binding_ids: FxHashMap::default(),
             import_ids: FxHashMap::default(),
         }
@@ -478,7 +484,7 @@ impl<'h> Builder<'h> {
 
     fn finish(mut self) -> ModuleFacts {
         let module_fn = mem::replace(&mut self.f, FnBuilder::new(String::new(), facts::Span::default(), false, false));
-        self.functions.push(module_fn.finish());
+        self.functions.push(module_fn.finish(&self.reassigned));
         let mut variables: Vec<(Atom, facts::Span)> = self
             .scopes
             .module
@@ -975,7 +981,7 @@ impl<'h> Builder<'h> {
         match unparen(e) {
             Expr::Unary(u) if u.op == UnaryOp::Bang => self.decision_of(&u.arg).map(|(k, v)| (k, !v)),
             Expr::Ident(i) => match self.scopes.resolve(&i.sym) {
-                Resolved::Local(scope) if scope == self.f.scope => {
+                Resolved::Local(scope) if scope == self.f.scope && self.f.fixed_names.contains(&i.sym) => {
                     let next = self.f.decision_keys.len() as u32;
                     Some((*self.f.decision_keys.entry((scope, i.sym.clone())).or_insert(next), true))
                 }
@@ -1051,6 +1057,21 @@ impl<'h> Builder<'h> {
         let parent = mem::replace(&mut self.f, FnBuilder::new(name, span, is_async, is_generator));
         let saved_prefix = self.object_prefix.take();
         self.f.scope = self.scopes.push(names);
+        // decisions are only on parameters and top-level `const`s
+        let mut fixed = Vec::new();
+        for p in params {
+            pat_names(p, &mut fixed);
+        }
+        for s in stmts {
+            if let Stmt::Decl(Decl::Var(v)) = s {
+                if v.kind == VarDeclKind::Const {
+                    for d in &v.decls {
+                        pat_names(&d.name, &mut fixed);
+                    }
+                }
+            }
+        }
+        self.f.fixed_names = fixed.into_iter().collect();
         for p in params {
             self.param_defaults(p);
         }
@@ -1066,7 +1087,7 @@ impl<'h> Builder<'h> {
         self.scopes.pop();
         self.object_prefix = saved_prefix;
         let done = mem::replace(&mut self.f, parent);
-        self.functions.push(done.finish());
+        self.functions.push(done.finish(&self.reassigned));
         (self.functions.len() - 1) as u32
     }
 
@@ -1446,8 +1467,11 @@ impl<'h> Builder<'h> {
             self.f.decision_stack.pop();
             self.f.decision_stack.push((k, !v));
         }
-        // `if (busy) return;`: the branch leaves the function and awaits nothing on the way
-        if after_cons.is_empty() && !self.f.nodes[cons_start..].iter().any(|n| matches!(n.kind, NodeKind::Await(_))) {
+        // `if (busy) return;`: a plain flag, and the branch leaves the function awaiting nothing
+        if matches!(unparen(&i.test), Expr::Ident(_) | Expr::Member(_))
+            && after_cons.is_empty()
+            && !self.f.nodes[cons_start..].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
+        {
             self.f.bail_tests.extend_from_slice(&tests);
         }
         if let Some(alt) = &i.alt {
@@ -1824,7 +1848,7 @@ impl<'h> Builder<'h> {
             Resolved::Local(scope) => {
                 // a declaration inside a loop binds a new value each time round
                 if !declaring || self.f.breakables.iter().any(|b| b.is_loop) {
-                    self.f.reassigned.insert((scope, id.sym.clone()));
+                    self.reassigned.insert((scope, id.sym.clone()));
                 }
                 let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
                 if declaring {
@@ -1959,7 +1983,8 @@ impl<'h> Builder<'h> {
                 }
                 // an equality in a condition: record what it compares (earlier values through
                 // locals against fresh reads), for telling a compare-and-set
-                BinaryOp::EqEqEq | BinaryOp::EqEq | BinaryOp::NotEqEq | BinaryOp::NotEq if self.f.test_depth > 0 => {
+                // (`!==` is left out: a write when the value changed is no compare-and-set)
+                BinaryOp::EqEqEq | BinaryOp::EqEq if self.f.test_depth > 0 => {
                     self.f.unit_stack.push(UnitAcc::default());
                     let mut l = self.expr(&b.left);
                     let r = self.expr(&b.right);
@@ -2219,6 +2244,11 @@ impl<'h> Builder<'h> {
     }
 
     fn update(&mut self, arg: &Expr, span: swc_common::Span) -> Val {
+        if let Expr::Ident(id) = unparen(arg) {
+            if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
+                self.reassigned.insert((scope, id.sym.clone()));
+            }
+        }
         match unparen(arg) {
             Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
                 let r = self.ident(id);

@@ -53,7 +53,10 @@ struct SuppressionInfo {
 
 fn absolute(cwd: Option<&std::path::Path>, path: &std::path::Path) -> String {
     match cwd {
-        Some(cwd) if path.is_relative() => cwd.join(path).to_string_lossy().into_owned(),
+        // `absolute` of an absolute path only normalises it (no system call)
+        Some(cwd) if path.is_relative() => {
+            std::path::absolute(cwd.join(path)).unwrap_or_else(|_| cwd.join(path)).to_string_lossy().into_owned()
+        }
         _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned(),
     }
 }

@@ -45,9 +45,10 @@ fn same_literal(a: Touch, b: Touch) -> bool {
 
 /// Whether the later write is made by a callee that tests the state first
 /// (`if (!last.swipes) last.swipes = []`): a conditional fix-up of whatever the state is by
-/// then, not the blind second step of this function's update.
+/// then, not the blind second step of this function's update. The test must come before the
+/// write in the callee's source (`push(x); if (q.length > n) …` is no re-check).
 fn fixes_up(v: &FnView, b: NodeId, e2: &Eff) -> bool {
-    e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2))
+    e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2))
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
