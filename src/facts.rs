@@ -74,8 +74,11 @@ pub enum WriteKind {
     /// A write through a computed key (`cache[key] = v`, `chat[i].mes = v`, `delete m[k]`): one
     /// element of a collection.
     Keyed,
-    /// Other mutating methods: `clear`, `splice`, `sort`, `reverse`, `fill`, `length = 0`.
+    /// Other mutating methods: `clear`, `splice`, `sort`, `reverse`, `fill`, `length = n`.
     Bulk,
+    /// All of a collection replaced or emptied: `x.length = 0`, `x.splice(0, x.length, …)`,
+    /// `x.splice(0)` (a reload, or the clear before one).
+    Replace,
 }
 
 /// Where a written value comes from.

@@ -321,7 +321,7 @@ impl Program {
     /// Whether the write at `node` of `f` writes back a value saved from its state.
     fn is_restore(&self, module: u32, f: &FnFacts, node: &crate::facts::Node) -> bool {
         let NodeKind::Write { access, value, kind } = &node.kind else { return false };
-        if matches!(kind, WriteKind::Element | WriteKind::Keyed | WriteKind::Bulk | WriteKind::Delete) {
+        if matches!(kind, WriteKind::Element | WriteKind::Keyed | WriteKind::Bulk | WriteKind::Replace | WriteKind::Delete) {
             return false;
         }
         if !value.copy {

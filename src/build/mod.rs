@@ -351,6 +351,19 @@ fn write_prop(p: &MemberProp, out: &mut String) -> Option<()> {
     Some(())
 }
 
+/// `splice(0)` and `splice(0, x.length, …)`: every element goes.
+fn splices_everything(args: &[ExprOrSpread]) -> bool {
+    let zero = |e: &Expr| matches!(unparen(e), Expr::Lit(Lit::Num(n)) if n.value == 0.0);
+    match args {
+        [start] => zero(&start.expr),
+        [start, count, ..] => {
+            zero(&start.expr)
+                && matches!(unparen(&count.expr), Expr::Member(m) if matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "length"))
+        }
+        _ => false,
+    }
+}
+
 fn mutating_method(name: &str) -> Option<WriteKind> {
     match name {
         "push" | "unshift" | "add" | "set" | "shift" | "pop" | "delete" => Some(WriteKind::Element),
@@ -2284,10 +2297,14 @@ impl<'h> Builder<'h> {
                     if let Some(access) = self.member_access(m) {
                         self.member_keys(m);
                         let v = self.expr(&a.right);
-                        let kind = if matches!(&m.prop, MemberProp::Ident(i) if &*i.sym == "length") && v.literal != 0 {
-                            WriteKind::Bulk
-                        } else {
-                            WriteKind::Assign
+                        let kind = match &m.prop {
+                            MemberProp::Ident(i)
+                                if &*i.sym == "length" && matches!(unparen(&a.right), Expr::Lit(Lit::Num(n)) if n.value == 0.0) =>
+                            {
+                                WriteKind::Replace
+                            }
+                            MemberProp::Ident(i) if &*i.sym == "length" && v.literal != 0 => WriteKind::Bulk,
+                            _ => WriteKind::Assign,
                         };
                         self.write(access, kind, v.clone(), a.span);
                         return v;
@@ -2491,8 +2508,10 @@ impl<'h> Builder<'h> {
                     self.member_keys(om);
                 }
                 let read = self.read(access.clone(), ospan);
+                let replaces = method.as_deref() == Some("splice") && splices_everything(args);
                 let args = self.exprs(args.iter().map(|a| &*a.expr));
                 if let Some(kind) = method.as_deref().and_then(mutating_method) {
+                    let kind = if replaces { WriteKind::Replace } else { kind };
                     self.write(access, kind, args.clone(), span);
                 }
                 let mut v = read;

@@ -20,8 +20,11 @@ pub static RULE: Rule = Rule {
 /// Whether the state is replaced as a whole (`list = data`, `list.splice(0, list.length)`,
 /// `list.length = 0`) at `n`: after that, its contents are new by design.
 fn replaces(v: &FnView, n: u32, state: u32) -> bool {
-    v.writes(n)
-        .any(|w| w.state == state && w.field.is_none() && matches!(w.touch, Touch::Write { kind: WriteKind::Assign | WriteKind::Bulk, .. }))
+    v.writes(n).any(|w| {
+        w.state == state
+            && w.field.is_none()
+            && matches!(w.touch, Touch::Write { kind: WriteKind::Assign | WriteKind::Bulk | WriteKind::Replace, .. })
+    })
 }
 
 /// Whether this function itself replaces the state after the await and right before the fresh

@@ -46,9 +46,15 @@ fn same_literal(a: Touch, b: Touch) -> bool {
 /// Whether the later write is made by a callee that tests the state first
 /// (`if (!last.swipes) last.swipes = []`): a conditional fix-up of whatever the state is by
 /// then, not the blind second step of this function's update. The test must come before the
-/// write in the callee's source (`push(x); if (q.length > n) …` is no re-check).
+/// write in the callee's source (`push(x); if (q.length > n) …` is no re-check). Or the later
+/// write replaces the whole collection, or comes from a callee that empties it first and
+/// refills it (`chat.splice(0, chat.length); … chat.push(m)`, a reload): nothing of the earlier
+/// step is left to mix with.
 fn fixes_up(v: &FnView, b: NodeId, e2: &Eff) -> bool {
-    e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2))
+    let replaces = |w: &Eff| w.field.is_none() && matches!(w.touch, Touch::Write { kind: WriteKind::Replace, .. });
+    replaces(e2)
+        || (e2.via.is_some() && v.writes(b).any(|w| w.conflicts(e2) && replaces(w) && w.made_before(e2)))
+        || (e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2)))
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
