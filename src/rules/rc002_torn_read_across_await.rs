@@ -29,12 +29,21 @@ fn replaces(v: &FnView, n: u32, state: u32) -> bool {
 
 /// Whether this function itself replaces the state after the await and right before the fresh
 /// read (`const key = list[i].id; await reloadList(); list.findIndex((x) => x.id === key)`): the
-/// old value is a key looked up in the reloaded state on purpose, not a torn read.
-fn reloaded_between(v: &FnView, stale: u32, fresh: u32, state: u32) -> bool {
-    v.nodes_with_effects().any(|n| replaces(v, n, state) && v.crosses(stale, n).is_some() && (n == fresh || v.reaches_directly(n, fresh)))
+/// old value is a key looked up in the reloaded state on purpose, not a torn read. `reloads`:
+/// the nodes that replace a state, found once per function.
+fn reloaded_between(v: &FnView, reloads: &[(u32, u32)], stale: u32, fresh: u32, state: u32) -> bool {
+    reloads.iter().any(|&(n, s)| s == state && v.crosses(stale, n).is_some() && (n == fresh || v.reaches_directly(n, fresh)))
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
+    let mut reloads: Vec<(u32, u32)> = Vec::new();
+    for n in v.nodes_with_effects() {
+        for w in v.writes(n) {
+            if replaces(v, n, w.state) && !reloads.contains(&(n, w.state)) {
+                reloads.push((n, w.state));
+            }
+        }
+    }
     for unit in &v.facts.units {
         for &source in &unit.stale {
             for (r, er) in v.value_reads(source) {
@@ -44,7 +53,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     }
                     let Some(aw) = v.crosses(r, f) else { continue };
                     for ef in v.reads(f).filter(|e| e.depth == 0) {
-                        if ef.state == er.state && !reloaded_between(v, r, f, er.state) {
+                        if ef.state == er.state && !reloaded_between(v, &reloads, r, f, er.state) {
                             // a torn read is about the object as a whole: name its root
                             let mut root = ef.clone();
                             root.field = None;

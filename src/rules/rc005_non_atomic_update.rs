@@ -69,12 +69,12 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 for e2 in v.writes(b) {
                     if e2.state == e1.state
                         && !v.program.states[e1.state as usize].scalar
-                        && !fixes_up(v, b, e2)
                         && v.direct(e1)
                         && v.direct(e2)
                         && pieces_of_one_update(a, e1.touch, b, e2.touch)
                         && !v.balanced(a, e1.state)
                         && !v.balanced(b, e2.state)
+                        && !fixes_up(v, b, e2)
                     {
                         let mut e = e1.clone();
                         e.field = None;
