@@ -69,7 +69,7 @@ pub enum WriteKind {
     /// `Object.assign(x, …)`.
     Merge,
     /// An element-level collection operation that is complete on its own: `push`, `unshift`,
-    /// `add`, `set`, `shift`, `pop`, `delete()`.
+    /// `add`, `set`, `shift`, `pop`, `delete()`, `splice(i, 0, x)`, `splice(i, 1)`.
     Element,
     /// A write through a computed key (`cache[key] = v`, `chat[i].mes = v`, `delete m[k]`): one
     /// element of a collection.

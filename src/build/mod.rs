@@ -364,6 +364,20 @@ fn splices_everything(args: &[ExprOrSpread]) -> bool {
     }
 }
 
+/// `splice(i, 0, x)` and `splice(i, 1)`: one element inserted or removed, complete on its own
+/// like `push` and `shift`.
+fn splices_one(args: &[ExprOrSpread]) -> bool {
+    let count = |e: &Expr| match unparen(e) {
+        Expr::Lit(Lit::Num(n)) => Some(n.value),
+        _ => None,
+    };
+    match args {
+        [_, c, x] => count(&c.expr) == Some(0.0) && x.spread.is_none(),
+        [_, c] => count(&c.expr) == Some(1.0),
+        _ => false,
+    }
+}
+
 fn mutating_method(name: &str) -> Option<WriteKind> {
     match name {
         "push" | "unshift" | "add" | "set" | "shift" | "pop" | "delete" => Some(WriteKind::Element),
@@ -2423,9 +2437,10 @@ impl<'h> Builder<'h> {
             return self.exprs(args.iter().map(|a| &*a.expr));
         };
         if let Expr::Member(m) = callee {
-            // `console.debug(…, state)`: reads that only reach a log are not uses of the state
-            // (calls in the arguments still run and count)
-            if matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "console" && self.scopes.resolve(&o.sym) == Resolved::Global) {
+            // `console.debug(…, state)`, `toastr.success(…)`: reads that only reach a log or a
+            // notification are not uses of the state (calls in the arguments still run and count)
+            if matches!(unparen(&m.obj), Expr::Ident(o) if matches!(&*o.sym, "console" | "toastr") && self.scopes.resolve(&o.sym) == Resolved::Global)
+            {
                 self.f.logging += 1;
                 self.exprs(args.iter().map(|a| &*a.expr));
                 self.f.logging -= 1;
@@ -2509,9 +2524,16 @@ impl<'h> Builder<'h> {
                 }
                 let read = self.read(access.clone(), ospan);
                 let replaces = method.as_deref() == Some("splice") && splices_everything(args);
+                let one = method.as_deref() == Some("splice") && splices_one(args);
                 let args = self.exprs(args.iter().map(|a| &*a.expr));
                 if let Some(kind) = method.as_deref().and_then(mutating_method) {
-                    let kind = if replaces { WriteKind::Replace } else { kind };
+                    let kind = if replaces {
+                        WriteKind::Replace
+                    } else if one {
+                        WriteKind::Element
+                    } else {
+                        kind
+                    };
                     self.write(access, kind, args.clone(), span);
                 }
                 let mut v = read;
