@@ -95,6 +95,7 @@ impl Finding {
             other_call: other_call.as_deref(),
             static_state,
             compound: c.compound,
+            flag: c.flag,
             primary_line: line(primary_span),
             await_line: line(await_span),
             other_line: line(other_span),

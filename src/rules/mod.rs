@@ -54,6 +54,8 @@ pub struct Describe<'a> {
     pub static_state: bool,
     /// The write is a compound assignment or update (`+=`, `++`).
     pub compound: bool,
+    /// The write stores a constant (`busy = true`): the state is used as a flag.
+    pub flag: bool,
     pub primary_line: u32,
     pub await_line: u32,
     pub other_line: u32,
@@ -107,11 +109,12 @@ pub struct Candidate {
     /// The access on the other side of the await.
     pub other: Point,
     pub compound: bool,
+    pub flag: bool,
 }
 
 impl Candidate {
     pub fn new(rule: &'static Rule, e: &Eff, primary: Point, await_node: NodeId, other: Point) -> Candidate {
-        Candidate { rule, states: vec![(e.state, e.field.clone())], primary, await_node, other, compound: false }
+        Candidate { rule, states: vec![(e.state, e.field.clone())], primary, await_node, other, compound: false, flag: false }
     }
 }
 

@@ -52,7 +52,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 if claimed(g) {
                     continue;
                 }
-                out.push(Candidate::new(&RULE, e2, Point::of(g, &t), aw, Point::of(b, e2)));
+                let mut c = Candidate::new(&RULE, e2, Point::of(g, &t), aw, Point::of(b, e2));
+                c.flag = matches!(e2.touch, Touch::Write { literal: 1.., .. });
+                out.push(c);
             }
         }
     }
@@ -71,9 +73,15 @@ fn describe(d: &Describe) -> Text {
             Some(c) => format!("`{c}()` writes `{state}` here, acting on the stale check"),
             None => format!("`{state}` is written here, acting on the stale check"),
         },
-        help: format!(
-            "claim the work before the first await: store the in-flight promise synchronously (`{state} ??= load()`, then `await` it) or set a flag before awaiting; or re-check `{state}` after the await"
-        ),
+        help: if d.flag {
+            format!(
+                "if `{state}` marks work in progress, set it right after the check, before the first await (test and set in one synchronous step), and reset it in a `finally`; if it marks work done, keep the in-flight promise instead (`loading ??= load()`, then `await loading`)"
+            )
+        } else {
+            format!(
+                "claim the work before the first await: store the in-flight promise synchronously (`{state} ??= load()`, then `await` it) or set a flag before awaiting; or re-check `{state}` after the await"
+            )
+        },
         timeline: vec![
             format!("task A  checks `{state}` (line {})", d.primary_line),
             d.await_step(),
