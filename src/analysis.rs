@@ -225,6 +225,13 @@ impl<'p> FnView<'p> {
         self.program.balanced[t as usize].binary_search(&state).is_ok()
     }
 
+    /// Whether the callee that makes write `e2` at `node` tests the same state first, earlier
+    /// in its source (`if (!list.includes(x)) list.push(x)`): the write re-checks its own
+    /// condition.
+    pub fn rechecked_by_callee(&self, node: NodeId, e2: &Eff) -> bool {
+        e2.via.is_some() && self.reads(node).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2))
+    }
+
     pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.effects.iter().enumerate().filter(|(_, e)| !e.is_empty()).map(|(i, _)| i as NodeId)
     }

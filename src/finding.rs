@@ -157,13 +157,37 @@ impl Finding {
 }
 
 /// FNV-1a, 64-bit: stable across runs, platforms and Rust versions (unlike `DefaultHasher`).
-pub fn fnv64<T: AsRef<[u8]>>(parts: &[T]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for &b in p.as_ref().iter().chain(std::iter::once(&0xff)) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
+/// Fed piece by piece; each part of [`fnv64`] ends with a 0xff byte.
+pub struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn put(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    h
+}
+
+impl std::fmt::Write for Fnv {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.put(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The FNV-1a hash of `parts`, each followed by a 0xff byte.
+pub fn fnv64<T: AsRef<[u8]>>(parts: &[T]) -> u64 {
+    let mut h = Fnv::default();
+    for p in parts {
+        h.put(p.as_ref());
+        h.put(&[0xff]);
+    }
+    h.0
 }

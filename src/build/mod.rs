@@ -156,7 +156,7 @@ struct FnBuilder {
     /// Values branched on, by (scope, name).
     decision_keys: FxHashMap<(u32, Atom), u32>,
     /// Parameters and top-level `const`s: the only values a decision may be on.
-    fixed_names: FxHashSet<Atom>,
+    fixed_names: Vec<Atom>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -195,7 +195,7 @@ impl FnBuilder {
             decision_sets: vec![Vec::new()],
             decision_ids: FxHashMap::default(),
             decision_keys: FxHashMap::default(),
-            fixed_names: FxHashSet::default(),
+            fixed_names: Vec::new(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
@@ -389,31 +389,17 @@ fn mutating_method(name: &str) -> Option<WriteKind> {
 /// A literal's canonical text, hashed (0 when `e` is not a literal). The text is hashed as it
 /// is produced, never built: literals are everywhere.
 fn literal_key(e: &Expr) -> u32 {
-    struct Fnv(u64);
-    impl Fnv {
-        fn put(&mut self, s: &str) {
-            for &b in s.as_bytes() {
-                self.0 ^= b as u64;
-                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-    }
-    impl std::fmt::Write for Fnv {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.put(s);
-            Ok(())
-        }
-    }
+    use crate::finding::Fnv;
     fn text(e: &Expr, h: &mut Fnv) -> Option<()> {
         use std::fmt::Write;
         match unparen(e) {
             Expr::Lit(Lit::Str(s)) => {
-                h.put("'");
+                h.put("'".as_bytes());
                 let _ = write!(h, "{}", s.value.to_string_lossy());
-                h.put("'");
+                h.put("'".as_bytes());
             }
-            Expr::Lit(Lit::Bool(b)) => h.put(if b.value { "true" } else { "false" }),
-            Expr::Lit(Lit::Null(_)) => h.put("null"),
+            Expr::Lit(Lit::Bool(b)) => h.put(if b.value { b"true" } else { b"false" }),
+            Expr::Lit(Lit::Null(_)) => h.put("null".as_bytes()),
             Expr::Lit(Lit::Num(n)) => {
                 let _ = write!(h, "{}", n.value);
             }
@@ -421,34 +407,34 @@ fn literal_key(e: &Expr) -> u32 {
                 let _ = write!(h, "{}n", b.value);
             }
             Expr::Unary(u) if u.op == UnaryOp::Minus => {
-                h.put("-");
+                h.put("-".as_bytes());
                 text(&u.arg, h)?;
             }
-            Expr::Unary(u) if u.op == UnaryOp::Void => h.put("undefined"),
+            Expr::Unary(u) if u.op == UnaryOp::Void => h.put("undefined".as_bytes()),
             Expr::Unary(u) if u.op == UnaryOp::Bang => {
-                h.put("!");
+                h.put("!".as_bytes());
                 text(&u.arg, h)?;
             }
-            Expr::Ident(i) if &*i.sym == "undefined" => h.put("undefined"),
-            Expr::Array(a) if a.elems.is_empty() => h.put("[]"),
-            Expr::Object(o) if o.props.is_empty() => h.put("{}"),
+            Expr::Ident(i) if &*i.sym == "undefined" => h.put("undefined".as_bytes()),
+            Expr::Array(a) if a.elems.is_empty() => h.put("[]".as_bytes()),
+            Expr::Object(o) if o.props.is_empty() => h.put("{}".as_bytes()),
             Expr::Tpl(t) if t.exprs.is_empty() => {
-                h.put("'");
+                h.put("'".as_bytes());
                 for q in &t.quasis {
-                    h.put(&q.raw);
+                    h.put(q.raw.as_bytes());
                 }
-                h.put("'");
+                h.put("'".as_bytes());
             }
             _ => return None,
         }
         Some(())
     }
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv::default();
     match text(e, &mut h) {
         Some(()) => {
             // the same terminator as `fnv64`
-            h.0 ^= 0xff;
-            (h.0.wrapping_mul(0x0100_0000_01b3) as u32).max(1)
+            h.put(&[0xff]);
+            (h.0 as u32).max(1)
         }
         None => 0,
     }
@@ -1098,7 +1084,7 @@ impl<'h> Builder<'h> {
                 }
             }
         }
-        self.f.fixed_names = fixed.into_iter().collect();
+        self.f.fixed_names = fixed;
         for p in params {
             self.param_defaults(p);
         }

@@ -16,9 +16,7 @@ fn property(s: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    let _ = write(report, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    super::to_string(|out| write(report, out))
 }
 
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {

@@ -98,9 +98,7 @@ pub fn error_position(report: &Report, e: &crate::FileError) -> Option<crate::so
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    let _ = write(report, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    super::to_string(|out| write(report, out))
 }
 
 /// Writes the document as it is built, without holding all of it in memory.

@@ -10,6 +10,13 @@ pub mod sarif;
 use crate::program::Program;
 use crate::source::Position;
 
+/// What a streaming renderer writes, as a string (tests and the language server).
+pub(crate) fn to_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    let _ = write(&mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// A file path as shown in output: forward slashes on every platform.
 pub fn display_path(program: &Program, module: u32) -> String {
     program.modules[module as usize].path.to_string_lossy().replace('\\', "/")

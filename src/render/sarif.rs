@@ -111,9 +111,7 @@ fn location<'a>(report: &Report, module: u32, lo: u32, hi: u32) -> Location<'a> 
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    let _ = write(report, &mut out);
-    String::from_utf8(out).unwrap_or_default()
+    super::to_string(|out| write(report, out))
 }
 
 pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {

@@ -40,7 +40,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             }
             // the callee that writes tests the state itself, in the same synchronous stretch
             // (`if (!list.includes(x)) list.push(x)`): the act re-checks its own condition
-            if e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2)) {
+            if v.rechecked_by_callee(b, e2) {
                 rechecked = true;
             }
             // test-and-set: the state is claimed (written) after the check and before the await

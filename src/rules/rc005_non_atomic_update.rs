@@ -54,7 +54,7 @@ fn fixes_up(v: &FnView, b: NodeId, e2: &Eff) -> bool {
     let replaces = |w: &Eff| w.field.is_none() && matches!(w.touch, Touch::Write { kind: WriteKind::Replace, .. });
     replaces(e2)
         || (e2.via.is_some() && v.writes(b).any(|w| w.conflicts(e2) && replaces(w) && w.made_before(e2)))
-        || (e2.via.is_some() && v.reads(b).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2)))
+        || v.rechecked_by_callee(b, e2)
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
