@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-// swc allocates many small nodes: mimalloc makes parsing and dropping ASTs markedly faster
+// swc allocates many small nodes: mimalloc makes parsing and dropping ASTs markedly faster. Its
+// v2 line (the `v2` feature) is faster here than v3: 124 vs 134 ms on 10 000 small modules, 71 vs
+// 74 ms on SillyTavern's `public/` (hyperfine, 20 runs). examples/parse_floor.rs uses the same.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
