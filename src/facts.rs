@@ -10,6 +10,11 @@ pub const ANY_FIELD: &str = "[*]";
 /// Index of a node in a function's graph.
 pub type NodeId = u32;
 
+/// A short list of nodes: successors, guards, a call's arguments. Nearly all have four or
+/// fewer, so they live inline in the node (the same 24 bytes as a `Vec`) and building a
+/// function's graph does not allocate once per node.
+pub type NodeList = smallvec::SmallVec<[NodeId; 4]>;
+
 /// A byte range in a module's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct Span {
@@ -180,10 +185,10 @@ pub enum NodeKind {
 pub struct Node {
     pub kind: NodeKind,
     pub span: Span,
-    pub succ: Vec<NodeId>,
+    pub succ: NodeList,
     /// Condition nodes (test reads and test calls) that control whether this node runs;
     /// kept for writes and calls only.
-    pub guards: Vec<NodeId>,
+    pub guards: NodeList,
     /// The branch decisions this node runs under (index into `FnFacts::decisions`, 0 for
     /// none): two nodes whose decisions contradict never run in one call.
     pub decision: u32,

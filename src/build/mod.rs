@@ -15,7 +15,7 @@ use swc_atoms::Atom;
 use swc_common::Spanned;
 use swc_ecma_ast::*;
 
-use crate::facts::{
+use crate::facts::{NodeList, 
     self, Access, AwaitKind, Export, FnFacts, Import, ImportName, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind, Unit,
     ValueInfo, WriteKind,
 };
@@ -165,7 +165,7 @@ struct FnBuilder {
 
 impl FnBuilder {
     fn new(name: String, span: facts::Span, is_async: bool, is_generator: bool) -> Self {
-        let entry = Node { kind: NodeKind::Nop, span, succ: Vec::new(), guards: Vec::new(), decision: 0 };
+        let entry = Node { kind: NodeKind::Nop, span, succ: NodeList::new(), guards: NodeList::new(), decision: 0 };
         FnBuilder {
             name,
             span,
@@ -902,7 +902,7 @@ impl<'h> Builder<'h> {
             NodeKind::Write { .. } | NodeKind::Call { .. } | NodeKind::Resume { .. } => {
                 f.guards.iter().rev().take(MAX_GUARDS).copied().collect()
             }
-            _ => Vec::new(),
+            _ => NodeList::new(),
         };
         if matches!(kind, NodeKind::Read { .. } | NodeKind::Call { .. }) {
             if let Some(u) = f.unit_stack.last_mut() {
@@ -922,7 +922,7 @@ impl<'h> Builder<'h> {
             }
         }
         let decision = f.decision_id();
-        f.nodes.push(Node { kind, span, succ: Vec::new(), guards, decision });
+        f.nodes.push(Node { kind, span, succ: NodeList::new(), guards, decision });
         f.current.clear();
         f.current.push(id);
         id
