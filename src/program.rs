@@ -165,6 +165,8 @@ pub struct Program {
     pub call_targets: Vec<Vec<FnId>>,
     /// Host calls, as functions numbered after the program's own.
     pub host_fns: Vec<HostFn>,
+    /// Per function (host calls included): what a call to it does. Empty for functions no
+    /// analysed code calls: only callers read a summary.
     pub summaries: Vec<Summary>,
     /// Per function (host calls included): the states it overrides before its first await and
     /// writes back after it, sorted.
@@ -390,7 +392,10 @@ impl Program {
         }
         let shapes: Vec<Shape> = {
             use rayon::prelude::*;
-            (0..n as u32).into_par_iter().map(|f| self.shape(f)).collect()
+            (0..n as u32)
+                .into_par_iter()
+                .map(|f| if callers[f as usize].is_empty() { Shape { direct: Summary::default(), calls: Vec::new() } } else { self.shape(f) })
+                .collect()
         };
         // callees before callers (a depth-first postorder of the call graph), so most functions
         // are summarised once; functions without effects or calls keep the empty summary
@@ -416,8 +421,13 @@ impl Program {
                 }
             }
         }
-        let mut queue: VecDeque<FnId> =
-            order.into_iter().filter(|&f| !shapes[f as usize].direct.effects.is_empty() || !shapes[f as usize].calls.is_empty()).collect();
+        // only call targets need a summary (rules read a callee's summary at its call sites, and
+        // nothing reads a function's own): a function nobody calls is not summarised at all
+        let mut queue: VecDeque<FnId> = order
+            .into_iter()
+            .filter(|&f| !callers[f as usize].is_empty())
+            .filter(|&f| !shapes[f as usize].direct.effects.is_empty() || !shapes[f as usize].calls.is_empty())
+            .collect();
         let mut queued = vec![false; n];
         for &f in &queue {
             queued[f as usize] = true;
@@ -432,7 +442,7 @@ impl Program {
             if new.effects != self.summaries[f as usize].effects {
                 self.summaries[f as usize] = new;
                 for &c in &callers[f as usize] {
-                    if !queued[c as usize] {
+                    if !queued[c as usize] && !callers[c as usize].is_empty() {
                         queued[c as usize] = true;
                         queue.push_back(c);
                     }
