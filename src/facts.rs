@@ -90,7 +90,7 @@ pub enum WriteKind {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValueInfo {
     /// Reads (and calls) whose values flow into the written value.
-    pub sources: Vec<NodeId>,
+    pub sources: NodeList,
     /// The value is a literal (`false`, `null`, `-1`, `''`, `[]`, `{}`, `undefined`): a hash
     /// of its canonical text, so two writes can tell `true` from `false`; 0 otherwise.
     pub literal: u32,
@@ -173,7 +173,7 @@ pub enum NodeKind {
         awaited: bool,
         test: bool,
         /// Reads and calls whose values flow into the arguments.
-        args: Vec<NodeId>,
+        args: NodeList,
     },
     /// Where an awaited call resumes: the callee's effects after its own awaits happen here.
     Resume {
@@ -201,9 +201,9 @@ pub struct Node {
 pub struct Unit {
     pub span: Span,
     /// Read/call nodes whose values reach this statement through locals.
-    pub stale: Vec<NodeId>,
+    pub stale: NodeList,
     /// Read/call nodes evaluated by this statement itself.
-    pub fresh: Vec<NodeId>,
+    pub fresh: NodeList,
 }
 
 /// A function's effect graph: accesses, calls and await points in evaluation order, with

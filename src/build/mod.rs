@@ -51,7 +51,7 @@ pub fn module_facts(module: &Module, base: u32, hints: &HostHints) -> ModuleFact
 /// The value an expression evaluates to, as far as data flow goes.
 #[derive(Debug, Clone, Default)]
 struct Val {
-    sources: Vec<NodeId>,
+    sources: NodeList,
     /// Hash of the literal's text when the value is a literal, else 0.
     literal: u32,
     copy: bool,
@@ -71,7 +71,7 @@ impl Val {
     }
 }
 
-fn extend_capped(into: &mut Vec<NodeId>, from: &[NodeId]) {
+fn extend_capped(into: &mut NodeList, from: &[NodeId]) {
     for &s in from {
         if into.len() >= MAX_SOURCES {
             break;
@@ -114,8 +114,8 @@ struct TryCtx {
 
 #[derive(Default)]
 struct UnitAcc {
-    stale: Vec<NodeId>,
-    fresh: Vec<NodeId>,
+    stale: NodeList,
+    fresh: NodeList,
 }
 
 /// The function being built.
@@ -134,7 +134,7 @@ struct FnBuilder {
     units: Vec<Unit>,
     conditions: Vec<Unit>,
     unit_stack: Vec<UnitAcc>,
-    taint: FxHashMap<(u32, Atom), Vec<NodeId>>,
+    taint: FxHashMap<(u32, Atom), NodeList>,
     test_depth: u32,
     then_tails: Vec<Vec<NodeId>>,
     tries: Vec<TryCtx>,
@@ -395,13 +395,16 @@ fn literal_key(e: &Expr) -> u32 {
         match unparen(e) {
             Expr::Lit(Lit::Str(s)) => {
                 h.put("'".as_bytes());
-                let _ = write!(h, "{}", s.value.to_string_lossy());
+                h.put(s.value.as_bytes());
                 h.put("'".as_bytes());
             }
             Expr::Lit(Lit::Bool(b)) => h.put(if b.value { b"true" } else { b"false" }),
             Expr::Lit(Lit::Null(_)) => h.put("null".as_bytes()),
             Expr::Lit(Lit::Num(n)) => {
-                let _ = write!(h, "{}", n.value);
+                // the value's bits, not its text (`1`, `1.0` and `0x1` are one literal); `#`
+                // keeps them apart from the other kinds
+                h.put(b"#");
+                h.put(&n.value.to_bits().to_le_bytes());
             }
             Expr::Lit(Lit::BigInt(b)) => {
                 let _ = write!(h, "{}n", b.value);
@@ -958,7 +961,7 @@ impl<'h> Builder<'h> {
         let test = self.f.test_depth > 0;
         let span = self.span(span);
         let id = self.add(NodeKind::Read { access, test }, span);
-        Val { sources: vec![id], literal: 0, copy: true }
+        Val { sources: smallvec::smallvec![id], literal: 0, copy: true }
     }
 
     fn write(&mut self, access: Access, kind: WriteKind, value: Val, span: swc_common::Span) -> NodeId {
@@ -2380,7 +2383,7 @@ impl<'h> Builder<'h> {
                     let value = if conditional {
                         v.clone()
                     } else {
-                        Val { sources: [r.sources.clone(), v.sources.clone()].concat(), literal: 0, copy: false }
+                        Val { sources: r.sources.iter().chain(&v.sources).copied().collect(), literal: 0, copy: false }
                     };
                     let kind = if conditional { WriteKind::Assign } else { WriteKind::Compound };
                     self.write(access, kind, value, a.span);
@@ -2677,7 +2680,7 @@ impl<'h> Builder<'h> {
                     if let Some(target) = self.callee_target(a, &[]) {
                         self.await_node(AwaitKind::Then, span);
                         let sp = self.span(arg.expr.span());
-                        self.add(NodeKind::Call { callee: target, awaited: false, test: false, args: Vec::new() }, sp);
+                        self.add(NodeKind::Call { callee: target, awaited: false, test: false, args: NodeList::new() }, sp);
                         let tails = mem::take(&mut self.f.current);
                         if let Some(t) = self.f.then_tails.last_mut() {
                             t.extend(tails);
