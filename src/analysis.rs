@@ -51,8 +51,12 @@ pub struct FnView<'p> {
     /// Effects on shared state at each node.
     pub effects: Vec<Vec<Eff>>,
     /// For each node with effects: the await through which each other node is reached
-    /// (`u32::MAX` when it is not reachable through an await).
-    crossing: Vec<Option<(Vec<u32>, Vec<bool>)>>,
+    /// (`u32::MAX` when it is not reachable through an await), and which nodes it reaches
+    /// without one. Computed when a rule first asks: most nodes with effects are never a
+    /// rule's starting point.
+    crossing: Vec<std::cell::OnceCell<Option<(Vec<u32>, Vec<bool>)>>>,
+    /// Whether the function is small enough for crossing sets at all.
+    within_budget: bool,
     /// The resume node of each awaited call.
     resume_of: FxHashMap<NodeId, NodeId>,
 }
@@ -105,15 +109,9 @@ impl<'p> FnView<'p> {
         }
         let with_effects = effects.iter().filter(|e| !e.is_empty()).count();
         let n = facts.nodes.len();
-        let mut crossing = vec![None; n];
-        if with_effects.saturating_mul(n) <= CROSSING_BUDGET {
-            for (i, e) in effects.iter().enumerate() {
-                if !e.is_empty() {
-                    crossing[i] = Some(compute_crossing(facts, i as NodeId));
-                }
-            }
-        }
-        let mut view = FnView { program, id, module, facts, effects, crossing, resume_of };
+        let within_budget = with_effects.saturating_mul(n) <= CROSSING_BUDGET;
+        let crossing = (0..n).map(|_| std::cell::OnceCell::new()).collect();
+        let mut view = FnView { program, id, module, facts, effects, crossing, within_budget, resume_of };
         view.mark_setter_restores();
         Some(view)
     }
@@ -156,13 +154,24 @@ impl<'p> FnView<'p> {
 
     /// The await crossed on a path from `from` to `to`, if some path crosses one.
     pub fn crosses(&self, from: NodeId, to: NodeId) -> Option<NodeId> {
-        let via = self.crossing.get(from as usize)?.as_ref()?.0[to as usize];
+        let via = self.crossing_from(from)?.0[to as usize];
         (via != u32::MAX).then_some(via)
     }
 
     /// Whether some path from `from` reaches `to` without crossing an await.
     pub fn reaches_directly(&self, from: NodeId, to: NodeId) -> bool {
-        self.crossing.get(from as usize).and_then(|c| c.as_ref()).is_some_and(|c| c.1[to as usize])
+        self.crossing_from(from).is_some_and(|c| c.1[to as usize])
+    }
+
+    /// The crossing sets of a node with effects (none for other nodes, or when the function is
+    /// over budget).
+    fn crossing_from(&self, from: NodeId) -> Option<&(Vec<u32>, Vec<bool>)> {
+        self.crossing
+            .get(from as usize)?
+            .get_or_init(|| {
+                (self.within_budget && !self.effects[from as usize].is_empty()).then(|| compute_crossing(self.facts, from))
+            })
+            .as_ref()
     }
 
     pub fn span(&self, node: NodeId) -> Span {

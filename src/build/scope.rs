@@ -32,8 +32,9 @@ pub struct Scopes {
     pub module: FxHashMap<Atom, ModuleBinding>,
     /// Per open scope: its id and the names it declares.
     stack: Vec<(u32, Vec<Atom>)>,
-    /// Per name: the ids of the open scopes declaring it, innermost last.
-    index: FxHashMap<Atom, Vec<u32>>,
+    /// Per name: the ids of the open scopes declaring it, innermost last (rarely more than
+    /// two, so inline).
+    index: FxHashMap<Atom, smallvec::SmallVec<[u32; 2]>>,
     next_id: u32,
 }
 
