@@ -43,6 +43,10 @@ const MAX_RULE_DEPTH: u32 = 2;
 /// functions are minified bundles, not code a reader maintains.
 const CROSSING_BUDGET: usize = 40_000_000;
 
+/// From one node: per node, the await it is reached through (`u32::MAX`: none), and whether it
+/// is reached without crossing one.
+type Crossing = (Vec<u32>, Vec<bool>);
+
 pub struct FnView<'p> {
     pub program: &'p Program,
     pub id: FnId,
@@ -54,7 +58,7 @@ pub struct FnView<'p> {
     /// (`u32::MAX` when it is not reachable through an await), and which nodes it reaches
     /// without one. Computed when a rule first asks: most nodes with effects are never a
     /// rule's starting point.
-    crossing: Vec<std::cell::OnceCell<Option<(Vec<u32>, Vec<bool>)>>>,
+    crossing: Vec<std::cell::OnceCell<Option<Crossing>>>,
     /// Whether the function is small enough for crossing sets at all.
     within_budget: bool,
     /// The resume node of each awaited call.
@@ -165,12 +169,10 @@ impl<'p> FnView<'p> {
 
     /// The crossing sets of a node with effects (none for other nodes, or when the function is
     /// over budget).
-    fn crossing_from(&self, from: NodeId) -> Option<&(Vec<u32>, Vec<bool>)> {
+    fn crossing_from(&self, from: NodeId) -> Option<&Crossing> {
         self.crossing
             .get(from as usize)?
-            .get_or_init(|| {
-                (self.within_budget && !self.effects[from as usize].is_empty()).then(|| compute_crossing(self.facts, from))
-            })
+            .get_or_init(|| (self.within_budget && !self.effects[from as usize].is_empty()).then(|| compute_crossing(self.facts, from)))
             .as_ref()
     }
 
@@ -251,7 +253,7 @@ impl<'p> FnView<'p> {
 /// to `from`: what matters is the latest execution of the source (a loop that re-checks a
 /// condition or re-reads a value on every iteration is fresh again after that point). Nodes on
 /// branches that exclude the source are not entered.
-fn compute_crossing(f: &FnFacts, from: NodeId) -> (Vec<u32>, Vec<bool>) {
+fn compute_crossing(f: &FnFacts, from: NodeId) -> Crossing {
     let n = f.nodes.len();
     let mut via = vec![u32::MAX; n];
     let mut seen0 = vec![false; n];

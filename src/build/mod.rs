@@ -15,9 +15,9 @@ use swc_atoms::Atom;
 use swc_common::Spanned;
 use swc_ecma_ast::*;
 
-use crate::facts::{NodeList, 
-    self, Access, AwaitKind, Export, FnFacts, Import, ImportName, ModuleFacts, Node, NodeId, NodeKind, StateDecl, StateKind, Unit,
-    ValueInfo, WriteKind,
+use crate::facts::{
+    self, Access, AwaitKind, Export, FnFacts, Import, ImportName, ModuleFacts, Node, NodeId, NodeKind, NodeList, StateDecl, StateKind,
+    Unit, ValueInfo, WriteKind,
 };
 use scope::{function_names, lexical_names, pat_names, ModuleBinding, Resolved, Scopes};
 
