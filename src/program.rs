@@ -390,13 +390,20 @@ impl Program {
             c.sort_unstable();
             c.dedup();
         }
-        let shapes: Vec<Shape> = {
-            use rayon::prelude::*;
-            (0..n as u32)
-                .into_par_iter()
-                .map(|f| if callers[f as usize].is_empty() { Shape { direct: Summary::default(), calls: Vec::new() } } else { self.shape(f) })
-                .collect()
-        };
+        let shapes: Vec<Shape> =
+            {
+                use rayon::prelude::*;
+                (0..n as u32)
+                    .into_par_iter()
+                    .map(|f| {
+                        if callers[f as usize].is_empty() {
+                            Shape { direct: Summary::default(), calls: Vec::new() }
+                        } else {
+                            self.shape(f)
+                        }
+                    })
+                    .collect()
+            };
         // callees before callers (a depth-first postorder of the call graph), so most functions
         // are summarised once; functions without effects or calls keep the empty summary
         let mut order: Vec<FnId> = Vec::with_capacity(n);
