@@ -430,28 +430,46 @@ impl Program {
         }
         // only call targets need a summary (rules read a callee's summary at its call sites, and
         // nothing reads a function's own): a function nobody calls is not summarised at all
-        let mut queue: VecDeque<FnId> = order
-            .into_iter()
-            .filter(|&f| !callers[f as usize].is_empty())
-            .filter(|&f| !shapes[f as usize].direct.effects.is_empty() || !shapes[f as usize].calls.is_empty())
-            .collect();
-        let mut queued = vec![false; n];
-        for &f in &queue {
-            queued[f as usize] = true;
+        let need: Vec<bool> =
+            (0..n).map(|f| !callers[f].is_empty() && (!shapes[f].direct.effects.is_empty() || !shapes[f].calls.is_empty())).collect();
+        let levels = summary_levels(&order, &shapes, &need);
+        // the strongly connected components of one level call only into lower levels, whose
+        // summaries are final: they are summarised in parallel, each to its own fixpoint, and the
+        // result does not depend on scheduling
+        for level in levels {
+            use rayon::prelude::*;
+            let done: Vec<Vec<(FnId, Summary)>> =
+                level.par_iter().map_init(FxHashMap::default, |keys, scc| self.summarise_component(scc, &shapes, keys)).collect();
+            for (f, summary) in done.into_iter().flatten() {
+                self.summaries[f as usize] = summary;
+            }
         }
-        // each summary only grows and is bounded, so this terminates; the budget guards
-        // against pathological call graphs
-        let mut budget = 64 * n + 1024;
-        while let Some(f) = queue.pop_front() {
-            queued[f as usize] = false;
-            let new = self.compute_summary(&shapes[f as usize], &mut keys);
+    }
+
+    /// Summaries for one strongly connected component of the call graph (members in postorder),
+    /// iterated to a fixpoint: each summary only grows and is bounded, so this terminates, and
+    /// the budget guards against pathological call graphs.
+    fn summarise_component(&self, scc: &[FnId], shapes: &[Shape], keys: &mut FxHashMap<Effect, usize>) -> Vec<(FnId, Summary)> {
+        let mut current: Vec<(FnId, Summary)> = scc.iter().map(|&f| (f, Summary::default())).collect();
+        let member = |t: FnId| scc.iter().position(|&m| m == t);
+        let mut queue: VecDeque<usize> = (0..scc.len()).collect();
+        let mut queued = vec![true; scc.len()];
+        let mut budget = 64 * scc.len() + 64;
+        while let Some(i) = queue.pop_front() {
+            queued[i] = false;
+            let new = self.compute_summary(&shapes[scc[i] as usize], keys, |t| match member(t) {
+                Some(j) => &current[j].1,
+                None => &self.summaries[t as usize],
+            });
             // a summary changes by growing or by an effect found closer (a smaller depth)
-            if new.effects != self.summaries[f as usize].effects {
-                self.summaries[f as usize] = new;
-                for &c in &callers[f as usize] {
-                    if !queued[c as usize] && !callers[c as usize].is_empty() {
-                        queued[c as usize] = true;
-                        queue.push_back(c);
+            if new.effects != current[i].1.effects {
+                current[i].1 = new;
+                if scc.len() > 1 {
+                    for (j, &c) in scc.iter().enumerate() {
+                        if !queued[j] && shapes[c as usize].calls.iter().any(|&(t, _, _)| t == scc[i]) {
+                            queued[j] = true;
+                            queue.push_back(j);
+                        }
                     }
                 }
             }
@@ -460,6 +478,7 @@ impl Program {
                 break;
             }
         }
+        current
     }
 
     /// What a function does that does not depend on other summaries: its own effects and its
@@ -500,14 +519,14 @@ impl Program {
         Shape { direct: direct.finish(), calls }
     }
 
-    /// A function's summary from its shape and its callees' current summaries.
-    fn compute_summary(&self, shape: &Shape, keys: &mut FxHashMap<Effect, usize>) -> Summary {
+    /// A function's summary from its shape and its callees' current summaries (`summary`).
+    fn compute_summary<'s>(&'s self, shape: &Shape, keys: &mut FxHashMap<Effect, usize>, summary: impl Fn(FnId) -> &'s Summary) -> Summary {
         let mut out = SummaryBuilder::new(keys, shape.direct.effects.len());
         for (e, origin) in &shape.direct.effects {
             out.add(e, *origin);
         }
         for &(t, post, awaited) in &shape.calls {
-            for (e, origin) in &self.summaries[t as usize].effects {
+            for (e, origin) in &summary(t).effects {
                 // what an un-awaited callee does after its own awaits happens at some unknown
                 // later time; effects deep in the call tree are mostly paths that cannot
                 // happen together
@@ -524,4 +543,90 @@ impl Program {
         }
         out.finish()
     }
+}
+
+/// The call graph's strongly connected components among the functions that need a summary,
+/// grouped in levels: a component's callees are all in lower levels. `order` is a depth-first
+/// postorder of the call graph (callees first); members keep that order.
+fn summary_levels(order: &[FnId], shapes: &[Shape], need: &[bool]) -> Vec<Vec<Vec<FnId>>> {
+    let n = shapes.len();
+    let edges =
+        |f: FnId| shapes[f as usize].calls.iter().map(|&(t, _, _)| t).filter(move |&t| (t as usize) < n && need[t as usize] && t != f);
+    // Tarjan's algorithm, iterative (call chains can be deep); components come out callees first
+    let mut index = vec![u32::MAX; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<FnId> = Vec::new();
+    let mut component = vec![u32::MAX; n];
+    let mut components: Vec<Vec<FnId>> = Vec::new();
+    let mut next = 0u32;
+    for &root in order {
+        if !need[root as usize] || index[root as usize] != u32::MAX {
+            continue;
+        }
+        let mut work: Vec<(FnId, usize)> = vec![(root, 0)];
+        index[root as usize] = next;
+        low[root as usize] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root as usize] = true;
+        while let Some(&mut (f, ref mut i)) = work.last_mut() {
+            match edges(f).nth(*i) {
+                Some(t) => {
+                    *i += 1;
+                    if index[t as usize] == u32::MAX {
+                        index[t as usize] = next;
+                        low[t as usize] = next;
+                        next += 1;
+                        stack.push(t);
+                        on_stack[t as usize] = true;
+                        work.push((t, 0));
+                    } else if on_stack[t as usize] {
+                        low[f as usize] = low[f as usize].min(index[t as usize]);
+                    }
+                }
+                None => {
+                    work.pop();
+                    if let Some(&(p, _)) = work.last() {
+                        low[p as usize] = low[p as usize].min(low[f as usize]);
+                    }
+                    if low[f as usize] == index[f as usize] {
+                        let mut members = Vec::new();
+                        while let Some(m) = stack.pop() {
+                            on_stack[m as usize] = false;
+                            component[m as usize] = components.len() as u32;
+                            members.push(m);
+                            if m == f {
+                                break;
+                            }
+                        }
+                        components.push(members);
+                    }
+                }
+            }
+        }
+    }
+    // members in postorder, as the serial worklist met them
+    let mut rank = vec![0u32; n];
+    for (i, &f) in order.iter().enumerate() {
+        rank[f as usize] = i as u32;
+    }
+    let mut levels: Vec<Vec<Vec<FnId>>> = Vec::new();
+    let mut level_of = vec![0usize; components.len()];
+    for (c, members) in components.iter_mut().enumerate() {
+        members.sort_unstable_by_key(|&m| rank[m as usize]);
+        let level = members
+            .iter()
+            .flat_map(|&m| edges(m))
+            .filter(|&t| component[t as usize] != c as u32)
+            .map(|t| level_of[component[t as usize] as usize] + 1)
+            .max()
+            .unwrap_or(0);
+        level_of[c] = level;
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(std::mem::take(members));
+    }
+    levels
 }
