@@ -552,10 +552,10 @@ impl<'h> Builder<'h> {
                 }
                 ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => {
                     self.prepass_decl(&e.decl);
-                    let mut names = FxHashSet::default();
+                    let mut names = Vec::new();
                     scope::decl_names(&e.decl, true, &mut names);
-                    let mut names: Vec<Atom> = names.into_iter().collect();
                     names.sort();
+                    names.dedup();
                     for n in names {
                         self.exports.push(Export::Local { exported: n.clone(), local: n });
                     }
@@ -622,7 +622,7 @@ impl<'h> Builder<'h> {
                 ModuleItem::Stmt(Stmt::Decl(d)) => self.prepass_decl(d),
                 ModuleItem::Stmt(s) => {
                     // hoisted `var`s in top-level blocks, loops, …
-                    let mut names = FxHashSet::default();
+                    let mut names = Vec::new();
                     scope::var_names(std::slice::from_ref(s), &mut names);
                     for n in names {
                         self.scopes.module.entry(n).or_insert(ModuleBinding::Variable);
@@ -1252,7 +1252,7 @@ impl<'h> Builder<'h> {
     }
 
     fn block(&mut self, stmts: &[Stmt]) {
-        let mut names = FxHashSet::default();
+        let mut names = Vec::new();
         lexical_names(stmts, &mut names);
         self.scopes.push(names);
         self.block_stmts(stmts);
@@ -1338,12 +1338,10 @@ impl<'h> Builder<'h> {
                 self.finish_breaks();
             }
             Stmt::For(fs) => {
-                let mut names = FxHashSet::default();
+                let mut names = Vec::new();
                 if let Some(VarDeclOrExpr::VarDecl(v)) = &fs.init {
                     if v.kind != VarDeclKind::Var {
-                        let mut n = Vec::new();
-                        v.decls.iter().for_each(|d| pat_names(&d.name, &mut n));
-                        names.extend(n);
+                        v.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
                     }
                 }
                 self.scopes.push(names);
@@ -1510,7 +1508,7 @@ impl<'h> Builder<'h> {
             b.expr(&sw.discriminant);
         });
         let entry = self.f.current.clone();
-        let mut names = FxHashSet::default();
+        let mut names = Vec::new();
         sw.cases.iter().for_each(|c| lexical_names(&c.cons, &mut names));
         self.scopes.push(names);
         self.f.breakables.push(Breakable { label, is_loop: false, breaks: Vec::new(), continues: Vec::new() });
@@ -1556,7 +1554,7 @@ impl<'h> Builder<'h> {
             if let Some(p) = &h.param {
                 pat_names(p, &mut names);
             }
-            self.scopes.push(names.into_iter().collect());
+            self.scopes.push(names);
             self.f.tries.push(TryCtx::default());
             self.block(&h.body.stmts);
             let inner = self.f.tries.pop().unwrap_or_default();
@@ -1597,12 +1595,10 @@ impl<'h> Builder<'h> {
     }
 
     fn for_in_of(&mut self, label: Option<Atom>, left: &ForHead, right: &Expr, body: &Stmt, span: swc_common::Span, is_await: bool) {
-        let mut names = FxHashSet::default();
+        let mut names = Vec::new();
         if let ForHead::VarDecl(v) = left {
             if v.kind != VarDeclKind::Var {
-                let mut n = Vec::new();
-                v.decls.iter().for_each(|d| pat_names(&d.name, &mut n));
-                names.extend(n);
+                v.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
             }
         }
         self.scopes.push(names);

@@ -2,7 +2,7 @@
 //! declares (hoisted `var`s and functions included), so a parameter or local that shadows a
 //! module-level binding is never mistaken for shared state.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use swc_atoms::Atom;
 use swc_ecma_ast::*;
 
@@ -39,10 +39,10 @@ pub struct Scopes {
 }
 
 impl Scopes {
-    pub fn push(&mut self, names: FxHashSet<Atom>) -> u32 {
+    /// Opens a scope declaring `names` (a name listed twice is harmless).
+    pub fn push(&mut self, names: Vec<Atom>) -> u32 {
         self.next_id += 1;
         let id = self.next_id;
-        let names: Vec<Atom> = names.into_iter().collect();
         for n in &names {
             self.index.entry(n.clone()).or_default().push(id);
         }
@@ -100,7 +100,7 @@ pub fn pat_names(pat: &Pat, out: &mut Vec<Atom>) {
 }
 
 /// Names a block declares lexically (`let`, `const`, `class`, `function`).
-pub fn lexical_names(stmts: &[Stmt], out: &mut FxHashSet<Atom>) {
+pub fn lexical_names(stmts: &[Stmt], out: &mut Vec<Atom>) {
     for s in stmts {
         if let Stmt::Decl(d) = s {
             decl_names(d, true, out);
@@ -108,47 +108,31 @@ pub fn lexical_names(stmts: &[Stmt], out: &mut FxHashSet<Atom>) {
     }
 }
 
-pub fn decl_names(d: &Decl, include_var: bool, out: &mut FxHashSet<Atom>) {
+pub fn decl_names(d: &Decl, include_var: bool, out: &mut Vec<Atom>) {
     match d {
-        Decl::Class(c) => {
-            out.insert(c.ident.sym.clone());
-        }
-        Decl::Fn(f) => {
-            out.insert(f.ident.sym.clone());
-        }
-        Decl::Var(v) if include_var || v.kind != VarDeclKind::Var => {
-            let mut names = Vec::new();
-            v.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
-            out.extend(names);
-        }
-        Decl::Using(u) => {
-            let mut names = Vec::new();
-            u.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
-            out.extend(names);
-        }
-        Decl::TsEnum(e) => {
-            out.insert(e.id.sym.clone());
-        }
+        Decl::Class(c) => out.push(c.ident.sym.clone()),
+        Decl::Fn(f) => out.push(f.ident.sym.clone()),
+        Decl::Var(v) if include_var || v.kind != VarDeclKind::Var => v.decls.iter().for_each(|d| pat_names(&d.name, out)),
+        Decl::Using(u) => u.decls.iter().for_each(|d| pat_names(&d.name, out)),
+        Decl::TsEnum(e) => out.push(e.id.sym.clone()),
         _ => {}
     }
 }
 
 /// `var` declarations hoisted to the enclosing function (not into nested functions).
-pub fn var_names(stmts: &[Stmt], out: &mut FxHashSet<Atom>) {
+pub fn var_names(stmts: &[Stmt], out: &mut Vec<Atom>) {
     for s in stmts {
         var_names_stmt(s, out);
     }
 }
 
-fn var_decl(v: &VarDecl, out: &mut FxHashSet<Atom>) {
+fn var_decl(v: &VarDecl, out: &mut Vec<Atom>) {
     if v.kind == VarDeclKind::Var {
-        let mut names = Vec::new();
-        v.decls.iter().for_each(|d| pat_names(&d.name, &mut names));
-        out.extend(names);
+        v.decls.iter().for_each(|d| pat_names(&d.name, out));
     }
 }
 
-fn var_names_stmt(s: &Stmt, out: &mut FxHashSet<Atom>) {
+fn var_names_stmt(s: &Stmt, out: &mut Vec<Atom>) {
     match s {
         Stmt::Decl(Decl::Var(v)) => var_decl(v, out),
         Stmt::Block(b) => var_names(&b.stmts, out),
@@ -194,13 +178,14 @@ fn var_names_stmt(s: &Stmt, out: &mut FxHashSet<Atom>) {
 }
 
 /// Names a function body declares: parameters, hoisted `var`s, and its top-level lexicals.
-pub fn function_names(params: &[&Pat], body: &[Stmt]) -> FxHashSet<Atom> {
-    let mut out = FxHashSet::default();
-    let mut names = Vec::new();
-    params.iter().for_each(|p| pat_names(p, &mut names));
-    out.extend(names);
+pub fn function_names(params: &[&Pat], body: &[Stmt]) -> Vec<Atom> {
+    thread_local! {
+        static ARGUMENTS: Atom = Atom::from("arguments");
+    }
+    let mut out = Vec::new();
+    params.iter().for_each(|p| pat_names(p, &mut out));
     var_names(body, &mut out);
     lexical_names(body, &mut out);
-    out.insert(Atom::from("arguments"));
+    out.push(ARGUMENTS.with(Atom::clone));
     out
 }
