@@ -63,6 +63,9 @@ pub struct FnView<'p> {
     within_budget: bool,
     /// The resume node of each awaited call.
     resume_of: FxHashMap<NodeId, NodeId>,
+    /// Each state's writes as (node, index into that node's effects), in node order: rules that
+    /// pair two writes of one state look only at that state's.
+    writes_by_state: std::cell::OnceCell<FxHashMap<u32, Vec<(NodeId, u32)>>>,
 }
 
 impl<'p> FnView<'p> {
@@ -115,7 +118,8 @@ impl<'p> FnView<'p> {
         let n = facts.nodes.len();
         let within_budget = with_effects.saturating_mul(n) <= CROSSING_BUDGET;
         let crossing = (0..n).map(|_| std::cell::OnceCell::new()).collect();
-        let mut view = FnView { program, id, module, facts, effects, crossing, within_budget, resume_of };
+        let mut view =
+            FnView { program, id, module, facts, effects, crossing, within_budget, resume_of, writes_by_state: Default::default() };
         view.mark_setter_restores();
         Some(view)
     }
@@ -212,6 +216,23 @@ impl<'p> FnView<'p> {
 
     pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff> {
         self.effects[node as usize].iter().filter(|e| e.touch.is_write())
+    }
+
+    /// Every write of `state` in the function, in node order: the same as `writes(b)` for each
+    /// node `b` in turn, keeping only that state's.
+    pub fn writes_to(&self, state: u32) -> impl Iterator<Item = (NodeId, &Eff)> {
+        let index = self.writes_by_state.get_or_init(|| {
+            let mut index: FxHashMap<u32, Vec<(NodeId, u32)>> = FxHashMap::default();
+            for (n, effects) in self.effects.iter().enumerate() {
+                for (i, e) in effects.iter().enumerate() {
+                    if e.touch.is_write() {
+                        index.entry(e.state).or_default().push((n as NodeId, i as u32));
+                    }
+                }
+            }
+            index
+        });
+        index.get(&state).into_iter().flatten().map(|&(n, i)| (n, &self.effects[n as usize][i as usize]))
     }
 
     /// Whether an effect happens in this function or directly in the function it calls (not

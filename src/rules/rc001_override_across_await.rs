@@ -53,22 +53,17 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 continue;
             }
             let lock = locked(v, a, e1) || lock_checked_too_early(v, a, e1);
-            for &b in &nodes {
+            for (b, e2) in v.writes_to(e1.state) {
                 if a == b || v.same_call(a, b) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
-                for e2 in v.writes(b) {
-                    let near = v.direct(e1) && v.direct(e2);
-                    // a lock's release writes a literal back; a saved value is still a restore
-                    let released = lock && !matches!(e2.touch, Touch::Write { restore: true, .. });
-                    if e2.conflicts(e1)
-                        && writes_back(e1.touch, e2.touch, e1.field == e2.field, near)
-                        && !released
-                        && !v.balanced(b, e2.state)
-                    {
-                        out.push(Candidate::new(&RULE, e1, Point::of(a, e1), aw, Point::of(b, e2)));
-                    }
+                let near = v.direct(e1) && v.direct(e2);
+                // a lock's release writes a literal back; a saved value is still a restore
+                let released = lock && !matches!(e2.touch, Touch::Write { restore: true, .. });
+                if e2.conflicts(e1) && writes_back(e1.touch, e2.touch, e1.field == e2.field, near) && !released && !v.balanced(b, e2.state)
+                {
+                    out.push(Candidate::new(&RULE, e1, Point::of(a, e1), aw, Point::of(b, e2)));
                 }
             }
         }

@@ -61,25 +61,22 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
         for e1 in v.writes(a) {
-            for &b in &nodes {
+            for (b, e2) in v.writes_to(e1.state) {
                 if v.same_call(a, b) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
-                for e2 in v.writes(b) {
-                    if e2.state == e1.state
-                        && !v.program.states[e1.state as usize].scalar
-                        && v.direct(e1)
-                        && v.direct(e2)
-                        && pieces_of_one_update(a, e1.touch, b, e2.touch)
-                        && !v.balanced(a, e1.state)
-                        && !v.balanced(b, e2.state)
-                        && !fixes_up(v, b, e2)
-                    {
-                        let mut e = e1.clone();
-                        e.field = None;
-                        out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));
-                    }
+                if !v.program.states[e1.state as usize].scalar
+                    && v.direct(e1)
+                    && v.direct(e2)
+                    && pieces_of_one_update(a, e1.touch, b, e2.touch)
+                    && !v.balanced(a, e1.state)
+                    && !v.balanced(b, e2.state)
+                    && !fixes_up(v, b, e2)
+                {
+                    let mut e = e1.clone();
+                    e.field = None;
+                    out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));
                 }
             }
         }
