@@ -379,71 +379,76 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
             real + host_fns.len() as u32 - 1
         }))
     };
-    /// A call site's target before host calls are numbered.
-    enum Slot<'f> {
-        Fn(FnId),
-        Host(std::borrow::Cow<'f, str>, Option<&'f str>),
+    /// A host call site, numbered after the program's own calls are resolved.
+    struct HostSite<'f> {
+        function: usize,
+        node: usize,
+        path: std::borrow::Cow<'f, str>,
+        arg: Option<&'f str>,
     }
     // program functions in parallel, per module; host calls afterwards, in program order, so
     // that their numbers do not depend on scheduling
-    let per_module: Vec<Vec<Vec<Slot>>> = (0..modules.len())
+    let per_module: Vec<(Vec<Vec<FnId>>, Vec<HostSite>)> = (0..modules.len())
         .into_par_iter()
         .map(|mi| {
             let m = &modules[mi];
             let mi = mi as u32;
-            m.facts
+            let mut hosts = Vec::new();
+            let targets = m
+                .facts
                 .functions
                 .iter()
-                .map(|f| {
+                .enumerate()
+                .map(|(fi, f)| {
                     f.nodes
                         .iter()
-                        .map(|n| {
-                            let NodeKind::Call { callee, .. } = &n.kind else { return Slot::Fn(u32::MAX) };
-                            let t = match callee {
-                                Callee::Local(i) => Some(fn_base[mi as usize] + i),
-                                Callee::Named(name) => lookup(mi, name),
+                        .enumerate()
+                        .map(|(ni, n)| {
+                            let NodeKind::Call { callee, .. } = &n.kind else { return u32::MAX };
+                            // Err: a host call, numbered later
+                            let t: Result<Option<FnId>, (std::borrow::Cow<str>, Option<&str>)> = match callee {
+                                Callee::Local(i) => Ok(Some(fn_base[mi as usize] + i)),
+                                Callee::Named(name) => Ok(lookup(mi, name)),
                                 Callee::Import { import, member } => match resolver.import_ref(mi, *import) {
-                                    Target::Binding(t, local) => match member {
+                                    Target::Binding(t, local) => Ok(match member {
                                         Some(mm) => lookup(*t, &format!("{local}.{mm}")),
                                         None => lookup(*t, local),
-                                    },
-                                    Target::Namespace(t) => member.as_deref().and_then(|mm| match resolver.export(*t, mm, 0) {
+                                    }),
+                                    Target::Namespace(t) => Ok(member.as_deref().and_then(|mm| match resolver.export(*t, mm, 0) {
                                         Some(Target::Binding(t2, l2)) => lookup(t2, &l2),
                                         _ => None,
-                                    }),
-                                    Target::Outside(_, ImportName::Named(name)) => {
-                                        return Slot::Host(
-                                            match member {
-                                                Some(mm) => format!("{name}.{mm}").into(),
-                                                None => (**name).into(),
-                                            },
-                                            None,
-                                        );
-                                    }
-                                    Target::Outside(..) => None,
+                                    })),
+                                    Target::Outside(_, ImportName::Named(name)) => Err((
+                                        match member {
+                                            Some(mm) => format!("{name}.{mm}").into(),
+                                            None => (**name).into(),
+                                        },
+                                        None,
+                                    )),
+                                    Target::Outside(..) => Ok(None),
                                 },
-                                Callee::Host { path, arg } => return Slot::Host(path.as_str().into(), arg.as_deref()),
+                                Callee::Host { path, arg } => Err((path.as_str().into(), arg.as_deref())),
                             };
-                            Slot::Fn(t.unwrap_or(u32::MAX))
+                            match t {
+                                Ok(t) => t.unwrap_or(u32::MAX),
+                                Err((path, arg)) => {
+                                    hosts.push(HostSite { function: fi, node: ni, path, arg });
+                                    u32::MAX
+                                }
+                            }
                         })
                         .collect()
                 })
-                .collect()
+                .collect();
+            (targets, hosts)
         })
         .collect();
     let mut out = Vec::with_capacity(real as usize);
-    for functions in per_module {
-        for slots in functions {
-            out.push(
-                slots
-                    .into_iter()
-                    .map(|s| match s {
-                        Slot::Fn(t) => t,
-                        Slot::Host(path, arg) => host_call(table, &path, arg).unwrap_or(u32::MAX),
-                    })
-                    .collect(),
-            );
+    for (mut targets, hosts) in per_module {
+        for h in hosts {
+            targets[h.function][h.node] = host_call(table, &h.path, h.arg).unwrap_or(u32::MAX);
         }
+        out.append(&mut targets);
     }
     out
 }
