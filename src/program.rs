@@ -262,37 +262,66 @@ impl Program {
     }
 
     fn mark_written_and_backups(&mut self) {
-        let mut backs_up = vec![Vec::new(); self.states.len()];
-        for (mi, m) in self.modules.iter().enumerate() {
-            let ids = &self.state_ids[mi];
-            for f in &m.facts.functions {
-                for n in &f.nodes {
-                    let access = match &n.kind {
-                        NodeKind::Read { access, .. } | NodeKind::Write { access, .. } => access,
-                        _ => continue,
-                    };
-                    let whole = access.field.is_none()
-                        && match &n.kind {
-                            NodeKind::Write { kind, .. } => matches!(kind, WriteKind::Assign | WriteKind::Compound | WriteKind::Update),
-                            _ => true,
+        use rayon::prelude::*;
+        /// What one module's accesses say about the program's states.
+        #[derive(Default)]
+        struct Marks {
+            not_scalar: Vec<u32>,
+            written: Vec<u32>,
+            /// (state, the state whose value it saves)
+            backups: Vec<(u32, u32)>,
+        }
+        let marks: Vec<Marks> = self
+            .modules
+            .par_iter()
+            .enumerate()
+            .map(|(mi, m)| {
+                let ids = &self.state_ids[mi];
+                let mut out = Marks::default();
+                for f in &m.facts.functions {
+                    for n in &f.nodes {
+                        let access = match &n.kind {
+                            NodeKind::Read { access, .. } | NodeKind::Write { access, .. } => access,
+                            _ => continue,
                         };
-                    if !whole {
-                        self.states[ids[access.state as usize] as usize].scalar = false;
-                    }
-                    if let NodeKind::Write { access, value, .. } = &n.kind {
-                        let s = ids[access.state as usize];
-                        self.states[s as usize].written = true;
-                        if value.copy {
-                            for &src in &value.sources {
-                                if let NodeKind::Read { access: r, .. } = &f.nodes[src as usize].kind {
-                                    let rs = ids[r.state as usize];
-                                    if rs != s && !backs_up[s as usize].contains(&rs) {
-                                        backs_up[s as usize].push(rs);
+                        let whole = access.field.is_none()
+                            && match &n.kind {
+                                NodeKind::Write { kind, .. } => matches!(kind, WriteKind::Assign | WriteKind::Compound | WriteKind::Update),
+                                _ => true,
+                            };
+                        if !whole {
+                            out.not_scalar.push(ids[access.state as usize]);
+                        }
+                        if let NodeKind::Write { access, value, .. } = &n.kind {
+                            let s = ids[access.state as usize];
+                            out.written.push(s);
+                            if value.copy {
+                                for &src in &value.sources {
+                                    if let NodeKind::Read { access: r, .. } = &f.nodes[src as usize].kind {
+                                        let rs = ids[r.state as usize];
+                                        if rs != s {
+                                            out.backups.push((s, rs));
+                                        }
                                     }
                                 }
                             }
                         }
                     }
+                }
+                out
+            })
+            .collect();
+        let mut backs_up = vec![Vec::new(); self.states.len()];
+        for m in marks {
+            for s in m.not_scalar {
+                self.states[s as usize].scalar = false;
+            }
+            for s in m.written {
+                self.states[s as usize].written = true;
+            }
+            for (s, rs) in m.backups {
+                if !backs_up[s as usize].contains(&rs) {
+                    backs_up[s as usize].push(rs);
                 }
             }
         }
@@ -377,18 +406,25 @@ impl Program {
             }
             self.summaries.push(s.finish());
         }
+        // each function's distinct callees in parallel (host calls, numbered after the
+        // program's functions, have fixed summaries), then the callers of each, in order
+        let callees: Vec<Vec<FnId>> = {
+            use rayon::prelude::*;
+            self.call_targets
+                .par_iter()
+                .map(|targets| {
+                    let mut t: Vec<FnId> = targets.iter().copied().filter(|&t| (t as usize) < n).collect();
+                    t.sort_unstable();
+                    t.dedup();
+                    t
+                })
+                .collect()
+        };
         let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); n];
-        for (f, targets) in self.call_targets.iter().enumerate() {
+        for (f, targets) in callees.iter().enumerate() {
             for &t in targets {
-                // host calls (numbered after the program's functions) have fixed summaries
-                if (t as usize) < n && callers[t as usize].last() != Some(&(f as u32)) {
-                    callers[t as usize].push(f as u32);
-                }
+                callers[t as usize].push(f as u32);
             }
-        }
-        for c in &mut callers {
-            c.sort_unstable();
-            c.dedup();
         }
         let shapes: Vec<Shape> =
             {
