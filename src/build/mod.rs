@@ -776,47 +776,47 @@ impl<'h> Builder<'h> {
             first_prop = &inner.prop;
             obj = &inner.obj;
         }
-        let first = prop_name(first_prop);
-        let first_field = field_name(first_prop);
-        let second = second_prop.and_then(field_name);
+        // the names are worked out only for bases that can be shared state: most member
+        // expressions are on locals
+        let second = || second_prop.and_then(field_name);
         match unparen(obj) {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
                 Resolved::Module(b @ (ModuleBinding::Variable | ModuleBinding::Class)) => {
-                    if let Some(f) = &first {
+                    if let Some(f) = &prop_name(first_prop) {
                         if self.classes.get(&id.sym).is_some_and(|c| c.statics.contains(f)) {
                             let state = self.static_state(&id.sym, f);
-                            return Some(Access { state, field: second });
+                            return Some(Access { state, field: second() });
                         }
                     }
                     if b == ModuleBinding::Class {
                         return None;
                     }
                     let state = self.binding_state(&id.sym);
-                    Some(Access { state, field: first_field })
+                    Some(Access { state, field: field_name(first_prop) })
                 }
                 Resolved::Module(ModuleBinding::Import) => {
                     let import = *self.import_of.get(&id.sym)?;
                     let state = self.import_state(&id.sym, import);
-                    Some(Access { state, field: first_field })
+                    Some(Access { state, field: field_name(first_prop) })
                 }
                 Resolved::Global if matches!(&*id.sym, "window" | "globalThis" | "self") && !self.is_host_path_base(m) => {
-                    let f = first?;
+                    let f = prop_name(first_prop)?;
                     let span = self.span(m.span);
                     let state = self.global_state(&id.sym, &f, span);
-                    Some(Access { state, field: second })
+                    Some(Access { state, field: second() })
                 }
                 _ => None,
             },
             Expr::This(_) => {
                 let ctx = self.this_ctx.last().cloned().flatten()?;
-                let f = first?;
+                let f = prop_name(first_prop)?;
                 if ctx.is_static && ctx.module_level && self.classes.get(&ctx.class).is_some_and(|c| c.statics.contains(&f)) {
                     let state = self.static_state(&ctx.class, &f);
-                    return Some(Access { state, field: second });
+                    return Some(Access { state, field: second() });
                 }
                 None
             }
-            _ => self.host_access(m),
+            _ => None,
         }
         .or_else(|| self.host_access(m))
     }
