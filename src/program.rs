@@ -24,11 +24,15 @@ pub struct SourceModule {
     pub line_index: std::sync::OnceLock<LineIndex>,
     pub facts: ModuleFacts,
     pub errors: Vec<SyntaxError>,
+    /// The text mentions `racelint-ignore` (looked for on the worker that loads the file,
+    /// while the text is in its cache, not in a serial pass over every file afterwards).
+    pub mentions_ignore: bool,
 }
 
 impl SourceModule {
     pub fn new(path: PathBuf, text: Arc<str>, facts: ModuleFacts) -> SourceModule {
-        SourceModule { path, text, line_index: std::sync::OnceLock::new(), facts, errors: Vec::new() }
+        let mentions_ignore = memchr::memmem::find(text.as_bytes(), b"racelint-ignore").is_some();
+        SourceModule { path, text, line_index: std::sync::OnceLock::new(), facts, errors: Vec::new(), mentions_ignore }
     }
 
     pub fn lines(&self) -> &LineIndex {

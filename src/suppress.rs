@@ -127,7 +127,7 @@ pub fn apply(
     use crate::Finding;
     let mut per_module: rustc_hash::FxHashMap<u32, (Vec<Directive>, Vec<bool>)> = rustc_hash::FxHashMap::default();
     for (mi, m) in program.modules.iter().enumerate() {
-        if m.text.contains("racelint-ignore") {
+        if m.mentions_ignore {
             let d = directives(&m.text);
             let used = vec![false; d.len()];
             per_module.insert(mi as u32, (d, used));
