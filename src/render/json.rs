@@ -1,5 +1,7 @@
 //! `--format json`: one stable JSON document (schema version 1, documented in the README).
 
+use std::io::Write;
+
 use serde::Serialize;
 
 use super::{display_path, range};
@@ -134,8 +136,12 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         suppressed,
         baseline,
     };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    w.write_all(b"\n")
+    // serde_json writes in many small pieces: buffer them here, where the writer's type is
+    // known, instead of making a dynamic call per piece
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a> {
