@@ -430,20 +430,19 @@ impl Program {
                 callers[t as usize].push(f as u32);
             }
         }
-        let shapes: Vec<Shape> =
-            {
-                use rayon::prelude::*;
-                (0..n as u32)
-                    .into_par_iter()
-                    .map(|f| {
-                        if callers[f as usize].is_empty() {
-                            Shape { direct: Summary::default(), calls: Vec::new() }
-                        } else {
-                            self.shape(f)
-                        }
-                    })
-                    .collect()
-            };
+        let shapes: Vec<Shape> = {
+            use rayon::prelude::*;
+            (0..n as u32)
+                .into_par_iter()
+                .map_init(FxHashMap::default, |keys, f| {
+                    if callers[f as usize].is_empty() {
+                        Shape { direct: Summary::default(), calls: Vec::new() }
+                    } else {
+                        self.shape(f, keys)
+                    }
+                })
+                .collect()
+        };
         // callees before callers (a depth-first postorder of the call graph), so most functions
         // are summarised once; functions without effects or calls keep the empty summary
         let mut order: Vec<FnId> = Vec::with_capacity(n);
@@ -524,11 +523,10 @@ impl Program {
     /// What a function does that does not depend on other summaries: its own effects and its
     /// calls, each marked before or after the function's first await. One breadth-first search
     /// per function, run once.
-    fn shape(&self, fid: FnId) -> Shape {
+    fn shape(&self, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> Shape {
         let module = self.functions[fid as usize].module;
         let f = self.function(fid);
-        let mut keys = FxHashMap::default();
-        let mut direct = SummaryBuilder::new(&mut keys, 0);
+        let mut direct = SummaryBuilder::new(keys, 0);
         let mut calls: Vec<(FnId, bool, bool)> = Vec::new();
         let n = f.nodes.len();
         // layer 0: reached before any await; layer 1: after one
