@@ -475,10 +475,15 @@ impl Program {
         // the strongly connected components of one level call only into lower levels, whose
         // summaries are final: they are summarised in parallel, each to its own fixpoint, and the
         // result does not depend on scheduling
+        // a level of one or two components (a long call chain has thousands) is not worth
+        // sending to the pool
         for level in levels {
             use rayon::prelude::*;
-            let done: Vec<Vec<(FnId, Summary)>> =
-                level.par_iter().map_init(FxHashMap::default, |keys, scc| self.summarise_component(scc, &shapes, keys)).collect();
+            let done: Vec<Vec<(FnId, Summary)>> = if level.len() <= 2 {
+                level.iter().map(|scc| self.summarise_component(scc, &shapes, &mut keys)).collect()
+            } else {
+                level.par_iter().map_init(FxHashMap::default, |keys, scc| self.summarise_component(scc, &shapes, keys)).collect()
+            };
             for (f, summary) in done.into_iter().flatten() {
                 self.summaries[f as usize] = summary;
             }
