@@ -88,12 +88,12 @@ pub struct Resolver<'m> {
     modules: &'m [SourceModule],
     by_path: FxHashMap<Vec<u8>, u32>,
     /// Per module: its explicit exports by name (index into `exports`).
-    exports: Vec<FxHashMap<String, usize>>,
+    exports: Vec<FxHashMap<&'m str, usize>>,
     /// Per module: what each of its imports denotes, resolved once.
     imports: Vec<Vec<Target>>,
     /// Every relative specifier a module's imports and re-exports name, resolved up front (in
     /// parallel; barrels are asked again and again).
-    specifiers: Vec<FxHashMap<String, Option<u32>>>,
+    specifiers: Vec<FxHashMap<&'m str, Option<u32>>>,
 }
 
 impl<'m> Resolver<'m> {
@@ -111,7 +111,7 @@ impl<'m> Resolver<'m> {
                         Export::Local { exported, .. } | Export::From { exported, .. } => exported,
                         Export::All { .. } => continue,
                     };
-                    idx.entry(name.to_string()).or_insert(i);
+                    idx.entry(&**name).or_insert(i);
                 }
                 idx
             })
@@ -128,7 +128,7 @@ impl<'m> Resolver<'m> {
                 let mut found = FxHashMap::default();
                 for s in named {
                     if is_relative(s) && !found.contains_key(s.as_str()) {
-                        found.insert(s.to_string(), r.find_module(m, s));
+                        found.insert(s.as_str(), r.find_module(m, s));
                     }
                 }
                 found
