@@ -272,6 +272,12 @@ struct Builder<'h> {
     import_ids: FxHashMap<Atom, u32>,
 }
 
+/// An atom's text as a `String` (`to_string()` goes through `Display` and the formatter, which
+/// costs several times the copy).
+fn owned(s: &str) -> String {
+    s.to_owned()
+}
+
 fn unparen(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unparen(&p.expr),
@@ -303,8 +309,8 @@ fn field_name(p: &MemberProp) -> Option<Atom> {
 
 fn key_name(k: &PropName) -> Option<String> {
     match k {
-        PropName::Ident(i) => Some(i.sym.to_string()),
-        PropName::Str(s) => s.value.as_atom().map(|a| a.to_string()),
+        PropName::Ident(i) => Some(owned(&i.sym)),
+        PropName::Str(s) => s.value.as_atom().map(|a| owned(a)),
         PropName::Num(n) => Some(n.value.to_string()),
         _ => None,
     }
@@ -530,7 +536,7 @@ impl<'h> Builder<'h> {
                     if i.type_only {
                         continue;
                     }
-                    let specifier = i.src.value.to_atom_lossy().to_string();
+                    let specifier = owned(&i.src.value.to_atom_lossy());
                     for s in &i.specifiers {
                         let (local, imported) = match s {
                             ImportSpecifier::Named(n) => {
@@ -561,7 +567,7 @@ impl<'h> Builder<'h> {
                     }
                 }
                 ModuleItem::ModuleDecl(ModuleDecl::ExportNamed(n)) => {
-                    let from = n.src.as_ref().map(|s| s.value.to_atom_lossy().to_string());
+                    let from = n.src.as_ref().map(|s| owned(&s.value.to_atom_lossy()));
                     for spec in &n.specifiers {
                         let export_name = |m: &ModuleExportName| match m {
                             ModuleExportName::Ident(i) => i.sym.clone(),
@@ -598,7 +604,7 @@ impl<'h> Builder<'h> {
                     }
                 }
                 ModuleItem::ModuleDecl(ModuleDecl::ExportAll(a)) => {
-                    self.exports.push(Export::All { specifier: a.src.value.to_atom_lossy().to_string() });
+                    self.exports.push(Export::All { specifier: owned(&a.src.value.to_atom_lossy()) });
                 }
                 ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultExpr(e)) => {
                     if let Expr::Ident(i) = unparen(&e.expr) {
@@ -714,7 +720,7 @@ impl<'h> Builder<'h> {
                             self.class(&name, &c.class, true);
                         }
                         DefaultDecl::Fn(f) => {
-                            let name = f.ident.as_ref().map(|i| i.sym.to_string()).unwrap_or_else(|| "default".into());
+                            let name = f.ident.as_ref().map(|i| owned(&i.sym)).unwrap_or_else(|| "default".into());
                             let id = self.function_node(&name, &f.function, false);
                             self.fn_names.push((name, id));
                         }
@@ -750,7 +756,7 @@ impl<'h> Builder<'h> {
             return id;
         }
         let span = self.decl_spans.get(name).copied().unwrap_or_default();
-        let id = self.state(name.to_string(), name.to_string(), StateKind::Binding, span);
+        let id = self.state(owned(name), owned(name), StateKind::Binding, span);
         self.binding_ids.insert(name.clone(), id);
         id
     }
@@ -830,7 +836,7 @@ impl<'h> Builder<'h> {
         if let Some(&id) = self.import_ids.get(local) {
             return id;
         }
-        let id = self.state(format!("import:{local}"), local.to_string(), StateKind::Imported(import), facts::Span::default());
+        let id = self.state(["import:", local].concat(), owned(local), StateKind::Imported(import), facts::Span::default());
         self.import_ids.insert(local.clone(), id);
         id
     }
@@ -1027,7 +1033,7 @@ impl<'h> Builder<'h> {
             return n;
         }
         if let Some(i) = fallback {
-            return i.sym.to_string();
+            return owned(&i.sym);
         }
         self.anonymous_name()
     }
@@ -1038,7 +1044,7 @@ impl<'h> Builder<'h> {
         if outer.starts_with("anonymous function in ") {
             outer.clone()
         } else {
-            format!("anonymous function in {outer}")
+            ["anonymous function in ", outer].concat()
         }
     }
 
@@ -1641,7 +1647,7 @@ impl<'h> Builder<'h> {
                 }
             }
             Decl::Fn(f) => {
-                let name = f.ident.sym.to_string();
+                let name = owned(&f.ident.sym);
                 let id = self.function_node(&name, &f.function, false);
                 if self.scopes_is_module() {
                     self.fn_names.push((name, id));
@@ -1678,16 +1684,16 @@ impl<'h> Builder<'h> {
         }
         if let Some(name) = &binding {
             if is_fn_expr(init) {
-                self.pending_name = Some(name.to_string());
+                self.pending_name = Some(owned(name));
                 let before = self.functions.len();
                 self.expr(init);
                 if module_level && self.functions.len() > before {
-                    self.fn_names.push((name.to_string(), (self.functions.len() - 1) as u32));
+                    self.fn_names.push((owned(name), (self.functions.len() - 1) as u32));
                 }
                 return;
             }
             if module_level && matches!(unparen(init), Expr::Object(_)) {
-                self.object_prefix = Some(name.to_string());
+                self.object_prefix = Some(owned(name));
             }
         }
         let mut val = Val::default();
@@ -1708,7 +1714,7 @@ impl<'h> Builder<'h> {
         let dynamic = match init {
             Expr::Await(a) => match unparen(&a.arg) {
                 Expr::Call(c) if matches!(c.callee, swc_ecma_ast::Callee::Import(_)) => match c.args.first().map(|a| unparen(&a.expr)) {
-                    Some(Expr::Lit(Lit::Str(s))) => Some(s.value.to_atom_lossy().to_string()),
+                    Some(Expr::Lit(Lit::Str(s))) => Some(owned(&s.value.to_atom_lossy())),
                     _ => None,
                 },
                 _ => None,
@@ -2286,7 +2292,7 @@ impl<'h> Builder<'h> {
             match &a.left {
                 AssignTarget::Simple(SimpleAssignTarget::Ident(b)) => {
                     if is_fn_expr(&a.right) {
-                        self.pending_name = Some(b.id.sym.to_string());
+                        self.pending_name = Some(owned(&b.id.sym));
                     }
                     let v = self.expr(&a.right);
                     self.assign_ident(&b.id, v.clone(), false, a.span);
@@ -2589,7 +2595,7 @@ impl<'h> Builder<'h> {
     fn callee_target_in_module(&mut self, callee: &Expr) -> Option<facts::Callee> {
         match callee {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
-                Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => Some(facts::Callee::Named(id.sym.to_string())),
+                Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => Some(facts::Callee::Named(owned(&id.sym))),
                 Resolved::Module(ModuleBinding::Import) => {
                     self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: None })
                 }
@@ -2602,19 +2608,19 @@ impl<'h> Builder<'h> {
                 let prop = prop_name(&m.prop)?;
                 match unparen(&m.obj) {
                     Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
-                        Resolved::Module(ModuleBinding::Class) => Some(facts::Callee::Named(format!("{}.{prop}", id.sym))),
+                        Resolved::Module(ModuleBinding::Class) => Some(facts::Callee::Named([&*id.sym, ".", &*prop].concat())),
                         Resolved::Module(ModuleBinding::Import) if mutating_method(&prop).is_none() => {
-                            self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: Some(prop.to_string()) })
+                            self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: Some(owned(&prop)) })
                         }
                         Resolved::Local(scope) if mutating_method(&prop).is_none() => self
                             .f
                             .dyn_imports
                             .get(&(scope, id.sym.clone()))
-                            .map(|&import| facts::Callee::Import { import, member: Some(prop.to_string()) }),
+                            .map(|&import| facts::Callee::Import { import, member: Some(owned(&prop)) }),
                         Resolved::Module(ModuleBinding::Variable) => {
                             // a method of a module-level object literal or class expression,
                             // never `queue.push`
-                            let key = format!("{}.{prop}", id.sym);
+                            let key = [&*id.sym, ".", &*prop].concat();
                             (self.object_methods.contains(&key) || self.classes.contains_key(&id.sym)).then_some(facts::Callee::Named(key))
                         }
                         _ => None,
@@ -2622,7 +2628,7 @@ impl<'h> Builder<'h> {
                     Expr::This(_) => {
                         let ctx = self.this_ctx.last().cloned().flatten()?;
                         let sep = if ctx.is_static { "." } else { "#" };
-                        Some(facts::Callee::Named(format!("{}{sep}{prop}", ctx.class)))
+                        Some(facts::Callee::Named([&*ctx.class, sep, &*prop].concat()))
                     }
                     _ => None,
                 }
@@ -2728,7 +2734,7 @@ impl<'h> Builder<'h> {
 /// `'/preset ' + name` → `/preset X`.
 fn string_shape(e: &Expr) -> Option<String> {
     match unparen(e) {
-        Expr::Lit(Lit::Str(s)) => Some(s.value.to_atom_lossy().to_string()),
+        Expr::Lit(Lit::Str(s)) => Some(owned(&s.value.to_atom_lossy())),
         Expr::Tpl(t) => {
             let mut out = String::new();
             for (i, q) in t.quasis.iter().enumerate() {
