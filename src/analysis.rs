@@ -7,11 +7,13 @@ use rustc_hash::FxHashMap;
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
 use crate::program::{fields_conflict, FnId, Program, Site, Touch};
 
-/// One effect at a node of the function being checked.
-#[derive(Debug, Clone)]
-pub struct Eff {
+/// One effect at a node of the function being checked. Its field is borrowed from the facts or
+/// summaries it comes from: views are built for every async function, and counting references
+/// to shared atoms from two threads was a measurable part of that.
+#[derive(Debug, Clone, Copy)]
+pub struct Eff<'p> {
     pub state: u32,
-    pub field: Option<Atom>,
+    pub field: Option<&'p Atom>,
     pub touch: Touch,
     /// For effects of a call: the callee and where the callee (or its callee) makes the access.
     pub via: Option<(FnId, Site)>,
@@ -19,9 +21,9 @@ pub struct Eff {
     pub depth: u32,
 }
 
-impl Eff {
+impl Eff<'_> {
     pub fn conflicts(&self, other: &Eff) -> bool {
-        self.state == other.state && fields_conflict(&self.field, &other.field)
+        self.state == other.state && fields_conflict(self.field, other.field)
     }
 
     /// For two effects of one call: whether this one is made earlier in the callee's source
@@ -53,7 +55,7 @@ pub struct FnView<'p> {
     pub module: u32,
     pub facts: &'p FnFacts,
     /// Effects on shared state at each node.
-    pub effects: Vec<Vec<Eff>>,
+    pub effects: Vec<Vec<Eff<'p>>>,
     /// For each node with effects: the await through which each other node is reached
     /// (`u32::MAX` when it is not reachable through an await), and which nodes it reaches
     /// without one. Computed when a rule first asks: most nodes with effects are never a
@@ -103,7 +105,7 @@ impl<'p> FnView<'p> {
                         if e.post == post && origin.depth <= MAX_RULE_DEPTH {
                             list.push(Eff {
                                 state: e.state,
-                                field: e.field.clone(),
+                                field: e.field.as_ref(),
                                 touch: e.touch,
                                 via: Some((t, origin.site)),
                                 depth: origin.depth,
@@ -199,28 +201,28 @@ impl<'p> FnView<'p> {
     }
 
     /// Effects of `node` that read (or test) shared state.
-    pub fn reads(&self, node: NodeId) -> impl Iterator<Item = &Eff> {
+    pub fn reads(&self, node: NodeId) -> impl Iterator<Item = &Eff<'p>> {
         self.effects[node as usize].iter().filter(|e| e.touch.is_read())
     }
 
     /// The reads a value produced at `node` carries, with where each happens: a call's value
     /// carries what the callee itself reads (not its callees), before its first await at the
     /// call and after it at the resume point.
-    pub fn value_reads(&self, node: NodeId) -> Vec<(NodeId, &Eff)> {
-        let mut out: Vec<(NodeId, &Eff)> = self.reads(node).filter(|e| e.depth == 0).map(|e| (node, e)).collect();
+    pub fn value_reads(&self, node: NodeId) -> Vec<(NodeId, &Eff<'p>)> {
+        let mut out: Vec<(NodeId, &Eff<'p>)> = self.reads(node).filter(|e| e.depth == 0).map(|e| (node, e)).collect();
         if let Some(&r) = self.resume_of.get(&node) {
             out.extend(self.reads(r).filter(|e| e.depth == 0).map(|e| (r, e)));
         }
         out
     }
 
-    pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff> {
+    pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff<'p>> {
         self.effects[node as usize].iter().filter(|e| e.touch.is_write())
     }
 
     /// Every write of `state` in the function, in node order: the same as `writes(b)` for each
     /// node `b` in turn, keeping only that state's.
-    pub fn writes_to(&self, state: u32) -> impl Iterator<Item = (NodeId, &Eff)> {
+    pub fn writes_to(&self, state: u32) -> impl Iterator<Item = (NodeId, &Eff<'p>)> {
         let index = self.writes_by_state.get_or_init(|| {
             let mut index: FxHashMap<u32, Vec<(NodeId, u32)>> = FxHashMap::default();
             for (n, effects) in self.effects.iter().enumerate() {

@@ -184,7 +184,7 @@ pub struct Program {
 const MAX_SUMMARY_DEPTH: u32 = 4;
 
 /// Two accesses to the same state conflict unless they name different fields.
-pub fn fields_conflict(a: &Option<Atom>, b: &Option<Atom>) -> bool {
+pub fn fields_conflict(a: Option<&Atom>, b: Option<&Atom>) -> bool {
     match (a, b) {
         (Some(x), Some(y)) => x == y || &**x == crate::facts::ANY_FIELD || &**y == crate::facts::ANY_FIELD,
         _ => true,
@@ -373,7 +373,7 @@ impl Program {
     }
 
     /// The effect a direct access node has, if it touches written (shared) state.
-    pub fn direct_effect(&self, module: u32, f: &FnFacts, node: NodeId) -> Option<(u32, Option<Atom>, Touch)> {
+    pub fn direct_effect<'f>(&self, module: u32, f: &'f FnFacts, node: NodeId) -> Option<(u32, Option<&'f Atom>, Touch)> {
         let n = &f.nodes[node as usize];
         let (access, touch) = match &n.kind {
             NodeKind::Read { access, test } => (access, if *test { Touch::Test } else { Touch::Read }),
@@ -383,7 +383,7 @@ impl Program {
             _ => return None,
         };
         let s = self.global_state(module, access);
-        self.states[s as usize].written.then(|| (s, access.field.clone(), touch))
+        self.states[s as usize].written.then_some((s, access.field.as_ref(), touch))
     }
 
     /// Computes every function's summary, re-running callers whenever a callee's grows.
@@ -543,7 +543,8 @@ impl Program {
             let nd = &f.nodes[node as usize];
             let post = layer == 1;
             if let Some((state, field, touch)) = self.direct_effect(module, f, node) {
-                direct.add(&Effect { state, field, touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
+                direct
+                    .add(&Effect { state, field: field.cloned(), touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
             }
             if let NodeKind::Call { awaited, .. } = nd.kind {
                 let t = self.call_targets[fid as usize][node as usize];

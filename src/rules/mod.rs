@@ -114,7 +114,7 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn new(rule: &'static Rule, e: &Eff, primary: Point, await_node: NodeId, other: Point) -> Candidate {
-        Candidate { rule, states: vec![(e.state, e.field.clone())], primary, await_node, other, compound: false, flag: false }
+        Candidate { rule, states: vec![(e.state, e.field.cloned())], primary, await_node, other, compound: false, flag: false }
     }
 }
 

@@ -55,7 +55,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     for ef in v.reads(f).filter(|e| e.depth == 0) {
                         if ef.state == er.state && !reloaded_between(v, &reloads, r, f, er.state) {
                             // a torn read is about the object as a whole: name its root
-                            let mut root = ef.clone();
+                            let mut root = *ef;
                             root.field = None;
                             out.push(Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er)));
                         }

@@ -32,7 +32,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     }
                     match v.crosses(g, b) {
                         Some(aw) => {
-                            stale.get_or_insert((g, t.clone(), aw));
+                            stale.get_or_insert((g, *t, aw));
                         }
                         None => rechecked = true,
                     }

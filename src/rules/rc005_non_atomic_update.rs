@@ -74,7 +74,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     && !v.balanced(b, e2.state)
                     && !fixes_up(v, b, e2)
                 {
-                    let mut e = e1.clone();
+                    let mut e = *e1;
                     e.field = None;
                     out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));
                 }
