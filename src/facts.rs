@@ -61,7 +61,7 @@ pub struct Access {
 }
 
 /// How a write changes its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum WriteKind {
     /// `x = v`, `x.f = v`, destructuring targets, `for (x of …)`.
     Assign,

@@ -58,14 +58,14 @@ pub struct State {
 pub type FnId = u32;
 
 /// Where an access happens in the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Site {
     pub module: u32,
     pub span: Span,
 }
 
 /// How an effect touches its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Touch {
     Read,
     /// A read that is part of a condition.
@@ -520,6 +520,24 @@ impl Program {
             budget -= 1;
             if budget == 0 {
                 break;
+            }
+        }
+        // inside a cycle, the order effects were first met in depends on the order the members
+        // were visited in: put them in source order instead, so that it depends on nothing but
+        // the program (the rules keep the first of equal candidates, and list a call's effects
+        // in summary order)
+        if scc.len() > 1 {
+            for (_, summary) in &mut current {
+                summary.effects.sort_by(|(a, x), (b, y)| {
+                    (x.site, x.depth, a.state, a.field.as_deref(), a.touch, a.post).cmp(&(
+                        y.site,
+                        y.depth,
+                        b.state,
+                        b.field.as_deref(),
+                        b.touch,
+                        b.post,
+                    ))
+                });
             }
         }
         current
