@@ -63,15 +63,40 @@ for t in nolib full x4 gen10k gen10k-dense; do
     printf '%-7s %s\n' "$t" "$($FLOOR "$WORK/$t" | head -1), $(find "$WORK/$t" \( -name '*.js' -o -name '*.mjs' \) ! -name '*.min.*' -print0 | du -ch --apparent-size --files0-from=- | tail -1 | cut -f1) of JavaScript"
 done
 
-# hyperfine: medians and the spread; --export-json keeps every run for the report below
-run() { # name, commands...
+# hyperfine times every run; the commands of one comparison take turns (a warm-up round, then
+# RUNS rounds with each command once), so a change in the machine's load while the benchmark
+# runs falls on all of them alike instead of on whichever ran last. The rounds are merged into
+# one hyperfine-style JSON per comparison for the report below.
+run() { # name, then -n label command, ...
     local name=$1; shift
-    hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$WORK/$name.json" "$@" >/dev/null
+    local labels=() cmds=()
+    while [[ $# -gt 0 ]]; do labels+=("$2"); cmds+=("$3"); shift 3; done
+    local parts="$WORK/.rounds/$name"
+    rm -rf "$parts" && mkdir -p "$parts"
+    for round in $(seq 0 "$RUNS"); do
+        for i in "${!cmds[@]}"; do
+            hyperfine -N -i --runs 1 --export-json "$parts/$round-$i.json" -n "${labels[$i]}" "${cmds[$i]}" >/dev/null 2>&1
+        done
+    done
+    python3 - "$parts" "$RUNS" "${#cmds[@]}" "$WORK/$name.json" <<'PY'
+import json, statistics, sys
+parts, runs, n, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+results = []
+for i in range(n):
+    # round 0 is the warm-up
+    rs = [json.load(open(f"{parts}/{r}-{i}.json"))["results"][0] for r in range(1, runs + 1)]
+    times = [r["times"][0] for r in rs]
+    results.append({
+        "command": rs[0]["command"], "median": statistics.median(times), "times": times,
+        "user": statistics.median(r["user"] for r in rs), "system": statistics.median(r["system"] for r in rs),
+    })
+json.dump({"results": results}, open(out, "w"), indent=1)
+PY
 }
 cd "$WORK"
-say "timing (hyperfine, $RUNS runs each, medians)"
+say "timing (hyperfine, $RUNS alternating rounds, medians)"
 # racelint cold (--no-cache) against the floor and the peers; warm: the same tree again with a
-# filled cache (hyperfine's warm-up run fills it)
+# filled cache (the warm-up round fills it)
 run nolib -n floor "$FLOOR nolib" -n racelint "$RL --no-cache --format json nolib" -n warm "$RL --cache-dir $WORK/rlcache --format json nolib" -n biome "$BIOME nolib" -n eslint "$ESLINT nolib"
 run full -n floor "$FLOOR full" -n racelint "$RL --no-cache --format json full"
 run x4 -n floor "$FLOOR x4" -n racelint "$RL --no-cache --format json x4"
