@@ -250,19 +250,19 @@ pub fn lint(options: &Options) -> Report {
     let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
         // read everything first, then parse the largest files first: in path order a big file
         // met last (world-info.js, 5 ms) kept one core busy while the other idled
-        let read: Vec<std::io::Result<Vec<u8>>> = files
-            .par_iter()
-            .map(|path| match options.prefetched.0.get(path) {
-                Some(b) => Ok(b.clone()),
-                None if overrides.iter().any(|(o, _)| o == path) => Ok(Vec::new()),
-                None => std::fs::read(path),
+        let mut jobs: Vec<(usize, PathBuf, std::io::Result<Vec<u8>>)> = files
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, path)| {
+                let read = match options.prefetched.0.get(&path) {
+                    Some(b) => Ok(b.clone()),
+                    None if overrides.iter().any(|(o, _)| *o == path) => Ok(Vec::new()),
+                    None => std::fs::read(&path),
+                };
+                (i, path, read)
             })
             .collect();
-        let mut order: Vec<usize> = (0..files.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(read[i].as_ref().map_or(0, Vec::len)));
-        let mut slots: Vec<Option<std::io::Result<Vec<u8>>>> = read.into_iter().map(Some).collect();
-        let jobs: Vec<(usize, PathBuf, std::io::Result<Vec<u8>>)> =
-            order.into_iter().map(|i| (i, files[i].clone(), slots[i].take().expect("each file once"))).collect();
+        jobs.sort_by_key(|(_, _, read)| std::cmp::Reverse(read.as_ref().map_or(0, Vec::len)));
         let mut done: Vec<(usize, Option<SourceModule>, Vec<FileError>)> = jobs
             .into_par_iter()
             .with_max_len(1)
