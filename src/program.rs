@@ -472,6 +472,15 @@ impl Program {
         let need: Vec<bool> =
             (0..n).map(|f| !callers[f].is_empty() && (!shapes[f].direct.effects.is_empty() || !shapes[f].calls.is_empty())).collect();
         let levels = summary_levels(&order, &shapes, &need);
+        // each function's place in its component, so that membership is one lookup even in a
+        // large cycle
+        let mut place = vec![u32::MAX; n];
+        for scc in levels.iter().flatten() {
+            for (i, &f) in scc.iter().enumerate() {
+                place[f as usize] = i as u32;
+            }
+        }
+        let ctx = Component { shapes: &shapes, callers: &callers, place: &place };
         // the strongly connected components of one level call only into lower levels, whose
         // summaries are final: they are summarised in parallel, each to its own fixpoint, and the
         // result does not depend on scheduling
@@ -480,9 +489,9 @@ impl Program {
         for level in levels {
             use rayon::prelude::*;
             let done: Vec<Vec<(FnId, Summary)>> = if level.len() <= 2 {
-                level.iter().map(|scc| self.summarise_component(scc, &shapes, &mut keys)).collect()
+                level.iter().map(|scc| self.summarise_component(scc, &ctx, &mut keys)).collect()
             } else {
-                level.par_iter().map_init(FxHashMap::default, |keys, scc| self.summarise_component(scc, &shapes, keys)).collect()
+                level.par_iter().map_init(FxHashMap::default, |keys, scc| self.summarise_component(scc, &ctx, keys)).collect()
             };
             for (f, summary) in done.into_iter().flatten() {
                 self.summaries[f as usize] = summary;
@@ -493,9 +502,13 @@ impl Program {
     /// Summaries for one strongly connected component of the call graph (members in postorder),
     /// iterated to a fixpoint: each summary only grows and is bounded, so this terminates, and
     /// the budget guards against pathological call graphs.
-    fn summarise_component(&self, scc: &[FnId], shapes: &[Shape], keys: &mut FxHashMap<Effect, usize>) -> Vec<(FnId, Summary)> {
+    fn summarise_component(&self, scc: &[FnId], ctx: &Component, keys: &mut FxHashMap<Effect, usize>) -> Vec<(FnId, Summary)> {
+        let shapes = ctx.shapes;
         let mut current: Vec<(FnId, Summary)> = scc.iter().map(|&f| (f, Summary::default())).collect();
-        let member = |t: FnId| scc.iter().position(|&m| m == t);
+        let member = |t: FnId| {
+            let i = *ctx.place.get(t as usize)? as usize;
+            (scc.get(i) == Some(&t)).then_some(i)
+        };
         let mut queue: VecDeque<usize> = (0..scc.len()).collect();
         let mut queued = vec![true; scc.len()];
         let mut budget = 64 * scc.len() + 64;
@@ -509,8 +522,8 @@ impl Program {
             if new.effects != current[i].1.effects {
                 current[i].1 = new;
                 if scc.len() > 1 {
-                    for (j, &c) in scc.iter().enumerate() {
-                        if !queued[j] && shapes[c as usize].calls.iter().any(|&(t, _, _)| t == scc[i]) {
+                    for &c in &ctx.callers[scc[i] as usize] {
+                        if let Some(j) = member(c).filter(|&j| !queued[j]) {
                             queued[j] = true;
                             queue.push_back(j);
                         }
@@ -605,6 +618,14 @@ impl Program {
         }
         out.finish()
     }
+}
+
+/// What summarising one component reads: every function's shape and callers, and each
+/// function's place in its own component.
+struct Component<'a> {
+    shapes: &'a [Shape],
+    callers: &'a [Vec<FnId>],
+    place: &'a [u32],
 }
 
 /// The call graph's strongly connected components among the functions that need a summary,
