@@ -514,7 +514,9 @@ impl<'h> Builder<'h> {
             .filter(|(_, b)| **b == ModuleBinding::Variable)
             .map(|(n, _)| (n.clone(), self.decl_spans.get(n).copied().unwrap_or_default()))
             .collect();
-        variables.sort_by(|a, b| a.0.cmp(&b.0));
+        // a fixed order for the cache's bytes: by declaration, then name (comparing names
+        // alone was a quarter of building a module with 20 000 top-level bindings)
+        variables.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         ModuleFacts {
             states: self.states,
             imports: self.imports,
