@@ -209,11 +209,30 @@ impl<'p> FnView<'p> {
     /// carries what the callee itself reads (not its callees), before its first await at the
     /// call and after it at the resume point.
     pub fn value_reads(&self, node: NodeId) -> Vec<(NodeId, &Eff<'p>)> {
-        let mut out: Vec<(NodeId, &Eff<'p>)> = self.reads(node).filter(|e| e.depth == 0).map(|e| (node, e)).collect();
+        let carried = |e: &&Eff| e.depth == 0 && self.returned_by_callee(e);
+        let mut out: Vec<(NodeId, &Eff<'p>)> = self.reads(node).filter(carried).map(|e| (node, e)).collect();
         if let Some(&r) = self.resume_of.get(&node) {
-            out.extend(self.reads(r).filter(|e| e.depth == 0).map(|e| (r, e)));
+            out.extend(self.reads(r).filter(carried).map(|e| (r, e)));
         }
         out
+    }
+
+    /// Whether a read is part of the value where it is made: a direct read always is; a read a
+    /// callee makes only when it reaches the callee's return value (`return settings.model`,
+    /// not `headers: { token }` of a request whose response is returned, nor a test that only
+    /// steers the callee). Host calls' reads are what they return.
+    fn returned_by_callee(&self, e: &Eff) -> bool {
+        let Some((t, site)) = e.via else { return true };
+        if (t as usize) >= self.program.functions.len() {
+            return true;
+        }
+        let callee = self.program.function(t);
+        let module = self.program.functions[t as usize].module;
+        site.module == module
+            && callee.returned.iter().any(|&n| {
+                let node = &callee.nodes[n as usize];
+                node.span == site.span && matches!(node.kind, NodeKind::Read { .. })
+            })
     }
 
     pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff<'p>> {

@@ -225,6 +225,10 @@ pub struct FnFacts {
     /// the function without awaiting anything. A flag tested this way right before it is set
     /// is a lock.
     pub bail_tests: Vec<NodeId>,
+    /// Reads and calls whose values reach the function's return value (`return x.a`, through
+    /// locals, or an arrow's expression body): all a caller's value carries of the callee's
+    /// reads. Reads that only steer the callee (a test, request headers) are not in it.
+    pub returned: NodeList,
     /// Sets of branch decisions on values fixed for the whole call (parameters and top-level
     /// `const`s never assigned again): (value, taken when truthy). Entry 0 is the empty set.
     pub decisions: Vec<Vec<(u32, bool)>>,

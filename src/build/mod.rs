@@ -144,6 +144,8 @@ struct FnBuilder {
     awaited_call: Option<NodeId>,
     has_await: bool,
     bail_tests: Vec<NodeId>,
+    /// Reads and calls whose values reach a `return` (or an arrow's expression body).
+    returned: NodeList,
     /// Inside the arguments of a `console.*` call.
     logging: u32,
     /// The function's own scope (parameters and top-level declarations), set once built.
@@ -189,6 +191,7 @@ impl FnBuilder {
             awaited_call: None,
             has_await: false,
             bail_tests: Vec::new(),
+            returned: NodeList::new(),
             logging: 0,
             scope: u32::MAX,
             decision_stack: Vec::new(),
@@ -236,6 +239,7 @@ impl FnBuilder {
             conditions: self.conditions,
             has_await: self.has_await,
             bail_tests: self.bail_tests,
+            returned: self.returned,
             decisions: self.decision_sets,
         }
     }
@@ -1104,7 +1108,8 @@ impl<'h> Builder<'h> {
             Body::Expr(e) => {
                 let sp = swc_common::Span::new(swc_common::BytePos(span.lo + self.base), swc_common::BytePos(span.hi + self.base));
                 self.unit(sp, |b| {
-                    b.expr(e);
+                    let v = b.expr(e);
+                    extend_capped(&mut b.f.returned, &v.sources);
                 });
             }
         }
@@ -1291,7 +1296,8 @@ impl<'h> Builder<'h> {
             Stmt::Return(r) => {
                 if let Some(arg) = &r.arg {
                     self.unit(r.span, |b| {
-                        b.expr(arg);
+                        let v = b.expr(arg);
+                        extend_capped(&mut b.f.returned, &v.sources);
                     });
                 }
                 self.exit(false);
@@ -2486,7 +2492,11 @@ impl<'h> Builder<'h> {
             let test = self.f.test_depth > 0;
             let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
             if awaited {
+                // what an awaited call resolves to is the callee's result (a response, a loaded
+                // record), not its arguments: what it returns of shared state is the callee's
+                // summary's business, and the request built from `token` is not in the response
                 self.f.awaited_call = Some(id);
+                return Val { sources: NodeList::from_slice(&[id]), literal: 0, copy: false };
             }
             extend_capped(&mut args.sources, &[id]);
             args.copy = false;
@@ -2546,10 +2556,16 @@ impl<'h> Builder<'h> {
                 return args;
             }
         }
+        let awaited = self.f.await_target == Some(span);
         let mut v = self.expr(callee);
         v.copy = false;
         let args = self.call_args(args, callee);
-        v.join(args);
+        // an awaited call of something outside the program (`await fetch(url, { headers })`)
+        // resolves to new data, not to its arguments; a synchronous one (`String(x)`,
+        // `JSON.stringify(x)`) is a transformation of them
+        if !awaited {
+            v.join(args);
+        }
         v
     }
 
