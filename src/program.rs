@@ -49,8 +49,9 @@ pub struct State {
     pub decl: Span,
     /// Written somewhere after initialisation: only such state can race.
     pub written: bool,
-    /// A single value: a binding only ever read and assigned as a whole (never `x.f`, `x[k]`
-    /// or a mutating method), so every write replaces all of it and none leaves it half-done.
+    /// A single value: a binding only ever assigned as a whole (never `x.f = …`, `x[k] = …` or
+    /// a mutating method; reading its fields is fine), so every write replaces all of it and
+    /// none leaves it half-done.
     pub scalar: bool,
 }
 
@@ -288,11 +289,14 @@ impl Program {
                             NodeKind::Read { access, .. } | NodeKind::Write { access, .. } => access,
                             _ => continue,
                         };
-                        let whole = access.field.is_none()
-                            && match &n.kind {
-                                NodeKind::Write { kind, .. } => matches!(kind, WriteKind::Assign | WriteKind::Compound | WriteKind::Update),
-                                _ => true,
-                            };
+                        // reads of a field (`chain.length`) leave it one value: only a write
+                        // of a part (or through a mutating method) can leave it half-done
+                        let whole = match &n.kind {
+                            NodeKind::Write { kind, .. } => {
+                                access.field.is_none() && matches!(kind, WriteKind::Assign | WriteKind::Compound | WriteKind::Update)
+                            }
+                            _ => true,
+                        };
                         if !whole {
                             out.not_scalar.push(ids[access.state as usize]);
                         }

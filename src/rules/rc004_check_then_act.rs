@@ -2,7 +2,7 @@
 //! it guards is written after it.
 
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
-use crate::analysis::FnView;
+use crate::analysis::{Eff, FnView};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
@@ -43,10 +43,18 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             if v.rechecked_by_callee(b, e2) {
                 rechecked = true;
             }
-            // test-and-set: the state is claimed (written) after the check and before the await
+            // test-and-set: a state the condition tests (this one, or another tested with it:
+            // `if (!module && !attempted) { attempted = true; await load(); module = … }`) is
+            // claimed after the check and before the await, so a second task fails the check
+            let tested: Vec<&Eff> =
+                node.guards.iter().flat_map(|&g| v.reads(g)).filter(|t| t.touch == Touch::Test || t.conflicts(e2)).collect();
             let claimed = |g: u32| {
-                v.nodes_with_effects()
-                    .any(|w| w != b && v.reaches_directly(g, w) && v.crosses(w, b).is_some() && v.writes(w).any(|e| e.conflicts(e2)))
+                v.nodes_with_effects().any(|w| {
+                    w != b
+                        && v.reaches_directly(g, w)
+                        && v.crosses(w, b).is_some()
+                        && v.writes(w).any(|e| e.conflicts(e2) || tested.iter().any(|t| t.conflicts(e)))
+                })
             };
             if let (Some((g, t, aw)), false) = (stale, rechecked) {
                 if claimed(g) {

@@ -57,12 +57,22 @@ fn fixes_up(v: &FnView, b: NodeId, e2: &Eff) -> bool {
         || v.rechecked_by_callee(b, e2)
 }
 
+/// One call site met again in a loop (`for (…) await syncOne(item)`), writing the same named
+/// fields on every run: each run overwrites what the previous one wrote, so between iterations
+/// the state holds one finished run (and a run that is not atomic is reported in the callee).
+/// A callee that writes an opaque or keyed part (a host command applying one setting of a
+/// profile per run, `cache[key] = …`) may write another part each time: those are pieces.
+fn rerun_overwrites(a: NodeId, e1: &Eff, b: NodeId, e2: &Eff) -> bool {
+    let named = |e: &Eff| e.field.is_some_and(|f| &**f != crate::facts::ANY_FIELD);
+    a == b && e1.via.is_some() && named(e1) && named(e2) && !keyed(e1.touch) && !keyed(e2.touch)
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
         for e1 in v.writes(a) {
             for (b, e2) in v.writes_to(e1.state) {
-                if v.same_call(a, b) {
+                if v.same_call(a, b) || rerun_overwrites(a, e1, b, e2) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
