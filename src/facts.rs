@@ -225,6 +225,9 @@ pub struct FnFacts {
     /// the function without awaiting anything. A flag tested this way right before it is set
     /// is a lock.
     pub bail_tests: Vec<NodeId>,
+    /// Tests of `if`s whose branch leaves the function (with or without awaiting first): they
+    /// guard the rest of the block, not a branch of their own.
+    pub exit_tests: Vec<NodeId>,
     /// Reads and calls whose values reach the function's return value (`return x.a`, through
     /// locals, or an arrow's expression body): all a caller's value carries of the callee's
     /// reads. Reads that only steer the callee (a test, request headers) are not in it.

@@ -140,10 +140,17 @@ struct FnBuilder {
     tries: Vec<TryCtx>,
     /// Return targets of `.then` callbacks inlined into this function.
     inline_returns: Vec<Vec<NodeId>>,
+    /// Callbacks of promises nobody awaits here (`p = load().finally(() => { p = null })`):
+    /// each callback's await node and where it was forked from. They run once the current
+    /// synchronous run is over, so the statement around them finishes first (the assignment
+    /// of `p` happens before the callback clears it): the fork moves to the statement's end.
+    deferred_then: Vec<(NodeId, Vec<NodeId>)>,
     await_target: Option<swc_common::Span>,
     awaited_call: Option<NodeId>,
     has_await: bool,
     bail_tests: Vec<NodeId>,
+    /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
+    exit_tests: Vec<NodeId>,
     /// Reads and calls whose values reach a `return` (or an arrow's expression body).
     returned: NodeList,
     /// Inside the arguments of a `console.*` call.
@@ -187,10 +194,12 @@ impl FnBuilder {
             then_tails: Vec::new(),
             tries: Vec::new(),
             inline_returns: Vec::new(),
+            deferred_then: Vec::new(),
             await_target: None,
             awaited_call: None,
             has_await: false,
             bail_tests: Vec::new(),
+            exit_tests: Vec::new(),
             returned: NodeList::new(),
             logging: 0,
             scope: u32::MAX,
@@ -239,6 +248,7 @@ impl FnBuilder {
             conditions: self.conditions,
             has_await: self.has_await,
             bail_tests: self.bail_tests,
+            exit_tests: self.exit_tests,
             returned: self.returned,
             decisions: self.decision_sets,
         }
@@ -1273,7 +1283,32 @@ impl<'h> Builder<'h> {
     }
 
     fn stmt(&mut self, s: &Stmt) {
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s))
+        let mark = self.f.deferred_then.len();
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s));
+        self.defer_then_callbacks(mark);
+    }
+
+    /// Moves the callbacks of un-awaited promises made by the statement just built to its end:
+    /// the rest of the statement runs before any of them. A statement that leaves the function
+    /// (`return p.then(cb)`) keeps them where they were made.
+    fn defer_then_callbacks(&mut self, mark: usize) {
+        if self.f.deferred_then.len() <= mark {
+            return;
+        }
+        let pending = self.f.deferred_then.split_off(mark);
+        if self.f.current.is_empty() {
+            return;
+        }
+        let end = self.f.current.clone();
+        for (then_await, forked_from) in pending {
+            if end.contains(&then_await) {
+                continue;
+            }
+            for p in forked_from {
+                self.f.nodes[p as usize].succ.retain(|s| *s != then_await);
+            }
+            self.link(&end, then_await);
+        }
     }
 
     fn stmt_inner(&mut self, s: &Stmt) {
@@ -1498,7 +1533,7 @@ impl<'h> Builder<'h> {
         // `if (busy) return;`: a plain flag, and the branch leaves the function awaiting nothing
         if matches!(unparen(&i.test), Expr::Ident(_) | Expr::Member(_))
             && after_cons.is_empty()
-            && !self.f.nodes[cons_start..].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
+            && self.awaits_only_tested_state(cons_start, &tests)
         {
             self.f.bail_tests.extend_from_slice(&tests);
         }
@@ -1513,8 +1548,30 @@ impl<'h> Builder<'h> {
         let cons_exits = after_cons.is_empty();
         self.merge(after_cons);
         if i.alt.is_none() && cons_exits && !tests.is_empty() {
+            self.f.exit_tests.extend_from_slice(&tests);
             self.f.block_guard = Some(tests);
         }
+    }
+
+    /// Whether every await among the nodes built since `start` waits for the tested state
+    /// itself (`if (pending) { await pending; return; }`: joining the work in flight) or there
+    /// is none. Awaiting anything else (`if (active) return await original(o)`) does the work
+    /// another way, and the test is no lock.
+    fn awaits_only_tested_state(&self, start: usize, tests: &[NodeId]) -> bool {
+        let tested: Vec<&Access> = tests
+            .iter()
+            .filter_map(|&t| match &self.f.nodes[t as usize].kind {
+                NodeKind::Read { access, .. } => Some(access),
+                _ => None,
+            })
+            .collect();
+        (start..self.f.nodes.len()).all(|i| match self.f.nodes[i].kind {
+            NodeKind::Await(AwaitKind::Await) => {
+                i > start && matches!(&self.f.nodes[i - 1].kind, NodeKind::Read { access, .. } if tested.contains(&access))
+            }
+            NodeKind::Await(_) => false,
+            _ => true,
+        })
     }
 
     fn switch(&mut self, sw: &SwitchStmt, label: Option<Atom>) {
@@ -2676,9 +2733,12 @@ impl<'h> Builder<'h> {
             MemberProp::Ident(p) => p.span,
             _ => call_span,
         };
+        // nobody here awaits the promise: its callbacks run after this synchronous run
+        let deferred = self.f.then_tails.is_empty();
         for arg in args {
             let a = unparen(&arg.expr);
             self.f.current = before.clone();
+            let first = self.f.nodes.len() as NodeId;
             match a {
                 Expr::Arrow(ar) => {
                     self.await_node(AwaitKind::Then, span);
@@ -2713,6 +2773,10 @@ impl<'h> Builder<'h> {
                     self.f.current = before.clone();
                     self.expr(a);
                 }
+            }
+            let made = self.f.nodes.get(first as usize).is_some_and(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Then)));
+            if deferred && made {
+                self.f.deferred_then.push((first, before.clone()));
             }
         }
         self.f.current = before;

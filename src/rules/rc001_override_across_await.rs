@@ -34,7 +34,15 @@ fn writes_back(first: Touch, second: Touch, same_field: bool, near: bool) -> boo
 /// same state (`if (busy) return;`) reaches it without an await in between, so no second run
 /// of this function can be inside while it is set, and none can reset it early.
 fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
-    v.facts.bail_tests.iter().any(|&g| v.reaches_directly(g, a) && v.reads(g).any(|t| t.conflicts(e1)))
+    let tests_state = |g: u32| v.reaches_directly(g, a) && v.reads(g).any(|t| t.conflicts(e1));
+    // `if (busy) return;` … `busy = true`
+    v.facts.bail_tests.iter().any(|&g| tests_state(g))
+        // `if (!pending) { pending = start().finally(() => { pending = null }) }`: only a task
+        // that finds the state unset writes it. (An `if` that leaves the function after doing
+        // the work some other way, `if (active) return await original(o)`, is no lock: the
+        // other tasks take that path instead.)
+        || (v.direct(e1)
+            && v.facts.nodes[a as usize].guards.iter().any(|&g| !v.facts.exit_tests.contains(&g) && tests_state(g)))
 }
 
 /// Whether the override is the "set" of a lock whose bail-out test comes before an await
