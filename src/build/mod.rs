@@ -2083,6 +2083,17 @@ impl<'h> Builder<'h> {
                     l.join(r);
                     l
                 }
+                // an equality outside a condition (`applied = turnId === myTurnId`) compares
+                // an earlier value with a fresh one to see whether it changed: a check for
+                // change, not a mix of old and new values in one result
+                BinaryOp::EqEqEq | BinaryOp::EqEq | BinaryOp::NotEqEq | BinaryOp::NotEq => {
+                    self.f.unit_stack.push(UnitAcc::default());
+                    let mut l = self.expr(&b.left);
+                    let r = self.expr(&b.right);
+                    self.f.unit_stack.pop();
+                    l.join(r);
+                    l
+                }
                 _ => {
                     let mut l = self.expr(&b.left);
                     let r = self.expr(&b.right);
