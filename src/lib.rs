@@ -12,6 +12,7 @@ pub mod config;
 pub mod discover;
 pub mod facts;
 pub mod finding;
+pub mod graph_text;
 pub mod host;
 pub mod link;
 pub mod lsp;

@@ -116,6 +116,8 @@ struct TryCtx {
 struct UnitAcc {
     stale: NodeList,
     fresh: NodeList,
+    /// An await is evaluated inside the statement (`{ a: s.x, b: await f(), c: s.y }`).
+    awaits: bool,
 }
 
 /// The function being built.
@@ -936,6 +938,9 @@ impl<'h> Builder<'h> {
         }
         if matches!(kind, NodeKind::Await(_)) {
             f.has_await = true;
+            if let Some(u) = f.unit_stack.last_mut() {
+                u.awaits = true;
+            }
             if let Some(t) = f.tries.last_mut() {
                 t.awaits.push(id);
             }
@@ -1006,7 +1011,9 @@ impl<'h> Builder<'h> {
         self.f.unit_stack.push(UnitAcc::default());
         f(self);
         let u = self.f.unit_stack.pop().unwrap_or_default();
-        if !u.stale.is_empty() && !u.fresh.is_empty() {
+        // values read through locals and fresh reads, or fresh reads on both sides of an
+        // await inside the statement itself
+        if (!u.stale.is_empty() && !u.fresh.is_empty()) || (u.awaits && u.fresh.len() >= 2) {
             let span = self.span(span);
             self.f.units.push(Unit { span, stale: u.stale, fresh: u.fresh });
         }

@@ -3,7 +3,7 @@
 
 use super::{Candidate, Describe, Point, Rule, Severity, Text};
 use crate::analysis::FnView;
-use crate::facts::WriteKind;
+use crate::facts::{AwaitKind, NodeKind, WriteKind};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
@@ -35,6 +35,17 @@ fn reloaded_between(v: &FnView, reloads: &[(u32, u32)], stale: u32, fresh: u32, 
     reloads.iter().any(|&(n, s)| s == state && v.crosses(stale, n).is_some() && (n == fresh || v.reaches_directly(n, fresh)))
 }
 
+/// Whether a read's value is used up by an await of its statement: it is inside the awaited
+/// expression (`await fetch(s.url)`: the request, not the result; `await s.pending`).
+fn within(inner: crate::facts::Span, outer: crate::facts::Span) -> bool {
+    outer.lo <= inner.lo && inner.hi <= outer.hi
+}
+
+fn consumed_before_await(v: &FnView, r: u32) -> bool {
+    let span = v.span(r);
+    v.facts.nodes.iter().any(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Await)) && within(span, n.span))
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let mut reloads: Vec<(u32, u32)> = Vec::new();
     for n in v.nodes_with_effects() {
@@ -45,6 +56,29 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
         }
     }
     for unit in &v.facts.units {
+        // one statement reads the state, awaits, and reads it again, and both values meet in
+        // its result (`{ model: s.model, prompt: await f(), max_tokens: s.maxTokens }`)
+        for &r in &unit.fresh {
+            if consumed_before_await(v, r) {
+                continue;
+            }
+            for &(r, er) in v.reads(r).filter(|e| e.depth == 0 && e.touch == Touch::Read).map(|e| (r, e)).collect::<Vec<_>>().iter() {
+                for &f in &unit.fresh {
+                    if f == r || v.same_call(r, f) {
+                        continue;
+                    }
+                    // the await must be the statement's own, not a loop's around it
+                    let Some(aw) = v.crosses(r, f).filter(|&aw| within(v.span(aw), unit.span)) else { continue };
+                    for ef in v.reads(f).filter(|e| e.depth == 0) {
+                        if ef.state == er.state && !reloaded_between(v, &reloads, r, f, er.state) {
+                            let mut root = *ef;
+                            root.field = None;
+                            out.push(Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er)));
+                        }
+                    }
+                }
+            }
+        }
         for &source in &unit.stale {
             for (r, er) in v.value_reads(source) {
                 for &f in &unit.fresh {
