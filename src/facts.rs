@@ -96,6 +96,10 @@ pub struct ValueInfo {
     pub literal: u32,
     /// The value is exactly one source's value, unchanged (a plain variable or property).
     pub copy: bool,
+    /// The value is a module namespace (`await import('./x.js')`): the same object for every
+    /// task that loads it.
+    #[serde(default)]
+    pub module: bool,
 }
 
 /// What a call site calls, as far as the module can tell.

@@ -55,6 +55,8 @@ struct Val {
     /// Hash of the literal's text when the value is a literal, else 0.
     literal: u32,
     copy: bool,
+    /// A module namespace: `import(…)`, awaited.
+    module: bool,
 }
 
 impl Val {
@@ -65,9 +67,10 @@ impl Val {
         extend_capped(&mut self.sources, &other.sources);
         self.literal = 0;
         self.copy = false;
+        self.module = false;
     }
     fn info(self) -> ValueInfo {
-        ValueInfo { sources: self.sources, literal: self.literal, copy: self.copy }
+        ValueInfo { sources: self.sources, literal: self.literal, copy: self.copy, module: self.module }
     }
 }
 
@@ -988,7 +991,7 @@ impl<'h> Builder<'h> {
         let test = self.f.test_depth > 0;
         let span = self.span(span);
         let id = self.add(NodeKind::Read { access, test }, span);
-        Val { sources: smallvec::smallvec![id], literal: 0, copy: true }
+        Val { sources: smallvec::smallvec![id], literal: 0, copy: true, module: false }
     }
 
     fn write(&mut self, access: Access, kind: WriteKind, value: Val, span: swc_common::Span) -> NodeId {
@@ -2145,7 +2148,11 @@ impl<'h> Builder<'h> {
                     swc_ecma_ast::Callee::Expr(e) => Some(&**e),
                     _ => None,
                 };
-                self.call(c.span, callee, &c.args)
+                let mut v = self.call(c.span, callee, &c.args);
+                // `import(x)` settles to the one namespace object of module `x`, however often
+                // and by whichever task it is called
+                v.module = matches!(c.callee, swc_ecma_ast::Callee::Import(_));
+                v
             }
             Expr::New(n) => {
                 self.expr(&n.callee);
@@ -2314,7 +2321,7 @@ impl<'h> Builder<'h> {
                 if let Some(u) = self.f.unit_stack.last_mut() {
                     extend_capped(&mut u.stale, &taint);
                 }
-                Val { sources: taint, literal: 0, copy: true }
+                Val { sources: taint, literal: 0, copy: true, module: false }
             }
             Resolved::Module(ModuleBinding::Variable) => {
                 let state = self.binding_state(&i.sym);
@@ -2341,7 +2348,7 @@ impl<'h> Builder<'h> {
         if let MemberProp::Computed(c) = &m.prop {
             self.expr(&c.expr);
         }
-        Val { sources: obj.sources, literal: 0, copy: obj.copy }
+        Val { sources: obj.sources, literal: 0, copy: obj.copy, module: false }
     }
 
     fn update(&mut self, arg: &Expr, span: swc_common::Span) -> Val {
@@ -2468,7 +2475,7 @@ impl<'h> Builder<'h> {
                     let value = if conditional {
                         v.clone()
                     } else {
-                        Val { sources: r.sources.iter().chain(&v.sources).copied().collect(), literal: 0, copy: false }
+                        Val { sources: r.sources.iter().chain(&v.sources).copied().collect(), literal: 0, copy: false, module: false }
                     };
                     let kind = if conditional { WriteKind::Assign } else { WriteKind::Compound };
                     self.write(access, kind, value, a.span);
@@ -2571,7 +2578,7 @@ impl<'h> Builder<'h> {
                 // record), not its arguments: what it returns of shared state is the callee's
                 // summary's business, and the request built from `token` is not in the response
                 self.f.awaited_call = Some(id);
-                return Val { sources: NodeList::from_slice(&[id]), literal: 0, copy: false };
+                return Val { sources: NodeList::from_slice(&[id]), literal: 0, copy: false, module: false };
             }
             extend_capped(&mut args.sources, &[id]);
             args.copy = false;
@@ -2798,7 +2805,7 @@ impl<'h> Builder<'h> {
             }
         }
         self.f.current = before;
-        Val { sources: obj.sources, literal: 0, copy: false }
+        Val { sources: obj.sources, literal: 0, copy: false, module: false }
     }
 
     fn inline_callback(&mut self, params: &[&Pat], body: Body<'_>) {
