@@ -86,7 +86,42 @@ impl Finding {
         let await_kind = &view.facts.nodes[c.await_node as usize].kind;
         let await_text = await_text(program, module, await_span, await_kind);
         let static_state = c.states.iter().any(|(s, _)| program.states[*s as usize].kind == StateKind::ClassStatic);
+        let written = |p: &crate::rules::Point| {
+            view.effects[p.node as usize].iter().find(|e| e.state == *state_id && e.touch.is_write()).map(|e| e.touch)
+        };
+        let literal_text = |p: &crate::rules::Point| -> Option<String> {
+            if p.via.is_some() {
+                return None;
+            }
+            let Some(crate::program::Touch::Write { literal: 1.., .. }) = written(p) else { return None };
+            let span = view.span(p.node);
+            let t = m.text.get(span.lo as usize..span.hi as usize)?;
+            let rhs = t.split_once('=').map(|(_, r)| r.trim_start_matches(['=', '?', '|', '&']).trim())?;
+            (!rhs.is_empty() && rhs.len() <= 24 && !rhs.contains('\n')).then(|| rhs.to_string())
+        };
+        let restored = match written(&c.other) {
+            Some(crate::program::Touch::Write { restore: true, .. }) => crate::rules::Restored::Saved,
+            Some(crate::program::Touch::Write { literal: 1.., .. }) => crate::rules::Restored::Literal(literal_text(&c.other)),
+            _ => crate::rules::Restored::Computed,
+        };
+        let set_literal = literal_text(&c.primary);
+        // the act's value comes from the await (`x = await load()`): a load that the in-flight
+        // promise can stand for
+        let act_loads = match &view.facts.nodes[c.other.node as usize].kind {
+            NodeKind::Write { value, .. } => {
+                value.sources.iter().any(|&s| {
+                    matches!(view.facts.nodes[s as usize].kind, NodeKind::Call { awaited: true, .. } | NodeKind::Resume { .. })
+                        || view.facts.nodes.get(s as usize + 1).is_some_and(|n| matches!(n.kind, NodeKind::Await(_)))
+                }) || value.module
+            }
+            _ => c.other.via.is_some(),
+        };
+        let scalar = program.states[*state_id as usize].scalar;
         let text = (c.rule.describe)(&Describe {
+            restored,
+            set_literal: set_literal.as_deref(),
+            act_loads,
+            scalar,
             state: &state,
             root: &root,
             others: &states[1..],

@@ -38,8 +38,27 @@ pub struct Text {
     pub timeline: Vec<String>,
 }
 
+/// What the later write of an override writes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restored {
+    /// A value saved from the state before (`amount_gen = saved`).
+    Saved,
+    /// A constant (`busy = false`, `_context = { suffix: null }`), with its text when short.
+    Literal(Option<String>),
+    /// Something computed.
+    Computed,
+}
+
 /// The facts a rule's wording draws on.
 pub struct Describe<'a> {
+    /// What the later write writes back (RC001).
+    pub restored: Restored,
+    /// The first write's constant, as written (`true`), when it stores one.
+    pub set_literal: Option<&'a str>,
+    /// The write after the await stores what was awaited (`x = await load()`).
+    pub act_loads: bool,
+    /// The state is one value (a string, a number, a reference assigned whole).
+    pub scalar: bool,
     /// The state as a reader names it (`oai_settings.reverse_proxy`).
     pub state: &'a str,
     /// Its root variable (`oai_settings`).

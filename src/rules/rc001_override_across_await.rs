@@ -1,6 +1,6 @@
 //! RC001 override-across-await: shared state is set, an await follows, and it is set back.
 
-use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use super::{Candidate, Describe, Point, Restored, Rule, Severity, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::WriteKind;
 use crate::program::Touch;
@@ -85,35 +85,90 @@ fn describe(d: &Describe) -> Text {
         Some(c) => format!("`{c}()` overrides `{state}`{also} here"),
         None => format!("`{state}` is overridden here"),
     };
-    let other = match d.other_call {
-        Some(c) => format!("`{c}()` writes `{state}` back here, clobbering what other tasks wrote meanwhile"),
-        None => format!("`{state}` is written back here, clobbering what other tasks wrote meanwhile"),
+    // how the later write is said: passive, active (a callee as subject), and what it writes
+    let (passive, active, what) = match &d.restored {
+        Restored::Saved => ("restored", "restores", String::new()),
+        Restored::Literal(Some(lit)) => ("reset", "resets", format!(" to `{lit}`")),
+        Restored::Literal(None) => ("reset", "resets", " to a constant".to_string()),
+        Restored::Computed => ("written again", "writes", " again".to_string()),
     };
-    let help = if d.static_state {
-        let save = d.primary_call.unwrap_or("save");
-        let restore = d.other_call.unwrap_or("restore");
-        format!(
-            "make the save/restore per call instead of static: have `{save}()` return the saved value, keep it in a local of `{}` and hand it to `{restore}()`; better, pass the temporary value down as a parameter instead of writing `{state}` at all; if it must stay global, serialise `{}` through a lock or queue",
-            d.function, d.function
-        )
-    } else {
-        format!(
-            "pass the temporary value down as a parameter (or keep it in a local) instead of writing the shared `{state}`; if it must stay global, serialise `{}` through a lock or queue so no other task runs between the override and the restore",
-            d.function
-        )
+    let back = if matches!(d.restored, Restored::Computed) { passive.to_string() } else { format!("{passive}{what}") };
+    let other = match d.other_call {
+        Some(c) => {
+            let what = if matches!(d.restored, Restored::Computed) { " again" } else { what.as_str() };
+            format!("`{c}()` {active} `{state}`{what} here, clobbering what other tasks wrote meanwhile")
+        }
+        None => format!("`{state}` is {back} here, clobbering what other tasks wrote meanwhile"),
+    };
+    let function = d.function;
+    let (help, timeline) = match (&d.restored, d.set_literal) {
+        (Restored::Saved, _) => (
+            if d.static_state {
+                let save = d.primary_call.unwrap_or("save");
+                let restore = d.other_call.unwrap_or("restore");
+                format!(
+                    "make the save/restore per call instead of static: have `{save}()` return the saved value, keep it in a local of `{function}` and hand it to `{restore}()`; better, pass the temporary value down as a parameter instead of writing `{state}` at all; if it must stay global, serialise `{function}` through a lock or queue"
+                )
+            } else {
+                format!(
+                    "pass the temporary value down as a parameter (or keep it in a local) instead of writing the shared `{state}`; if it must stay global, serialise `{function}` through a lock or queue so no other task runs between the override and the restore"
+                )
+            },
+            vec![
+                format!("task A  overrides `{state}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
+                format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
+                format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
+            ],
+        ),
+        (Restored::Literal(lit), Some(set)) => {
+            let reset = lit.as_deref().map(|l| format!("`{l}`")).unwrap_or_else(|| "its constant".to_string());
+            (
+                format!(
+                    "`{state}` marks that a run of `{function}` is in progress, but the first run to finish clears it for all: count the runs instead (`{state}++` before the await, `{state}--` in a `finally`, test `{state} > 0`), or keep each run's in-flight promise in a set and test whether it is empty"
+                ),
+                vec![
+                    format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  sets `{state}` to `{set}` too and starts its own work"),
+                    format!("task A  resets `{state}` to {reset} (line {}) while B is still running", d.other_line),
+                    format!("task B  runs on with `{state}` saying no run is in progress"),
+                ],
+            )
+        }
+        (Restored::Literal(lit), None) => {
+            let reset = lit.as_deref().map(|l| format!("`{l}`")).unwrap_or_else(|| "its constant".to_string());
+            (
+                format!(
+                    "keep this run's value in a local of `{function}` and pass it to what reads it, instead of the shared `{state}`; if it must stay shared, reset it only while it is still this run's (`if ({state} === mine) {state} = …`)"
+                ),
+                vec![
+                    format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  replaces `{state}` with its own value"),
+                    format!("task A  resets `{state}` to {reset} (line {}), wiping B's value while B still needs it", d.other_line),
+                ],
+            )
+        }
+        (Restored::Computed, _) => (
+            format!(
+                "keep the temporary value in a local of `{function}` (or pass it down) instead of writing the shared `{state}`; if it must stay shared, serialise `{function}` through a lock or queue"
+            ),
+            vec![
+                format!("task A  overrides `{state}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  overrides `{state}` with its own value"),
+                format!("task A  writes `{state}` again (line {}), clobbering B's value while B still needs it", d.other_line),
+            ],
+        ),
     };
     Text {
-        message: format!("`{state}` is overridden across an await and restored afterwards"),
+        message: format!("`{state}` is overridden across an await and {back} afterwards"),
         primary,
-        await_label: format!("other tasks run here and see (and save) the temporary `{}`", d.root),
+        await_label: format!("other tasks run here and see (and may override) the temporary `{}`", d.root),
         other,
         help,
-        timeline: vec![
-            format!("task A  overrides `{state}` (line {})", d.primary_line),
-            d.await_step(),
-            format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
-            format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
-            format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
-        ],
+        timeline,
     }
 }

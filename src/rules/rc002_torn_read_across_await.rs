@@ -115,10 +115,18 @@ fn describe(d: &Describe) -> Text {
         primary,
         await_label: format!("other tasks may change `{root}` here"),
         other,
-        help: format!(
-            "snapshot `{root}` into a local before the first await (copy the fields you need, or `structuredClone({root})`) and use only the snapshot in `{}`; or pass the values down as parameters",
-            d.function
-        ),
+        help: if d.scalar {
+            format!(
+                "read `{root}` once into a `const` before the first await (`const {} = {root};`) and use only that in `{}`; or pass it down as a parameter",
+                local_name(root),
+                d.function
+            )
+        } else {
+            format!(
+                "snapshot `{root}` into a local before the first await (copy the fields you need: `const {{ … }} = {root};`, or `structuredClone({root})`) and use only the snapshot in `{}`; or pass the values down as parameters",
+                d.function
+            )
+        },
         timeline: vec![
             format!("task A  reads `{root}` (line {})", d.other_line),
             d.await_step(),
@@ -126,4 +134,28 @@ fn describe(d: &Describe) -> Text {
             format!("task A  reads `{root}` again (line {}) and combines the new value with the old one", d.primary_line),
         ],
     }
+}
+
+/// A local's name for a snapshot of `state`: its last segment in camelCase, with a prefix
+/// when that would shadow it (`main_api` → `mainApi`, `token` → `savedToken`).
+fn local_name(state: &str) -> String {
+    let last = state.rsplit('.').next().unwrap_or(state).trim_start_matches('#');
+    let mut out = String::new();
+    let mut upper = false;
+    for ch in last.chars() {
+        if ch == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    if out.is_empty() || out == last {
+        let mut chars = last.chars();
+        let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+        return format!("saved{first}{}", chars.as_str());
+    }
+    out
 }

@@ -91,9 +91,13 @@ fn describe(d: &Describe) -> Text {
             format!(
                 "if `{state}` marks work in progress, set it right after the check, before the first await (test and set in one synchronous step), and reset it in a `finally`; if it marks work done, keep the in-flight promise instead (`loading ??= load()`, then `await loading`)"
             )
+        } else if d.act_loads {
+            format!(
+                "store the in-flight promise in the same synchronous step as the check and await it, so every task shares one load (`pending ??= load(); {state} = await pending;`, with `pending` a module-level `let`); or re-check `{state}` after the await before writing it"
+            )
         } else {
             format!(
-                "claim the work before the first await: store the in-flight promise synchronously (`{state} ??= load()`, then `await` it) or set a flag before awaiting; or re-check `{state}` after the await"
+                "re-check `{state}` after the await, right before writing it (the check and the write in one synchronous step), or claim the work before the first await (set a flag or store the in-flight promise) so a second task fails the check"
             )
         },
         timeline: vec![
