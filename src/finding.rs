@@ -43,7 +43,10 @@ fn state_display(program: &Program, state: u32, field: &Option<crate::facts::Ato
     let s = &program.states[state as usize];
     match field {
         Some(f) if &**f == crate::facts::ANY_FIELD => s.name.clone(),
-        Some(f) if !f.starts_with('#') || s.kind == StateKind::ClassStatic => format!("{}.{f}", s.name),
+        // an element below a named path is shown as the path (`power_user.personas`)
+        Some(f) if !f.starts_with('#') || s.kind == StateKind::ClassStatic => {
+            format!("{}.{}", s.name, f.strip_suffix(".[*]").unwrap_or(f))
+        }
         _ => s.name.clone(),
     }
 }

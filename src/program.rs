@@ -179,15 +179,23 @@ pub struct Program {
     /// Per global state: the states whose values it holds a saved copy of
     /// (`TempResponseLength.#originalResponseLength` backs up `amount_gen`).
     backs_up: Vec<Vec<u32>>,
+    /// Fields of one state that a synchronous function writes together
+    /// (`changeSource(s) { sd.source = s; sd.sampler = null; }`): an invariant ties them, so a
+    /// write of one computed from a stale read of the other loses the other's update.
+    written_together: rustc_hash::FxHashSet<(u32, Atom, Atom)>,
 }
 
 /// Effects of callees more than this many calls deep are left out of summaries.
 const MAX_SUMMARY_DEPTH: u32 = 4;
 
 /// Two accesses to the same state conflict unless they name different fields.
+/// Fields are access paths (`sd.url`): they conflict when one is a prefix of the other
+/// (`sd` and `sd.url`), segment by segment, with `[*]` standing for any one segment.
 pub fn fields_conflict(a: Option<&Atom>, b: Option<&Atom>) -> bool {
     match (a, b) {
-        (Some(x), Some(y)) => x == y || &**x == crate::facts::ANY_FIELD || &**y == crate::facts::ANY_FIELD,
+        (Some(x), Some(y)) => {
+            x == y || x.split('.').zip(y.split('.')).all(|(p, q)| p == q || p == crate::facts::ANY_FIELD || q == crate::facts::ANY_FIELD)
+        }
         _ => true,
     }
 }
@@ -226,6 +234,7 @@ impl Program {
             summaries: Vec::new(),
             balanced: Vec::new(),
             backs_up: Vec::new(),
+            written_together: Default::default(),
         };
         program.mark_written_and_backups();
         program.summarise();
@@ -275,6 +284,7 @@ impl Program {
             written: Vec<u32>,
             /// (state, the state whose value it saves)
             backups: Vec<(u32, u32)>,
+            together: Vec<(u32, Atom, Atom)>,
         }
         let marks: Vec<Marks> = self
             .modules
@@ -284,6 +294,26 @@ impl Program {
                 let ids = &self.state_ids[mi];
                 let mut out = Marks::default();
                 for f in &m.facts.functions {
+                    if !f.has_await {
+                        let fields: Vec<(u32, &Atom)> = f
+                            .nodes
+                            .iter()
+                            .filter_map(|n| match &n.kind {
+                                NodeKind::Write { access: Access { state, field: Some(field) }, .. } => Some((ids[*state as usize], field)),
+                                _ => None,
+                            })
+                            .filter(|(_, f)| !f.contains(crate::facts::ANY_FIELD))
+                            .take(16)
+                            .collect();
+                        for (i, &(s, a)) in fields.iter().enumerate() {
+                            for &(t, b) in &fields[i + 1..] {
+                                if s == t && a != b {
+                                    let (x, y) = if a < b { (a, b) } else { (b, a) };
+                                    out.together.push((s, x.clone(), y.clone()));
+                                }
+                            }
+                        }
+                    }
                     for n in &f.nodes {
                         let access = match &n.kind {
                             NodeKind::Read { access, .. } | NodeKind::Write { access, .. } => access,
@@ -320,6 +350,9 @@ impl Program {
             })
             .collect();
         let mut backs_up = vec![Vec::new(); self.states.len()];
+        for m in &marks {
+            self.written_together.extend(m.together.iter().cloned());
+        }
         for m in marks {
             for s in m.not_scalar {
                 self.states[s as usize].scalar = false;
@@ -355,6 +388,13 @@ impl Program {
             }
         }
         self.backs_up = backs_up;
+    }
+
+    /// Whether a synchronous function somewhere writes these two fields of `state` together.
+    pub fn written_together(&self, state: u32, a: Option<&Atom>, b: Option<&Atom>) -> bool {
+        let (Some(a), Some(b)) = (a, b) else { return false };
+        let (x, y) = if a < b { (a, b) } else { (b, a) };
+        !self.written_together.is_empty() && self.written_together.contains(&(state, x.clone(), y.clone()))
     }
 
     /// Whether the write at `node` of `f` writes back a value saved from its state.

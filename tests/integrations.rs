@@ -131,7 +131,10 @@ fn eslint_json_has_eslints_shape() {
         (Some("RC001"), Some(2), Some(3), Some(5))
     );
     assert_eq!((m["endLine"].as_u64(), m["endColumn"].as_u64()), (Some(3), Some(16)));
-    assert!(m["suggestions"][0]["desc"].as_str().unwrap().contains("count the runs"), "a flag set and reset around an await gets the counter fix");
+    assert!(
+        m["suggestions"][0]["desc"].as_str().unwrap().contains("count the runs"),
+        "a flag set and reset around an await gets the counter fix"
+    );
     assert_eq!((a["errorCount"].as_u64(), a["warningCount"].as_u64()), (Some(1), Some(0)));
     assert_eq!(files[1]["messages"][0]["severity"], 1, "RC002 is a warning");
     assert_eq!(files[2]["messages"][0]["fatal"], true);

@@ -320,6 +320,29 @@ fn prop_name(p: &MemberProp) -> Option<Atom> {
     }
 }
 
+/// How many properties deep a state's field is told apart: `extension_settings.sd.url` and
+/// `extension_settings.sd.model` are different fields; deeper properties belong to the third.
+pub(crate) const MAX_FIELD_DEPTH: usize = 3;
+
+/// The field an access path names below its state: up to [`MAX_FIELD_DEPTH`] properties joined
+/// with `.` (`sd.url`), ending at the first computed key (`[*]`: any element).
+fn field_path(props: &[&MemberProp]) -> Option<Atom> {
+    let first = field_name(props.first()?)?;
+    if props.len() == 1 || &*first == crate::facts::ANY_FIELD {
+        return Some(first);
+    }
+    let mut path = String::from(&*first);
+    for p in props.iter().skip(1).take(MAX_FIELD_DEPTH - 1) {
+        let Some(f) = field_name(p) else { break };
+        path.push('.');
+        path.push_str(&f);
+        if &*f == crate::facts::ANY_FIELD {
+            break;
+        }
+    }
+    Some(Atom::from(path))
+}
+
 /// A property as a state field: computed keys that are not literals become `[*]`, which
 /// conflicts with every field.
 fn field_name(p: &MemberProp) -> Option<Atom> {
@@ -795,17 +818,17 @@ impl<'h> Builder<'h> {
     /// The shared state a member chain like `oai_settings.x.y`, `this.#x`, `C.x` or
     /// `window.x` denotes, if any.
     fn member_access(&mut self, m: &MemberExpr) -> Option<Access> {
-        // the chain's innermost two properties: `a.first.second.…`
-        let (mut first_prop, mut second_prop) = (&m.prop, None);
+        // the chain's properties from the base outwards: `a.first.second.…` (only the first
+        // few name the state and its field)
+        let mut props: smallvec::SmallVec<[&MemberProp; 8]> = smallvec::smallvec![&m.prop];
         let mut obj: &Expr = &m.obj;
         while let Expr::Member(inner) = unparen(obj) {
-            second_prop = Some(first_prop);
-            first_prop = &inner.prop;
+            props.push(&inner.prop);
             obj = &inner.obj;
         }
-        // the names are worked out only for bases that can be shared state: most member
-        // expressions are on locals
-        let second = || second_prop.and_then(field_name);
+        props.reverse();
+        let first_prop = props[0];
+        let second = || field_path(&props[1..]);
         match unparen(obj) {
             Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
                 Resolved::Module(b @ (ModuleBinding::Variable | ModuleBinding::Class)) => {
@@ -819,12 +842,12 @@ impl<'h> Builder<'h> {
                         return None;
                     }
                     let state = self.binding_state(&id.sym);
-                    Some(Access { state, field: field_name(first_prop) })
+                    Some(Access { state, field: field_path(&props) })
                 }
                 Resolved::Module(ModuleBinding::Import) => {
                     let import = *self.import_of.get(&id.sym)?;
                     let state = self.import_state(&id.sym, import);
-                    Some(Access { state, field: field_name(first_prop) })
+                    Some(Access { state, field: field_path(&props) })
                 }
                 Resolved::Global if matches!(&*id.sym, "window" | "globalThis" | "self") && !self.is_host_path_base(m) => {
                     let f = prop_name(first_prop)?;

@@ -40,7 +40,8 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             for &source in &value.sources {
                 for (src, er) in v.value_reads(source) {
                     let Some(aw) = v.crosses(src, b) else { continue };
-                    if er.conflicts(e2) && !compare_and_set(v, source, src, b, e2) {
+                    let tied = er.state == e2.state && v.program.written_together(er.state, er.field, e2.field);
+                    if (er.conflicts(e2) || tied) && !compare_and_set(v, source, src, b, e2) {
                         let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
                         c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);
                         out.push(c);
