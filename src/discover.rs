@@ -46,7 +46,8 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
             } else {
                 errors.push(PathError {
                     path: root.clone(),
-                    message: "not a JavaScript or TypeScript file (expected .js, .mjs, .cjs, .jsx, .ts, .mts, .cts or .tsx)".into(),
+                    message: "not a JavaScript or TypeScript file (expected .js, .mjs, .cjs, .jsx, .ts, .mts, .cts, .tsx, .vue or .svelte)"
+                        .into(),
                 });
             }
             continue;

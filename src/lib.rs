@@ -19,6 +19,7 @@ pub mod parse;
 pub mod program;
 pub mod render;
 pub mod rules;
+pub mod sfc;
 pub mod source;
 pub mod suppress;
 
@@ -203,8 +204,20 @@ fn guarded<T>(path: &std::path::Path, errors: &mut Vec<FileError>, what: &str, f
 
 /// Parses and builds the facts of one source text.
 fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut Vec<FileError>) -> SourceModule {
-    let syntax = parse::syntax_for(&path).unwrap_or_default();
-    let parsed = parse::parse(&path, &text, syntax);
+    let component = sfc::is_component(&path).then(|| {
+        let vue = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("vue"));
+        sfc::scripts(&text, vue)
+    });
+    let parsed = match &component {
+        Some(c) => {
+            for e in &c.errors {
+                errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
+            }
+            parse::parse(&path, &c.code, parse::component_syntax(c))
+        }
+        None => parse::parse(&path, &text, parse::syntax_for(&path).unwrap_or_default()),
+    };
+    drop(component);
     for e in &parsed.errors {
         errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
     }
