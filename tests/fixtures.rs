@@ -202,3 +202,56 @@ fn an_unclosed_component_script_is_an_error_with_its_position() {
     assert_eq!(report.errors[0].offset, Some(31));
     assert!(report.errors[0].message.contains("</script>"), "{}", report.errors[0].message);
 }
+
+fn lint_with(path: &str, include_generated: bool) -> racelint::Report {
+    lint(&Options { paths: vec![PathBuf::from(path)], include_generated, ..Default::default() })
+}
+
+fn places(report: &racelint::Report) -> Vec<(String, String)> {
+    let json: serde_json::Value = serde_json::from_str(&racelint::render::json::render(report)).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), format!("{}:{}:{}", f["file"].as_str().unwrap(), f["line"], f["column"])))
+        .collect()
+}
+
+/// A tree with its committed bundle and source map: the races are reported in the source only,
+/// and the bundle is listed as skipped with the reason; `--include-generated` or naming the
+/// bundle lints it.
+#[test]
+fn a_committed_bundle_of_sources_in_the_tree_is_skipped_with_its_reason() {
+    let report = lint_with("fixtures/generated/with-sources", false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(places(&report), [("RC003".to_string(), "fixtures/generated/with-sources/src/index.js:8:5".to_string())]);
+    let skipped: Vec<(String, &str)> = report.skipped.iter().map(|s| (s.path.to_string_lossy().into_owned(), s.reason.as_str())).collect();
+    assert_eq!(
+        skipped,
+        [(
+            "fixtures/generated/with-sources/dist/index.js".to_string(),
+            "source map lists fixtures/generated/with-sources/src/tokens.js and 1 more file"
+        )]
+    );
+    let json: serde_json::Value = serde_json::from_str(&racelint::render::json::render(&report)).unwrap();
+    assert_eq!(json["skipped"][0]["file"], "fixtures/generated/with-sources/dist/index.js");
+    insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+
+    let all = lint_with("fixtures/generated/with-sources", true);
+    assert!(all.skipped.is_empty());
+    let got = places(&all);
+    assert!(got.iter().any(|(r, p)| r == "RC003" && p.starts_with("fixtures/generated/with-sources/dist/index.js:")), "{got:?}");
+    let named = lint_with("fixtures/generated/with-sources/dist/index.js", false);
+    assert!(named.skipped.is_empty() && named.findings.len() == 1, "{:?}", places(&named));
+}
+
+/// A bundle whose map lists sources that are not in the tree is all there is: it is linted.
+#[test]
+fn a_bundle_without_its_sources_is_linted() {
+    let report = lint_with("fixtures/generated/without-sources", false);
+    assert!(report.errors.is_empty() && report.skipped.is_empty(), "{:?} {:?}", report.errors, report.skipped);
+    assert_eq!(places(&report), [("RC004".to_string(), "fixtures/generated/without-sources/vendor/queue.js:5:8".to_string())]);
+    let json = racelint::render::json::render(&report);
+    assert!(!json.contains("\"skipped\""), "no `skipped` key when nothing is skipped");
+    insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+}

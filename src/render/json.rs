@@ -17,6 +17,15 @@ struct Document<'a> {
     suppressed: Vec<JsonSuppressed<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<JsonBaseline<'a>>,
+    /// Generated files the walk did not lint (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<JsonSkipped<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    file: String,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -135,6 +144,11 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         errors,
         suppressed,
         baseline,
+        skipped: report
+            .skipped
+            .iter()
+            .map(|k| JsonSkipped { file: k.path.to_string_lossy().replace('\\', "/"), reason: &k.reason })
+            .collect(),
     };
     // serde_json writes in many small pieces: buffer them here, where the writer's type is
     // known, instead of making a dynamic call per piece

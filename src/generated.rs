@@ -1,0 +1,325 @@
+//! Generated files: build output committed next to the sources it was built from, which
+//! directory walks skip (its races are the sources' races again, at positions nobody edits).
+//!
+//! A file is generated when its source map (a `//# sourceMappingURL=` trailer, inline as a
+//! `data:` URL or a file, or a sibling `<file>.map`) lists a source that is in the linted tree,
+//! or when it carries a banner only generators write: webpack's runtime bootstrap
+//! (`/******/ … // webpackBootstrap`) or an `@generated` marker in its leading comment. A bundle
+//! whose map lists no source in the tree is linted: it is all there is of that code.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::link::path_key;
+
+/// The files of the run and the `.map` files the walk saw, to decide what is generated.
+pub struct Tree<'a> {
+    files: &'a [PathBuf],
+    maps: &'a FxHashSet<PathBuf>,
+    /// The files by lookup key, built when the first source map is read.
+    keys: OnceLock<FxHashMap<Vec<u8>, usize>>,
+}
+
+impl<'a> Tree<'a> {
+    pub fn new(files: &'a [PathBuf], maps: &'a FxHashSet<PathBuf>) -> Self {
+        Tree { files, maps, keys: OnceLock::new() }
+    }
+
+    fn find(&self, key: &[u8]) -> Option<&'a Path> {
+        let keys = self
+            .keys
+            .get_or_init(|| self.files.iter().enumerate().map(|(i, p)| (path_key(&[p.as_os_str().as_encoded_bytes()]), i)).collect());
+        keys.get(key).map(|&i| self.files[i].as_path())
+    }
+}
+
+/// Why `path` (with contents `text`) is generated, or `None` when it is source to lint.
+pub fn reason(path: &Path, text: &[u8], tree: &Tree) -> Option<String> {
+    if let Some(banner) = banner(text) {
+        return Some(banner.to_string());
+    }
+    let (map, map_path) = source_map(path, text, tree)?;
+    let dir = map_path.as_deref().and_then(Path::parent).or_else(|| path.parent()).unwrap_or(Path::new(""));
+    let mut found: Vec<&Path> = Vec::new();
+    for (root, source) in map.sources() {
+        if let Some(p) = locate(dir, root, source, tree) {
+            if p != path && !found.contains(&p) {
+                found.push(p);
+            }
+        }
+    }
+    let first = found.first()?;
+    let first = first.to_string_lossy().replace('\\', "/");
+    Some(match found.len() {
+        1 => format!("source map lists {first}"),
+        n => format!("source map lists {first} and {} more {}", n - 1, if n == 2 { "file" } else { "files" }),
+    })
+}
+
+/// The map file a `sourceMappingURL` trailer names (not a `data:` URL), for cache keys.
+pub fn trailer_map(path: &Path, text: &[u8]) -> Option<PathBuf> {
+    let url = trailer(text)?;
+    (!url.starts_with("data:")).then(|| external(path, url)).flatten()
+}
+
+/// webpack's bootstrap or an `@generated` marker near the start of the file.
+fn banner(text: &[u8]) -> Option<&'static str> {
+    let head = &text[..text.len().min(8192)];
+    let head = String::from_utf8_lossy(head);
+    for line in head.lines().take(200) {
+        let t = line.trim_start();
+        if t.starts_with("/******/") && t.contains("webpackBootstrap") {
+            return Some("webpack runtime bootstrap");
+        }
+    }
+    // `@generated` in the file's leading comments (as Facebook's and many generators' tools
+    // write it), not in code or later comments that merely mention it
+    let mut rest = head.trim_start_matches('\u{feff}').trim_start();
+    if rest.starts_with("#!") {
+        rest = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
+    }
+    loop {
+        let comment = if let Some(r) = rest.strip_prefix("//") {
+            let end = r.find('\n').unwrap_or(r.len());
+            let (c, after) = r.split_at(end);
+            rest = after.trim_start();
+            c
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            let end = r.find("*/")?;
+            let c = &r[..end];
+            rest = r[end + 2..].trim_start();
+            c
+        } else {
+            return None;
+        };
+        if let Some(i) = comment.find("@generated") {
+            let after = comment[i + "@generated".len()..].chars().next();
+            if after.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-')) {
+                return Some("marked @generated");
+            }
+        }
+    }
+}
+
+/// The URL of a `//# sourceMappingURL=` (or `//@`, or `/*# … */`) comment among the file's
+/// last lines.
+fn trailer(text: &[u8]) -> Option<&str> {
+    let mut end = text.len();
+    for _ in 0..3 {
+        while end > 0 && text[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if end == 0 {
+            return None;
+        }
+        let start = memchr::memrchr(b'\n', &text[..end]).map_or(0, |i| i + 1);
+        let line = std::str::from_utf8(&text[start..end]).ok()?.trim();
+        let url = line
+            .strip_prefix("//# sourceMappingURL=")
+            .or_else(|| line.strip_prefix("//@ sourceMappingURL="))
+            .or_else(|| line.strip_prefix("/*# sourceMappingURL=").and_then(|l| l.strip_suffix("*/")));
+        if let Some(url) = url {
+            let url = url.trim();
+            return (!url.is_empty()).then_some(url);
+        }
+        if !(line.starts_with("//") || line.starts_with("/*")) {
+            return None;
+        }
+        end = start;
+    }
+    None
+}
+
+/// A map file URL relative to the file (no remote URLs).
+fn external(path: &Path, url: &str) -> Option<PathBuf> {
+    if url.contains("://") {
+        return None;
+    }
+    let url = url.split(['?', '#']).next().unwrap_or(url);
+    Some(path.parent().unwrap_or(Path::new("")).join(url))
+}
+
+/// The file's source map and where it was read from (`None` for an inline map).
+fn source_map(path: &Path, text: &[u8], tree: &Tree) -> Option<(RawMap, Option<PathBuf>)> {
+    let sibling = || {
+        let mut s = path.as_os_str().to_owned();
+        s.push(".map");
+        let s = PathBuf::from(s);
+        tree.maps.contains(&s).then_some(s)
+    };
+    let read = |p: PathBuf| std::fs::read(&p).ok().and_then(|b| serde_json::from_slice::<RawMap>(&b).ok()).map(|m| (m, Some(p)));
+    match trailer(text) {
+        Some(url) if url.starts_with("data:") => {
+            let (head, data) = url.split_once(',')?;
+            let bytes = if head.ends_with(";base64") { base64(data)? } else { percent_decoded(data) };
+            serde_json::from_slice::<RawMap>(&bytes).ok().map(|m| (m, None))
+        }
+        Some(url) => external(path, url).and_then(read).or_else(|| sibling().and_then(read)),
+        None => sibling().and_then(read),
+    }
+}
+
+/// The parts of a source map racelint reads (index maps nest maps in `sections`).
+#[derive(serde::Deserialize, Default)]
+struct RawMap {
+    #[serde(default)]
+    sources: Vec<Option<String>>,
+    #[serde(default, rename = "sourceRoot")]
+    source_root: Option<String>,
+    #[serde(default)]
+    sections: Vec<Section>,
+}
+
+#[derive(serde::Deserialize)]
+struct Section {
+    map: Option<RawMap>,
+}
+
+impl RawMap {
+    /// Every source with its map's `sourceRoot`.
+    fn sources(&self) -> Vec<(&str, &str)> {
+        let root = self.source_root.as_deref().unwrap_or("");
+        let mut out: Vec<(&str, &str)> = self.sources.iter().flatten().map(|s| (root, s.as_str())).collect();
+        for s in &self.sections {
+            if let Some(m) = &s.map {
+                out.extend(m.sources());
+            }
+        }
+        out
+    }
+}
+
+/// The file of the tree that `source` (listed by a map in `dir`) names, if any. Relative
+/// sources are relative to the map (and its `sourceRoot`); `webpack://name/path` ones to the
+/// project, so the map's folder and its parents are tried.
+fn locate<'a>(dir: &Path, root: &str, source: &str, tree: &Tree<'a>) -> Option<&'a Path> {
+    let dir = dir.as_os_str().as_encoded_bytes();
+    if let Some((scheme, rest)) = source.split_once("://") {
+        if scheme == "file" {
+            return tree.find(&path_key(&[rest.as_bytes()]));
+        }
+        if !scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '+' || c == '.') {
+            return None;
+        }
+        // `webpack://<namespace>/./src/x.js`: the namespace is the project's name
+        let path = rest.split_once('/').map_or("", |(_, p)| p).trim_start_matches('/');
+        if path.is_empty() || path.starts_with("webpack/") || path.contains("node_modules/") {
+            return None;
+        }
+        let mut base = path_key(&[dir]);
+        loop {
+            if let Some(p) = tree.find(&path_key(&[&base, path.as_bytes()])) {
+                return Some(p);
+            }
+            if base.is_empty() || base == b"/" || base.ends_with(b"..") {
+                return None;
+            }
+            base = path_key(&[&base, b".."]);
+        }
+    }
+    let root = if root.contains("://") { "" } else { root };
+    tree.find(&path_key(&[dir, root.as_bytes(), source.as_bytes()]))
+}
+
+/// Standard or URL-safe base64, padding optional; `None` on anything else.
+fn base64(data: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for b in data.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            b'\r' | b'\n' | b' ' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn percent_decoded(data: &str) -> Vec<u8> {
+    let b = data.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree_reason(path: &str, text: &str, files: &[&str]) -> Option<String> {
+        let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+        let maps = FxHashSet::default();
+        reason(Path::new(path), text.as_bytes(), &Tree::new(&files, &maps))
+    }
+
+    #[test]
+    fn an_inline_map_whose_sources_are_in_the_tree_makes_a_file_generated() {
+        let map = r#"{"version":3,"sources":["webpack://my-ext/./src/index.ts","webpack://my-ext/webpack/bootstrap","../src/util.ts"],"mappings":""}"#;
+        let text = format!("var a=1;\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{}\n", encode(map));
+        let files = ["dist/index.js", "src/index.ts", "src/util.ts"];
+        assert_eq!(tree_reason("dist/index.js", &text, &files).as_deref(), Some("source map lists src/index.ts and 1 more file"));
+        // the same bundle without its sources is linted
+        assert_eq!(tree_reason("dist/index.js", &text, &["dist/index.js"]), None);
+        // a trailer-looking string inside code is not a trailer
+        let code = "x = '//# sourceMappingURL=data:application/json;base64,' + btoa(map);\nf();\n";
+        assert_eq!(tree_reason("dist/index.js", code, &files), None);
+    }
+
+    #[test]
+    fn generator_banners_are_recognised_only_where_generators_write_them() {
+        let webpack = "/******/ (() => { // webpackBootstrap\n/******/ \tvar __webpack_modules__ = ({});\n";
+        assert_eq!(tree_reason("out.js", webpack, &[]).as_deref(), Some("webpack runtime bootstrap"));
+        let marked = "#!/usr/bin/env node\n/**\n * This file is @generated by codegen. Do not edit.\n */\nexport let x = 1;\n";
+        assert_eq!(tree_reason("api.js", marked, &[]).as_deref(), Some("marked @generated"));
+        for not in ["export let x = 1; // @generated\n", "// @generated-by-hand? no: @generatedish\nlet a;\n", "let s = '@generated';\n"] {
+            assert_eq!(tree_reason("a.js", not, &[]), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn base64_decodes_padded_and_unpadded_text() {
+        assert_eq!(base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64("aGVsbG8").unwrap(), b"hello");
+        assert!(base64("a*b").is_none());
+        assert_eq!(percent_decoded("%7B%22a%22:1%7D%"), b"{\"a\":1}%");
+    }
+
+    fn encode(s: &str) -> String {
+        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in s.as_bytes().chunks(3) {
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..=c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+}
