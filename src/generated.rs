@@ -170,6 +170,8 @@ struct RawMap {
     source_root: Option<String>,
     #[serde(default)]
     sections: Vec<Section>,
+    #[serde(default)]
+    mappings: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -221,6 +223,104 @@ fn locate<'a>(dir: &Path, root: &str, source: &str, tree: &Tree<'a>) -> Option<&
     }
     let root = if root.contains("://") { "" } else { root };
     tree.find(&path_key(&[dir, root.as_bytes(), source.as_bytes()]))
+}
+
+/// A generated file's mappings back to its sources, decoded.
+pub struct Mapping {
+    /// The sources as shown: the tree's path when the source is in the tree, else as listed.
+    sources: Vec<String>,
+    /// Per generated line (0-based): segments `(column, source, line, column)`, 0-based, in
+    /// column order.
+    lines: Vec<Vec<Segment>>,
+}
+
+/// A mapping segment: generated column, source, source line, source column (0-based).
+type Segment = (u32, u32, u32, u32);
+
+impl Mapping {
+    /// The file's source map with its mappings, if it has one that can be read (index maps'
+    /// sections are not followed).
+    pub fn of(path: &Path, text: &[u8], tree: &Tree) -> Option<Mapping> {
+        let (map, map_path) = source_map(path, text, tree)?;
+        let dir = map_path.as_deref().and_then(Path::parent).or_else(|| path.parent()).unwrap_or(Path::new(""));
+        let root = map.source_root.as_deref().unwrap_or("");
+        let sources = map
+            .sources
+            .iter()
+            .map(|s| {
+                let s = s.as_deref().unwrap_or("");
+                match locate(dir, root, s, tree) {
+                    Some(p) => p.to_string_lossy().replace('\\', "/"),
+                    None if s.contains("://") => s.to_string(),
+                    None => {
+                        let root = if root.contains("://") { "" } else { root };
+                        String::from_utf8_lossy(&path_key(&[dir.as_os_str().as_encoded_bytes(), root.as_bytes(), s.as_bytes()]))
+                            .into_owned()
+                    }
+                }
+            })
+            .collect();
+        Some(Mapping { sources, lines: decode(&map.mappings)? })
+    }
+
+    /// The source position of generated `line` and `column` (1-based; the column in UTF-16
+    /// units, as source maps count): the segment at or before the column on that line.
+    pub fn original(&self, line: u32, column: u32) -> Option<crate::finding::Original> {
+        let segments = self.lines.get(line.checked_sub(1)? as usize)?;
+        let col = column.checked_sub(1)?;
+        let i = segments.partition_point(|s| s.0 <= col).checked_sub(1)?;
+        let (_, src, l, c) = segments[i];
+        Some(crate::finding::Original { file: self.sources.get(src as usize)?.clone(), line: l + 1, column: c + 1 })
+    }
+}
+
+/// Decodes a `mappings` string (base64 VLQ); `None` when it is malformed.
+fn decode(mappings: &str) -> Option<Vec<Vec<Segment>>> {
+    let mut lines = Vec::new();
+    let (mut src, mut line, mut col) = (0i64, 0i64, 0i64);
+    for text in mappings.split(';') {
+        let mut segments = Vec::new();
+        let mut gen_col = 0i64;
+        for seg in text.split(',').filter(|s| !s.is_empty()) {
+            let mut values = [0i64; 5];
+            let mut n = 0;
+            let (mut acc, mut shift) = (0i64, 0u32);
+            for b in seg.bytes() {
+                let d = match b {
+                    b'A'..=b'Z' => b - b'A',
+                    b'a'..=b'z' => b - b'a' + 26,
+                    b'0'..=b'9' => b - b'0' + 52,
+                    b'+' => 62,
+                    b'/' => 63,
+                    _ => return None,
+                } as i64;
+                if shift > 60 || n >= 5 {
+                    return None;
+                }
+                acc |= (d & 31) << shift;
+                shift += 5;
+                if d & 32 == 0 {
+                    values[n] = if acc & 1 == 1 { -(acc >> 1) } else { acc >> 1 };
+                    n += 1;
+                    acc = 0;
+                    shift = 0;
+                }
+            }
+            gen_col += values[0];
+            if n >= 4 {
+                src += values[1];
+                line += values[2];
+                col += values[3];
+                if gen_col < 0 || src < 0 || line < 0 || col < 0 {
+                    return None;
+                }
+                segments.push((gen_col as u32, src as u32, line as u32, col as u32));
+            }
+        }
+        segments.sort_by_key(|s| s.0);
+        lines.push(segments);
+    }
+    Some(lines)
 }
 
 /// Standard or URL-safe base64, padding optional; `None` on anything else.
@@ -301,6 +401,20 @@ mod tests {
         for not in ["export let x = 1; // @generated\n", "// @generated-by-hand? no: @generatedish\nlet a;\n", "let s = '@generated';\n"] {
             assert_eq!(tree_reason("a.js", not, &[]), None, "{not}");
         }
+    }
+
+    #[test]
+    fn mappings_lead_back_to_the_source_position() {
+        // line 1: col 0 -> source 0 line 0 col 0; col 4 -> line 0 col 7; line 3: col 2 -> source 1 line 4 col 3 (columns are relative to the previous segment's)
+        let lines = decode("AAAA,IAAO;;ECIJ").unwrap();
+        let m = Mapping { sources: vec!["src/a.ts".into(), "src/b.ts".into()], lines };
+        let at = |l, c| m.original(l, c).map(|o| format!("{}:{}:{}", o.file, o.line, o.column));
+        assert_eq!(at(1, 1).as_deref(), Some("src/a.ts:1:1"));
+        assert_eq!(at(1, 9).as_deref(), Some("src/a.ts:1:8"));
+        assert_eq!(at(2, 1), None);
+        assert_eq!(at(3, 1), None);
+        assert_eq!(at(3, 3).as_deref(), Some("src/b.ts:5:4"));
+        assert!(decode("A*").is_none() && decode("gggggggggggggg").is_none());
     }
 
     #[test]

@@ -332,6 +332,17 @@ pub fn lint(options: &Options) -> Report {
     let mut report = analyse(modules, errors, options, &hosts, pool, &timer);
     report.skipped = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    // findings in generated files that were linted anyway: where their source maps say the
+    // code comes from (a module's map is read once, and only for modules with findings)
+    let mut mappings: rustc_hash::FxHashMap<u32, Option<generated::Mapping>> = Default::default();
+    for f in &mut report.findings {
+        let m = &report.program.modules[f.module as usize];
+        let mapping = mappings.entry(f.module).or_insert_with(|| generated::Mapping::of(&m.path, m.text.as_bytes(), &tree));
+        if let Some(map) = mapping {
+            let pos = m.lines().position(&m.text, f.span.lo);
+            f.original = map.original(pos.line, pos.column);
+        }
+    }
     if let Some(p) = &stdin_path {
         // an editor asked about one file: the others were read only for their effects
         let keep = |m: u32| report.program.modules[m as usize].path == *p;

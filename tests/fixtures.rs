@@ -241,6 +241,15 @@ fn a_committed_bundle_of_sources_in_the_tree_is_skipped_with_its_reason() {
     assert!(all.skipped.is_empty());
     let got = places(&all);
     assert!(got.iter().any(|(r, p)| r == "RC003" && p.starts_with("fixtures/generated/with-sources/dist/index.js:")), "{got:?}");
+    // the bundle's finding points back, through the source map, at the source's
+    let bundled = all
+        .findings
+        .iter()
+        .find(|f| all.program.modules[f.module as usize].path.starts_with("fixtures/generated/with-sources/dist"))
+        .unwrap();
+    let original = bundled.original.as_ref().map(|o| format!("{}:{}:{}", o.file, o.line, o.column));
+    assert_eq!(original.as_deref(), Some("fixtures/generated/with-sources/src/index.js:8:5"));
+    insta::assert_snapshot!("bundle_included", render(&all, Style { color: false, width: 100 }));
     let named = lint_with("fixtures/generated/with-sources/dist/index.js", false);
     assert!(named.skipped.is_empty() && named.findings.len() == 1, "{:?}", places(&named));
 }

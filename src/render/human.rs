@@ -112,6 +112,9 @@ pub fn render(report: &Report, style: Style) -> String {
                 notes.push(format!("{}:{}:{}: {}", display_path(p, l.site.module), s.line, s.column, l.message));
             }
         }
+        if let Some(o) = &f.original {
+            notes.push(format!("built from {}:{}:{} (by the file's source map)", o.file, o.line, o.column));
+        }
         let mut help = f.help.clone();
         help.push_str("\n\nhow it interleaves:");
         for t in &f.timeline {

@@ -91,6 +91,9 @@ struct JsonFinding<'a> {
     help: &'a str,
     timeline: &'a [String],
     fingerprint: &'a str,
+    /// Where the code comes from, for a finding in a generated file with a source map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original: Option<Place>,
 }
 
 #[derive(Serialize)]
@@ -198,5 +201,6 @@ fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a
         help: &f.help,
         timeline: &f.timeline,
         fingerprint: &f.fingerprint,
+        original: f.original.as_ref().map(|o| Place { file: o.file.clone(), line: o.line, column: o.column }),
     }
 }
