@@ -67,6 +67,10 @@ pub fn trailer_map(path: &Path, text: &[u8]) -> Option<PathBuf> {
 /// webpack's bootstrap or an `@generated` marker near the start of the file.
 fn banner(text: &[u8]) -> Option<&'static str> {
     let head = &text[..text.len().min(8192)];
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    if !has(b"webpackBootstrap") && !has(b"@generated") {
+        return None;
+    }
     let head = String::from_utf8_lossy(head);
     for line in head.lines().take(200) {
         let t = line.trim_start();
