@@ -217,10 +217,7 @@ fn guarded<T>(path: &std::path::Path, errors: &mut Vec<FileError>, what: &str, f
 
 /// Parses and builds the facts of one source text.
 fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut Vec<FileError>) -> SourceModule {
-    let component = sfc::is_component(&path).then(|| {
-        let vue = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("vue"));
-        sfc::scripts(&text, vue)
-    });
+    let component = sfc::scripts_of(&path, &text);
     let parsed = match &component {
         Some(c) => {
             for e in &c.errors {

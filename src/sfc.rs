@@ -29,6 +29,11 @@ pub fn is_component(path: &std::path::Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("vue") || e.eq_ignore_ascii_case("svelte"))
 }
 
+/// The scripts of `text` when `path` is a component (`.vue`, `.svelte`), else `None`.
+pub fn scripts_of(path: &std::path::Path, text: &str) -> Option<Scripts> {
+    is_component(path).then(|| scripts(text, path.extension().is_some_and(|e| e.eq_ignore_ascii_case("vue"))))
+}
+
 /// The script blocks of a component's text.
 pub fn scripts(text: &str, vue: bool) -> Scripts {
     let bytes = text.as_bytes();
