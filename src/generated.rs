@@ -42,13 +42,25 @@ pub fn reason(path: &Path, text: &[u8], tree: &Tree) -> Option<String> {
     }
     let (map, map_path) = source_map(path, text, tree)?;
     let dir = map_path.as_deref().and_then(Path::parent).or_else(|| path.parent()).unwrap_or(Path::new(""));
+    // the scripts the map lists, outside dependencies: most must be in the tree, so a vendored
+    // library whose `src/index.js` happens to share a name with the project's is not skipped
     let mut found: Vec<&Path> = Vec::new();
+    let mut seen: FxHashSet<&Path> = FxHashSet::default();
+    let mut scripts = 0usize;
     for (root, source) in map.sources() {
+        let bare = source.split(['?', '#']).next().unwrap_or(source);
+        if bare.contains("node_modules/") || crate::parse::syntax_for(Path::new(bare)).is_none() {
+            continue;
+        }
+        scripts += 1;
         if let Some(p) = locate(dir, root, source, tree) {
-            if p != path && !found.contains(&p) {
+            if p != path && seen.insert(p) {
                 found.push(p);
             }
         }
+    }
+    if found.len() * 2 < scripts {
+        return None;
     }
     let first = found.first()?;
     let first = first.to_string_lossy().replace('\\', "/");
@@ -391,6 +403,11 @@ mod tests {
         assert_eq!(tree_reason("dist/index.js", &text, &files).as_deref(), Some("source map lists src/index.ts and 1 more file"));
         // the same bundle without its sources is linted
         assert_eq!(tree_reason("dist/index.js", &text, &["dist/index.js"]), None);
+        // a vendored library that only shares a file name with the project is not its bundle
+        let vendored = r#"{"version":3,"sources":["webpack://lib/./src/index.js","webpack://lib/./src/a.js","webpack://lib/./src/b.js","webpack://lib/./node_modules/x/y.js"]}"#;
+        let text2 = format!("var a=1;\n//# sourceMappingURL=data:application/json;base64,{}\n", encode(vendored));
+        assert_eq!(tree_reason("lib/vendor.js", &text2, &["lib/vendor.js", "src/index.js"]), None);
+        assert!(tree_reason("lib/vendor.js", &text2, &["lib/vendor.js", "src/index.js", "src/a.js"]).is_some());
         // a trailer-looking string inside code is not a trailer
         let code = "x = '//# sourceMappingURL=data:application/json;base64,' + btoa(map);\nf();\n";
         assert_eq!(tree_reason("dist/index.js", code, &files), None);
