@@ -41,6 +41,14 @@ fn main() {
             .map(|p| {
                 let Ok(text) = std::fs::read_to_string(p) else { return 0 };
                 let Some(syntax) = racelint::parse::syntax_for(p) else { return 0 };
+                // components: only their script blocks, as racelint parses them
+                let (text, syntax) = match racelint::sfc::scripts_of(p, &text) {
+                    Some(s) => {
+                        let syntax = racelint::parse::component_syntax(&s);
+                        (s.code, syntax)
+                    }
+                    None => (text, syntax),
+                };
                 let parsed = racelint::parse::parse(p, &text, syntax);
                 let mut c = Count(0);
                 if let Some(m) = &parsed.module {

@@ -175,17 +175,30 @@ impl RunKey {
         if options.stdin.is_some() || !options.overrides.is_empty() {
             return None;
         }
-        let (files, errors) = crate::discover::discover(&options.paths, &options.excludes);
+        let crate::discover::Walked { files, maps, errors, .. } = crate::discover::walk(&options.paths, &options.excludes);
+        // a source map decides whether its bundle is linted: the maps beside the files and the
+        // ones a `sourceMappingURL` names are part of the key (by size and modification time)
+        let stamp = |p: &std::path::Path| {
+            let meta = std::fs::metadata(p).ok();
+            let len = meta.as_ref().map_or(u64::MAX, |m| m.len());
+            let modified = meta.and_then(|m| m.modified().ok());
+            fnv64(&[p.to_string_lossy().as_bytes(), &len.to_le_bytes(), format!("{modified:?}").as_bytes()])
+        };
         let read: Vec<(u64, Option<Vec<u8>>)> = files
             .par_iter()
             .map(|p| {
                 let path = p.to_string_lossy();
                 match std::fs::read(p) {
-                    Ok(bytes) => (fnv64(&[path.as_bytes(), &bytes]), Some(bytes)),
+                    Ok(bytes) => {
+                        let map = crate::generated::trailer_map(p, &bytes).map_or(0, |m| stamp(&m));
+                        (fnv64(&[path.as_bytes(), &bytes, &map.to_le_bytes()]), Some(bytes))
+                    }
                     Err(e) => (fnv64(&[path.as_bytes(), e.to_string().as_bytes()]), None),
                 }
             })
             .collect();
+        let mut maps: Vec<PathBuf> = maps.into_iter().collect();
+        maps.sort();
         let hashes: Vec<u64> = read.iter().map(|(h, _)| *h).collect();
         let prefetched: rustc_hash::FxHashMap<PathBuf, Vec<u8>> =
             files.into_iter().zip(read).filter_map(|(p, (_, b))| b.map(|b| (p, b))).collect();
@@ -201,6 +214,7 @@ impl RunKey {
         parts.extend(options.host_models.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()));
         parts.extend(errors.iter().map(|e| format!("{}: {}", e.path.display(), e.message)));
         parts.extend(hashes.iter().map(|h| format!("{h:016x}")));
+        parts.extend(maps.iter().map(|m| format!("{:016x}", stamp(m))));
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
         Some((RunKey(fnv64(&refs)), crate::Prefetched(std::sync::Arc::new(prefetched))))
     }

@@ -18,7 +18,25 @@ pub struct PathError {
 
 /// The files to lint, sorted and deduplicated, and the paths that could not be walked.
 pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<PathError>) {
+    let walked = walk(paths, excludes);
+    (walked.files, walked.errors)
+}
+
+/// What a walk found: the files to lint, the source maps beside them, the files named
+/// explicitly (never skipped as generated), and the paths that could not be walked.
+#[derive(Default)]
+pub struct Walked {
+    pub files: Vec<PathBuf>,
+    pub maps: rustc_hash::FxHashSet<PathBuf>,
+    pub named: rustc_hash::FxHashSet<PathBuf>,
+    pub errors: Vec<PathError>,
+}
+
+/// Walks `paths` (see [`discover`]), also collecting `*.map` files and the files named.
+pub fn walk(paths: &[PathBuf], excludes: &[String]) -> Walked {
     let mut files = Vec::new();
+    let mut maps = rustc_hash::FxHashSet::default();
+    let mut named = rustc_hash::FxHashSet::default();
     let explicit_excludes = {
         let mut b = globset::GlobSetBuilder::new();
         for g in excludes {
@@ -42,11 +60,13 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
             if syntax_for(root).is_some() {
                 if !excluded(root) {
                     files.push(clean(root));
+                    named.insert(clean(root));
                 }
             } else {
                 errors.push(PathError {
                     path: root.clone(),
-                    message: "not a JavaScript or TypeScript file (expected .js, .mjs, .cjs, .jsx, .ts, .mts, .cts or .tsx)".into(),
+                    message: "not a JavaScript or TypeScript file (expected .js, .mjs, .cjs, .jsx, .ts, .mts, .cts, .tsx, .vue or .svelte)"
+                        .into(),
                 });
             }
             continue;
@@ -79,8 +99,13 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
         for entry in walker {
             match entry {
                 Ok(e) => {
-                    if e.file_type().is_some_and(|t| t.is_file()) && syntax_for(e.path()).is_some() && !minified(e.path()) {
+                    if !e.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    if syntax_for(e.path()).is_some() && !minified(e.path()) {
                         files.push(clean(e.path()));
+                    } else if e.path().extension().is_some_and(|x| x == "map") {
+                        maps.insert(clean(e.path()));
                     }
                 }
                 Err(err) => errors.push(walk_error(root, err)),
@@ -90,7 +115,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Pa
     sort_paths(&mut files);
     files.dedup();
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    (files, errors)
+    Walked { files, maps, named, errors }
 }
 
 /// Sorts paths in `Path`'s order without its cost (comparing `Path`s parses both every time):

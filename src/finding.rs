@@ -37,6 +37,16 @@ pub struct Finding {
     pub help: String,
     pub timeline: Vec<String>,
     pub fingerprint: String,
+    /// Where the primary span comes from, when the file is generated and has a source map.
+    pub original: Option<Original>,
+}
+
+/// A position in the source a generated file was built from (1-based line, UTF-16 column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Original {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 fn state_display(program: &Program, state: u32, field: &Option<crate::facts::Atom>) -> String {
@@ -190,6 +200,7 @@ impl Finding {
             help: text.help,
             timeline: text.timeline,
             fingerprint: String::new(),
+            original: None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod discover;
 pub mod facts;
 pub mod finding;
+pub mod generated;
 pub mod graph_text;
 pub mod host;
 pub mod link;
@@ -20,6 +21,7 @@ pub mod parse;
 pub mod program;
 pub mod render;
 pub mod rules;
+pub mod sfc;
 pub mod source;
 pub mod suppress;
 
@@ -59,6 +61,8 @@ pub struct Options {
     pub cache_dir: Option<PathBuf>,
     /// File contents already read (by the whole-run cache's key), so they are not read twice.
     pub prefetched: Prefetched,
+    /// Lint generated files found in directory walks too (`--include-generated`).
+    pub include_generated: bool,
 }
 
 /// Files read ahead of the run, by path.
@@ -87,6 +91,14 @@ pub struct FileError {
     pub message: String,
 }
 
+/// A file a directory walk found and did not lint, because it is generated.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub path: PathBuf,
+    /// Why it is generated: `source map lists src/index.ts`, `webpack runtime bootstrap`.
+    pub reason: String,
+}
+
 /// The result of a run: every analysed file (kept for rendering), the findings sorted by file
 /// and position, and the errors.
 pub struct Report {
@@ -98,6 +110,8 @@ pub struct Report {
     pub baseline: Option<baseline::Outcome>,
     /// Findings at or above this severity fail the run.
     pub fail_on: Severity,
+    /// Generated files the walk skipped, by path.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Report {
@@ -204,8 +218,17 @@ fn guarded<T>(path: &std::path::Path, errors: &mut Vec<FileError>, what: &str, f
 
 /// Parses and builds the facts of one source text.
 fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut Vec<FileError>) -> SourceModule {
-    let syntax = parse::syntax_for(&path).unwrap_or_default();
-    let parsed = parse::parse(&path, &text, syntax);
+    let component = sfc::scripts_of(&path, &text);
+    let parsed = match &component {
+        Some(c) => {
+            for e in &c.errors {
+                errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
+            }
+            parse::parse(&path, &c.code, parse::component_syntax(c))
+        }
+        None => parse::parse(&path, &text, parse::syntax_for(&path).unwrap_or_default()),
+    };
+    drop(component);
     for e in &parsed.errors {
         errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
     }
@@ -229,7 +252,7 @@ fn pool() -> &'static rayon::ThreadPool {
 /// Lints the files under `options.paths`.
 pub fn lint(options: &Options) -> Report {
     let timer = Timer::new();
-    let (mut files, path_errors) = discover::discover(&options.paths, &options.excludes);
+    let discover::Walked { mut files, maps, named, errors: path_errors } = discover::walk(&options.paths, &options.excludes);
     let stdin_path = options.stdin.as_ref().map(|(p, _)| discover::clean(p));
     let overrides: Vec<(PathBuf, &str)> =
         options.stdin.iter().chain(options.overrides.iter()).map(|(p, t)| (discover::clean(p), t.as_str())).collect();
@@ -248,11 +271,14 @@ pub fn lint(options: &Options) -> Report {
     let hints = hosts.hints();
     let cache = options.cache_dir.as_deref().and_then(|d| cache::Cache::open(d, &hints));
     let pool = pool();
+    let tree = generated::Tree::new(&files, &maps);
+    let skipped: std::sync::Mutex<Vec<Skipped>> = Default::default();
     let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
         // read everything first, then parse the largest files first: in path order a big file
         // met last (world-info.js, 5 ms) kept one core busy while the other idled
         let mut jobs: Vec<(usize, PathBuf, std::io::Result<Vec<u8>>)> = files
-            .into_par_iter()
+            .par_iter()
+            .cloned()
             .enumerate()
             .map(|(i, path)| {
                 let read = match options.prefetched.0.get(&path) {
@@ -261,6 +287,20 @@ pub fn lint(options: &Options) -> Report {
                     None => std::fs::read(&path),
                 };
                 (i, path, read)
+            })
+            .filter(|(_, path, read)| {
+                // generated files met in a walk are skipped (named ones and open buffers never)
+                let Ok(bytes) = read else { return true };
+                if options.include_generated || named.contains(path) || overrides.iter().any(|(o, _)| o == path) {
+                    return true;
+                }
+                match generated::reason(path, bytes, &tree) {
+                    Some(reason) => {
+                        skipped.lock().unwrap_or_else(|e| e.into_inner()).push(Skipped { path: path.clone(), reason });
+                        false
+                    }
+                    None => true,
+                }
             })
             .collect();
         jobs.sort_by_key(|(_, _, read)| std::cmp::Reverse(read.as_ref().map_or(0, Vec::len)));
@@ -288,6 +328,19 @@ pub fn lint(options: &Options) -> Report {
     }
     timer.lap(&format!("read, parse {} of {} files", PARSED.load(std::sync::atomic::Ordering::Relaxed), modules.len()));
     let mut report = analyse(modules, errors, options, &hosts, pool, &timer);
+    report.skipped = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    // findings in generated files that were linted anyway: where their source maps say the
+    // code comes from (a module's map is read once, and only for modules with findings)
+    let mut mappings: rustc_hash::FxHashMap<u32, Option<generated::Mapping>> = Default::default();
+    for f in &mut report.findings {
+        let m = &report.program.modules[f.module as usize];
+        let mapping = mappings.entry(f.module).or_insert_with(|| generated::Mapping::of(&m.path, m.text.as_bytes(), &tree));
+        if let Some(map) = mapping {
+            let pos = m.lines().position(&m.text, f.span.lo);
+            f.original = map.original(pos.line, pos.column);
+        }
+    }
     if let Some(p) = &stdin_path {
         // an editor asked about one file: the others were read only for their effects
         let keep = |m: u32| report.program.modules[m as usize].path == *p;
@@ -436,5 +489,13 @@ fn analyse(
     findings.sort_by(by_position);
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
     timer.lap("rules and findings");
-    Report { program, findings, errors, suppressed, baseline, fail_on: options.config.fail_on.unwrap_or(Severity::Warning) }
+    Report {
+        program,
+        findings,
+        errors,
+        suppressed,
+        baseline,
+        fail_on: options.config.fail_on.unwrap_or(Severity::Warning),
+        skipped: Vec::new(),
+    }
 }

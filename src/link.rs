@@ -49,7 +49,7 @@ fn is_relative(specifier: &str) -> bool {
 /// A module's path as a lookup key: bytes with `.` and `..` resolved lexically and `/` as the
 /// only separator (hashing a `Path` walks its components, which costs more than the lookup).
 /// `parts` are joined as `Path::join` would: a part that starts with a separator starts over.
-fn path_key(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn path_key(parts: &[&[u8]]) -> Vec<u8> {
     let sep = |b: &u8| std::path::is_separator(*b as char);
     let mut segments: Vec<&[u8]> = Vec::new();
     let mut absolute = false;

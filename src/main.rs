@@ -52,6 +52,9 @@ struct Cli {
     /// Lint standard input as if it were this file (editors); other files come from disk
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Lint generated files (bundles built from sources in the tree) found in directories too
+    #[arg(long)]
+    include_generated: bool,
     /// Parse every file, without the warm-run cache
     #[arg(long)]
     no_cache: bool,
@@ -176,6 +179,7 @@ fn main() -> ExitCode {
         overrides: Vec::new(),
         cache_dir: if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) },
         prefetched: Default::default(),
+        include_generated: cli.include_generated,
     };
     let color = match cli.color {
         Color::Always => true,

@@ -35,8 +35,27 @@ pub fn syntax_for(path: &Path) -> Option<Syntax> {
         }),
         "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax { decorators: true, ..Default::default() }),
         "tsx" => Syntax::Typescript(TsSyntax { tsx: true, decorators: true, ..Default::default() }),
+        // components: the syntax of their script blocks is chosen by `lang` (see `sfc`)
+        "vue" | "svelte" => {
+            Syntax::Es(EsSyntax { decorators: true, import_attributes: true, explicit_resource_management: true, ..Default::default() })
+        }
         _ => return None,
     })
+}
+
+/// The syntax of a component's script blocks: TypeScript with `lang="ts"`, JSX with `tsx`/`jsx`.
+pub fn component_syntax(scripts: &crate::sfc::Scripts) -> Syntax {
+    if scripts.typescript {
+        Syntax::Typescript(TsSyntax { tsx: scripts.jsx, decorators: true, ..Default::default() })
+    } else {
+        Syntax::Es(EsSyntax {
+            jsx: scripts.jsx,
+            decorators: true,
+            import_attributes: true,
+            explicit_resource_management: true,
+            ..Default::default()
+        })
+    }
 }
 
 /// Parses `text` as an ES module (scripts without imports parse as modules too, and

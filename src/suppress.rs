@@ -181,6 +181,7 @@ pub fn apply(
                 help,
                 timeline: Vec::new(),
                 fingerprint,
+                original: None,
             });
         }
     }

@@ -142,3 +142,125 @@ fn code_block(doc: &str, heading: &str) -> Option<String> {
     let end = section[start..].find("```")?;
     Some(section[start..start + end].to_string())
 }
+
+/// Vue and Svelte components: their `<script>` and `<script setup>` blocks are linted (with
+/// `lang="ts"` as TypeScript) and every format reports positions in the component file; a
+/// module's `import … from './X.vue'` resolves to the component.
+#[test]
+fn components_are_linted_at_their_own_lines_and_columns() {
+    let report = lint_file(Path::new("fixtures/components"));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.files(), 4);
+    let json: serde_json::Value = serde_json::from_str(&racelint::render::json::render(&report)).unwrap();
+    let got: Vec<(String, String, u64, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let declared = f["state_declared"]["file"].as_str().unwrap_or("").to_string();
+            (
+                f["rule"].as_str().unwrap().into(),
+                f["file"].as_str().unwrap().into(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                declared,
+            )
+        })
+        .collect();
+    let want = [
+        ("RC001", "fixtures/components/Counter.svelte", 11, 5, "fixtures/components/Counter.svelte"),
+        ("RC003", "fixtures/components/RefreshPanel.vue", 23, 5, "fixtures/components/RefreshPanel.vue"),
+        // the state comes from the `.vue` file the module imports
+        ("RC002", "fixtures/components/useProfile.js", 9, 34, "fixtures/components/ProfileSettings.vue"),
+    ];
+    let want: Vec<(String, String, u64, u64, String)> =
+        want.iter().map(|(r, f, l, c, d)| (r.to_string(), f.to_string(), *l, *c, d.to_string())).collect();
+    assert_eq!(got, want);
+    // the same positions in the other formats
+    let eslint: serde_json::Value = serde_json::from_str(&racelint::render::eslint::render(&report)).unwrap();
+    let vue = eslint.as_array().unwrap().iter().find(|f| f["filePath"].as_str().unwrap().ends_with("RefreshPanel.vue")).unwrap();
+    assert_eq!((vue["messages"][0]["line"].as_u64(), vue["messages"][0]["column"].as_u64()), (Some(23), Some(5)));
+    let sarif: serde_json::Value = serde_json::from_str(&racelint::render::sarif::render(&report)).unwrap();
+    let region = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"])
+        .find(|l| l["artifactLocation"]["uri"].as_str().unwrap().ends_with("RefreshPanel.vue"))
+        .map(|l| (l["region"]["startLine"].as_u64(), l["region"]["startColumn"].as_u64()));
+    assert_eq!(region, Some((Some(23), Some(5))));
+    let github = racelint::render::github::render(&report);
+    assert!(github.contains("file=fixtures/components/RefreshPanel.vue,line=23,endLine=23,col=5"), "{github}");
+    insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+}
+
+/// A component whose `<script>` is never closed is an error at the tag, not a panic or silence.
+#[test]
+fn an_unclosed_component_script_is_an_error_with_its_position() {
+    let report = racelint::lint_source("Broken.vue", "<template><p>hi</p></template>\n<script setup>\nlet a = 1;\n", &Options::default());
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].offset, Some(31));
+    assert!(report.errors[0].message.contains("</script>"), "{}", report.errors[0].message);
+}
+
+fn lint_with(path: &str, include_generated: bool) -> racelint::Report {
+    lint(&Options { paths: vec![PathBuf::from(path)], include_generated, ..Default::default() })
+}
+
+fn places(report: &racelint::Report) -> Vec<(String, String)> {
+    let json: serde_json::Value = serde_json::from_str(&racelint::render::json::render(report)).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), format!("{}:{}:{}", f["file"].as_str().unwrap(), f["line"], f["column"])))
+        .collect()
+}
+
+/// A tree with its committed bundle and source map: the races are reported in the source only,
+/// and the bundle is listed as skipped with the reason; `--include-generated` or naming the
+/// bundle lints it.
+#[test]
+fn a_committed_bundle_of_sources_in_the_tree_is_skipped_with_its_reason() {
+    let report = lint_with("fixtures/generated/with-sources", false);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(places(&report), [("RC003".to_string(), "fixtures/generated/with-sources/src/index.js:8:5".to_string())]);
+    let skipped: Vec<(String, &str)> = report.skipped.iter().map(|s| (s.path.to_string_lossy().into_owned(), s.reason.as_str())).collect();
+    assert_eq!(
+        skipped,
+        [(
+            "fixtures/generated/with-sources/dist/index.js".to_string(),
+            "source map lists fixtures/generated/with-sources/src/tokens.js and 1 more file"
+        )]
+    );
+    let json: serde_json::Value = serde_json::from_str(&racelint::render::json::render(&report)).unwrap();
+    assert_eq!(json["skipped"][0]["file"], "fixtures/generated/with-sources/dist/index.js");
+    insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+
+    let all = lint_with("fixtures/generated/with-sources", true);
+    assert!(all.skipped.is_empty());
+    let got = places(&all);
+    assert!(got.iter().any(|(r, p)| r == "RC003" && p.starts_with("fixtures/generated/with-sources/dist/index.js:")), "{got:?}");
+    // the bundle's finding points back, through the source map, at the source's
+    let bundled = all
+        .findings
+        .iter()
+        .find(|f| all.program.modules[f.module as usize].path.starts_with("fixtures/generated/with-sources/dist"))
+        .unwrap();
+    let original = bundled.original.as_ref().map(|o| format!("{}:{}:{}", o.file, o.line, o.column));
+    assert_eq!(original.as_deref(), Some("fixtures/generated/with-sources/src/index.js:8:5"));
+    insta::assert_snapshot!("bundle_included", render(&all, Style { color: false, width: 100 }));
+    let named = lint_with("fixtures/generated/with-sources/dist/index.js", false);
+    assert!(named.skipped.is_empty() && named.findings.len() == 1, "{:?}", places(&named));
+}
+
+/// A bundle whose map lists sources that are not in the tree is all there is: it is linted.
+#[test]
+fn a_bundle_without_its_sources_is_linted() {
+    let report = lint_with("fixtures/generated/without-sources", false);
+    assert!(report.errors.is_empty() && report.skipped.is_empty(), "{:?} {:?}", report.errors, report.skipped);
+    assert_eq!(places(&report), [("RC004".to_string(), "fixtures/generated/without-sources/vendor/queue.js:5:8".to_string())]);
+    let json = racelint::render::json::render(&report);
+    assert!(!json.contains("\"skipped\""), "no `skipped` key when nothing is skipped");
+    insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+}

@@ -125,4 +125,25 @@ proptest! {
         }
         run_everything("mutated.js", &String::from_utf8_lossy(&bytes));
     }
+
+    /// Components cut, spliced and with tags half-written: the script scanner never panics.
+    #[test]
+    fn mutated_components_never_panic(vue in any::<bool>(), edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..8)) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/components");
+        let (file, name) = if vue { ("RefreshPanel.vue", "mutated.vue") } else { ("Counter.svelte", "mutated.svelte") };
+        let mut bytes = std::fs::read(dir.join(file)).unwrap();
+        for (at, kind, b) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = at.index(bytes.len());
+            match kind {
+                0 => bytes[i] ^= b,
+                1 => bytes.truncate(i),
+                2 => { bytes.splice(i..i, [b"<script".as_slice(), b"</script>", b"<!--", b"<template>", b"\"'"][b as usize % 5].iter().copied()); }
+                _ => { bytes.remove(i); }
+            }
+        }
+        run_everything(name, &String::from_utf8_lossy(&bytes));
+    }
 }

@@ -112,6 +112,9 @@ pub fn render(report: &Report, style: Style) -> String {
                 notes.push(format!("{}:{}:{}: {}", display_path(p, l.site.module), s.line, s.column, l.message));
             }
         }
+        if let Some(o) = &f.original {
+            notes.push(format!("built from {}:{}:{} (by the file's source map)", o.file, o.line, o.column));
+        }
         let mut help = f.help.clone();
         help.push_str("\n\nhow it interleaves:");
         for t in &f.timeline {
@@ -183,5 +186,20 @@ pub fn summary(report: &Report) -> String {
         s.push_str(&format!("; {} could not be analysed", plural(report.errors.len(), "input error")));
     }
     s.push('\n');
+    if !report.skipped.is_empty() {
+        const LISTED: usize = 5;
+        let n = report.skipped.len();
+        let mut listed: Vec<String> =
+            report.skipped.iter().take(LISTED).map(|k| format!("{} ({})", k.path.to_string_lossy().replace('\\', "/"), k.reason)).collect();
+        if n > LISTED {
+            listed.push(format!("and {} more", n - LISTED));
+        }
+        let them = if n == 1 { "it" } else { "them" };
+        s.push_str(&format!(
+            "skipped {}: {}; name {them} or pass --include-generated to lint {them}\n",
+            plural(n, "generated file"),
+            listed.join(", ")
+        ));
+    }
     s
 }

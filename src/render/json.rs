@@ -17,6 +17,15 @@ struct Document<'a> {
     suppressed: Vec<JsonSuppressed<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<JsonBaseline<'a>>,
+    /// Generated files the walk did not lint (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<JsonSkipped<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    file: String,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -82,6 +91,9 @@ struct JsonFinding<'a> {
     help: &'a str,
     timeline: &'a [String],
     fingerprint: &'a str,
+    /// Where the code comes from, for a finding in a generated file with a source map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original: Option<Place>,
 }
 
 #[derive(Serialize)]
@@ -135,6 +147,11 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         errors,
         suppressed,
         baseline,
+        skipped: report
+            .skipped
+            .iter()
+            .map(|k| JsonSkipped { file: k.path.to_string_lossy().replace('\\', "/"), reason: &k.reason })
+            .collect(),
     };
     // serde_json writes in many small pieces: buffer them here, where the writer's type is
     // known, instead of making a dynamic call per piece
@@ -184,5 +201,6 @@ fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a
         help: &f.help,
         timeline: &f.timeline,
         fingerprint: &f.fingerprint,
+        original: f.original.as_ref().map(|o| Place { file: o.file.clone(), line: o.line, column: o.column }),
     }
 }
