@@ -51,14 +51,13 @@ fn range(report: &Report, module: u32, lo: u32, hi: u32) -> Value {
 pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, String>) -> Vec<Value> {
     let mut out = Vec::new();
     let module = report.program.modules.iter().position(|m| m.path == path).map(|m| m as u32);
-    for e in report.errors.iter().filter(|e| e.path == path) {
-        let pos = crate::render::json::error_position(report, e);
+    for (e, pos) in report.errors.iter().zip(crate::render::error_positions(report)).filter(|(e, _)| e.path == path) {
         let (line, ch) = pos.map(|p| (p.line - 1, p.column - 1)).unwrap_or((0, 0));
         out.push(json!({
             "range": { "start": { "line": line, "character": ch }, "end": { "line": line, "character": ch } },
             "severity": 1,
             "source": "racelint",
-            "message": e.message,
+            "message": e.full_message(),
         }));
     }
     let Some(module) = module else { return out };
