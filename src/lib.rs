@@ -86,11 +86,13 @@ pub struct FileError {
     pub message: String,
     /// Further parse errors in the same file, counted but not reported (the first one is).
     pub more: u32,
+    /// Where the problem is in a file racelint reads but does not analyse (a baseline).
+    pub at: Option<source::Position>,
 }
 
 impl FileError {
     pub fn new(path: PathBuf, offset: Option<u32>, message: String) -> FileError {
-        FileError { path, offset, message, more: 0 }
+        FileError { path, offset, message, more: 0, at: None }
     }
 
     /// The message with the count of the file's other errors: `Expected '}', got '<eof>' (and
@@ -177,7 +179,13 @@ fn cached_or_analysed(
     errors: &mut Vec<FileError>,
 ) -> SourceModule {
     if let Some((facts, errs)) = cache.and_then(|c| c.get(&path, &text)) {
-        errors.extend(errs.into_iter().map(|e| FileError { path: path.clone(), offset: Some(e.offset), message: e.message, more: e.more }));
+        errors.extend(errs.into_iter().map(|e| FileError {
+            path: path.clone(),
+            offset: Some(e.offset),
+            message: e.message,
+            more: e.more,
+            at: None,
+        }));
         return SourceModule::new(path, text, facts);
     }
     PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -222,7 +230,7 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     let syntax = parse::syntax_for(&path).unwrap_or_default();
     let parsed = parse::parse(&path, &text, syntax);
     for e in &parsed.errors {
-        errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone(), more: e.more });
+        errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone(), more: e.more, at: None });
     }
     let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base, hints)).unwrap_or_default();
     // drop the AST here, on the worker thread with the large stack
@@ -440,8 +448,8 @@ fn analyse(
     let baseline = match &options.baseline {
         Some(path) => match baseline::Baseline::load(path) {
             Ok(b) => Some(b.apply(&mut findings)),
-            Err(message) => {
-                errors.push(FileError::new(path.clone(), None, message));
+            Err(e) => {
+                errors.push(FileError { at: e.at, ..FileError::new(path.clone(), None, e.message) });
                 None
             }
         },

@@ -133,12 +133,13 @@ pub fn render(report: &Report, style: Style) -> String {
             }
             _ => (Vec::new(), None),
         };
-        let message = match (e.offset, module) {
-            (Some(o), Some(mi)) => {
-                let pos = p.modules[mi].lines().position(&p.modules[mi].text, o);
-                format!("{}:{}:{}: {}", e.path.to_string_lossy().replace('\\', "/"), pos.line, pos.column, e.full_message())
-            }
-            _ => format!("{}: {}", e.path.to_string_lossy().replace('\\', "/"), e.full_message()),
+        let pos = match (e.offset, module) {
+            (Some(o), Some(mi)) => Some(p.modules[mi].lines().position(&p.modules[mi].text, o)),
+            _ => e.at,
+        };
+        let message = match pos {
+            Some(pos) => format!("{}:{}:{}: {}", e.path.to_string_lossy().replace('\\', "/"), pos.line, pos.column, e.full_message()),
+            None => format!("{}: {}", e.path.to_string_lossy().replace('\\', "/"), e.full_message()),
         };
         let frame = Frame { message, code: None, severity: miette::Severity::Error, help: None, labels, source };
         let _ = handler.render_report(&mut out, &frame);

@@ -31,6 +31,9 @@ pub fn error_positions(report: &crate::Report) -> Vec<Option<Position>> {
         .errors
         .iter()
         .map(|e| {
+            if e.at.is_some() {
+                return e.at;
+            }
             let m = &p.modules[*index.get(e.path.as_path())?];
             Some(m.lines().position(&m.text, e.offset?))
         })
