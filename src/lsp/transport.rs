@@ -29,11 +29,14 @@ pub struct Reader<R> {
     inner: R,
     /// The last header was bad: look for the next `Content-Length:` before reading headers.
     resync: bool,
+    /// The value after a `Content-Length:` found inside the bad header line itself (junk glued
+    /// to the front of a header): reading resumes there.
+    carry: Option<String>,
 }
 
 impl<R: BufRead> Reader<R> {
     pub fn new(inner: R) -> Self {
-        Reader { inner, resync: false }
+        Reader { inner, resync: false, carry: None }
     }
 
     /// The next message, or `None` when the stream ends.
@@ -41,8 +44,14 @@ impl<R: BufRead> Reader<R> {
         let mut length = None;
         let mut seen_header = false;
         if std::mem::take(&mut self.resync) {
-            self.skip_to_content_length()?;
-            match self.read_line()?.and_then(|v| content_length(&v)) {
+            let value = match self.carry.take() {
+                Some(v) => Ok(v),
+                None => {
+                    self.skip_to_content_length()?;
+                    self.read_line()?
+                }
+            };
+            match value.and_then(|v| content_length(&v)) {
                 Ok(n) => length = Some(n),
                 Err(e) => return Some(self.bad_header(e)),
             }
@@ -60,8 +69,11 @@ impl<R: BufRead> Reader<R> {
                     None => return Some(self.bad_header("a header without Content-Length".into())),
                 }
             }
-            let Some((name, value)) = line.split_once(':') else {
-                return Some(self.bad_header(format!("malformed header line `{}`", shorten(&line))));
+            let glued = line.find("Content-Length:").filter(|&at| at > 0);
+            let Some((name, value)) = line.split_once(':').filter(|_| glued.is_none()) else {
+                let bad = self.bad_header(format!("malformed header line `{}`", shorten(&line)));
+                self.carry = glued.map(|at| line[at + CONTENT_LENGTH.len()..].to_string());
+                return Some(bad);
             };
             seen_header = true;
             if name.trim().eq_ignore_ascii_case("content-length") {
@@ -173,6 +185,7 @@ mod tests {
             Content-Length: 7\r\n\r\n{\"a\":1}\
             garbage\r\n\
             Content-Length: 2\r\n\r\n[]\
+            }Content-Length: 1\r\n\r\n7\
             Content-Type: text\r\n\r\n{}\
             \r\nContent-Length: 4\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\nnull";
         assert_eq!(
@@ -184,6 +197,8 @@ mod tests {
                 "{\"a\":1}",
                 "bad header: malformed header line `garbage`",
                 "[]",
+                "bad header: malformed header line `}Content-Length: 1`",
+                "7",
                 "bad header: a header without Content-Length",
                 "null",
             ]
