@@ -138,7 +138,7 @@ fn changes_older_than_the_buffer_are_dropped() {
 }
 
 #[test]
-fn exit_without_shutdown_ends_with_1_and_so_does_a_vanished_client() {
+fn exit_without_shutdown_ends_with_1_and_so_does_a_client_that_vanishes_before_shutdown() {
     let (_d, root) = workspace(&[]);
     let mut c = Client::initialized(&root);
     c.notify("exit", Value::Null);
@@ -146,6 +146,12 @@ fn exit_without_shutdown_ends_with_1_and_so_does_a_vanished_client() {
     let mut c = Client::initialized(&root);
     c.close_stdin();
     assert_eq!(c.exit_status().code(), Some(1));
+    // gone after shutdown: as good as shutdown and exit
+    let mut c = Client::initialized(&root);
+    c.request(2, "shutdown", Value::Null);
+    c.response(2);
+    c.close_stdin();
+    assert_eq!(c.exit_status().code(), Some(0));
     // exit is obeyed even before initialize
     let mut c = Client::start(&root);
     c.notify("exit", Value::Null);

@@ -45,7 +45,11 @@ fn range(report: &Report, module: u32, lo: u32, hi: u32) -> Value {
 pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, String>) -> Vec<Value> {
     let mut out = Vec::new();
     let module = report.program.modules.iter().position(|m| m.path == path).map(|m| m as u32);
-    for (e, pos) in report.errors.iter().zip(crate::render::error_positions(report)).filter(|(e, _)| e.path == path) {
+    for e in report.errors.iter().filter(|e| e.path == path) {
+        let pos = match (module, e.offset) {
+            (Some(m), Some(o)) => Some(report.program.modules[m as usize].lines().position(&report.program.modules[m as usize].text, o)),
+            _ => e.at,
+        };
         let (line, ch) = pos.map(|p| (p.line - 1, p.column - 1)).unwrap_or((0, 0));
         out.push(json!({
             "range": { "start": { "line": line, "character": ch }, "end": { "line": line, "character": ch } },

@@ -15,8 +15,8 @@ pub mod transport;
 pub use diagnostics::diagnostics;
 
 /// Runs the server on standard input and output until the client says `exit` or goes away.
-/// Returns the process exit code: 0 after `shutdown` then `exit`, 1 otherwise (as the LSP
-/// specification says).
+/// Returns the process exit code: 0 after `shutdown` (then `exit` or the end of input), 1
+/// otherwise (as the LSP specification says).
 pub fn run() -> i32 {
     server::run(std::io::stdin(), std::io::stdout().lock())
 }

@@ -89,7 +89,8 @@ pub fn run(input: impl Read + Send + 'static, out: impl Write) -> i32 {
                 server.log(ERROR, &format!("racelint: {e}; skipped to the next message"));
                 None
             }
-            Event::End => Some(1),
+            // the client went away: as if it had sent `exit`
+            Event::End => Some(if server.shutdown { 0 } else { 1 }),
             Event::Analysed(done) => {
                 server.analysed(done);
                 None
