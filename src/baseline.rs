@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::program::Program;
+use crate::source::Position;
 use crate::Finding;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,29 @@ pub struct Entry {
 pub struct Baseline {
     pub version: u32,
     pub findings: Vec<Entry>,
+}
+
+/// Why a baseline could not be used, and where in it (when it could be read).
+#[derive(Debug, Clone)]
+pub struct BaselineError {
+    pub at: Option<Position>,
+    pub message: String,
+}
+
+/// The position just after `text` (1-based line, UTF-16 column).
+fn end_of(text: &str) -> Position {
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    Position { line: text.matches('\n').count() as u32 + 1, column: text[line_start..].encode_utf16().count() as u32 + 1 }
+}
+
+/// serde_json's 1-based line and column in bytes as racelint's position (UTF-16 columns).
+fn from_serde(text: &str, line: usize, column: usize) -> Position {
+    let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let mut end = (start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end_of(&text[..end])
 }
 
 /// What a baseline matched in a run.
@@ -60,12 +84,26 @@ impl Baseline {
         s
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline: {e}"))?;
-        let b: Baseline =
-            serde_json::from_str(&text).map_err(|e| format!("invalid baseline at line {}, column {}: {e}", e.line(), e.column()))?;
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let bytes = std::fs::read(path).map_err(|e| BaselineError { at: None, message: format!("cannot read baseline: {e}") })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            BaselineError { at: Some(end_of(&String::from_utf8_lossy(valid))), message: "invalid baseline: not UTF-8 text".into() }
+        })?;
+        Baseline::parse(&text)
+    }
+
+    /// Reads a baseline's JSON; every error has a position.
+    pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
+        let b: Baseline = serde_json::from_str(text).map_err(|e| {
+            let at = from_serde(text, e.line(), e.column());
+            let message = e.to_string();
+            let message = message.strip_suffix(&format!(" at line {} column {}", e.line(), e.column())).unwrap_or(&message);
+            BaselineError { at: Some(at), message: format!("invalid baseline: {message}") }
+        })?;
         if b.version != 1 {
-            return Err(format!("baseline version {} is not supported (expected 1)", b.version));
+            let at = text.find("\"version\"").map_or(Position { line: 1, column: 1 }, |o| end_of(&text[..o]));
+            return Err(BaselineError { at: Some(at), message: format!("baseline version {} is not supported (expected 1)", b.version) });
         }
         Ok(b)
     }

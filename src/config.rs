@@ -80,18 +80,25 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             line: None,
             column: None,
             message: format!("cannot read config: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]).into_owned();
+            let (line, column) = position(&valid, valid.len());
+            ConfigError { path: path.to_path_buf(), line: Some(line), column: Some(column), message: "not UTF-8 text".into() }
         })?;
         Config::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| position(text, s.start)).map(|(l, c)| (Some(l), Some(c))).unwrap_or((None, None));
+            // an error without a span is about the whole document: its start
+            let (line, column) = position(text, e.span().map_or(0, |s| s.start));
+            let (line, column) = (Some(line), Some(column));
             let mut message = e.message().to_string();
             if message.contains("unknown field") {
                 message.push_str("; racelint.toml knows `exclude`, `host-models`, `fail-on` and `[rules]`");
@@ -104,7 +111,9 @@ impl Config {
         let mut rules = Vec::new();
         for (key, level) in &raw.rules {
             let Some(rule) = rule_by_code(key) else {
-                let at = text.find(key.as_str()).map(|o| position(text, o));
+                // where the key is written, else where the table starts (a key spelt with escapes)
+                let at = text.find(key.as_str()).filter(|_| !key.is_empty()).or_else(|| text.find("rules")).map(|o| position(text, o));
+                let at = at.or(Some((1, 1)));
                 let codes: Vec<&str> = crate::RULES.iter().map(|r| r.code).collect();
                 return Err(ConfigError {
                     path: path.to_path_buf(),
@@ -123,7 +132,7 @@ impl Config {
         let dir = path.parent().unwrap_or(Path::new(""));
         let fail_on = match raw.fail_on {
             Some(Level::Off) => {
-                let at = text.find("fail-on").map(|o| position(text, o));
+                let at = text.find("fail").map(|o| position(text, o)).or(Some((1, 1)));
                 return Err(ConfigError {
                     path: path.to_path_buf(),
                     line: at.map(|a| a.0),

@@ -89,6 +89,26 @@ pub struct FileError {
     /// Byte offset in the file, for parse errors.
     pub offset: Option<u32>,
     pub message: String,
+    /// Further parse errors in the same file, counted but not reported (the first one is).
+    pub more: u32,
+    /// Where the problem is in a file racelint reads but does not analyse (a baseline).
+    pub at: Option<source::Position>,
+}
+
+impl FileError {
+    pub fn new(path: PathBuf, offset: Option<u32>, message: String) -> FileError {
+        FileError { path, offset, message, more: 0, at: None }
+    }
+
+    /// The message with the count of the file's other errors: `Expected '}', got '<eof>' (and
+    /// 19999 more parse errors in this file)`.
+    pub fn full_message(&self) -> String {
+        match self.more {
+            0 => self.message.clone(),
+            1 => format!("{} (and 1 more parse error in this file)", self.message),
+            n => format!("{} (and {n} more parse errors in this file)", self.message),
+        }
+    }
 }
 
 /// A file a directory walk found and did not lint, because it is generated.
@@ -148,7 +168,7 @@ fn load(
     let bytes = match read {
         Ok(b) => b,
         Err(e) => {
-            errors.push(FileError { path, offset: None, message: format!("cannot read file: {}", discover::io_message(&e)) });
+            errors.push(FileError::new(path, None, format!("cannot read file: {}", discover::io_message(&e))));
             return None;
         }
     };
@@ -157,7 +177,7 @@ fn load(
         Err(e) => {
             let offset = e.utf8_error().valid_up_to() as u32;
             let message = if e.as_bytes().contains(&0) { "binary file, not JavaScript source" } else { "file is not valid UTF-8" };
-            errors.push(FileError { path, offset: Some(offset), message: message.into() });
+            errors.push(FileError::new(path, Some(offset), message.into()));
             return None;
         }
     };
@@ -174,15 +194,23 @@ fn cached_or_analysed(
     errors: &mut Vec<FileError>,
 ) -> SourceModule {
     if let Some((facts, errs)) = cache.and_then(|c| c.get(&path, &text)) {
-        errors.extend(errs.into_iter().map(|e| FileError { path: path.clone(), offset: Some(e.offset), message: e.message }));
+        errors.extend(errs.into_iter().map(|e| FileError {
+            path: path.clone(),
+            offset: Some(e.offset),
+            message: e.message,
+            more: e.more,
+            at: None,
+        }));
         return SourceModule::new(path, text, facts);
     }
     PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let before = errors.len();
     let m = analyse_source(path, text, hints, errors);
     if let Some(c) = cache {
-        let errs: Vec<parse::SyntaxError> =
-            errors[before..].iter().map(|e| parse::SyntaxError { offset: e.offset.unwrap_or(0), message: e.message.clone() }).collect();
+        let errs: Vec<parse::SyntaxError> = errors[before..]
+            .iter()
+            .map(|e| parse::SyntaxError { offset: e.offset.unwrap_or(0), message: e.message.clone(), more: e.more })
+            .collect();
         c.put(&m.path, &m.text, &m.facts, &errs);
     }
     m
@@ -206,11 +234,7 @@ fn guarded<T>(path: &std::path::Path, errors: &mut Vec<FileError>, what: &str, f
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            errors.push(FileError {
-                path: path.to_path_buf(),
-                offset: None,
-                message: format!("internal error while {what} (please report this file): {msg}"),
-            });
+            errors.push(FileError::new(path.to_path_buf(), None, format!("internal error while {what} (please report this file): {msg}")));
             None
         }
     }
@@ -230,7 +254,7 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     };
     drop(component);
     for e in &parsed.errors {
-        errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
+        errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone(), more: e.more, at: None });
     }
     let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base, hints)).unwrap_or_default();
     // drop the AST here, on the worker thread with the large stack
@@ -265,8 +289,7 @@ pub fn lint(options: &Options) -> Report {
         discover::sort_paths(&mut files);
     }
     timer.lap("discover");
-    let mut errors: Vec<FileError> =
-        path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
+    let mut errors: Vec<FileError> = path_errors.into_iter().map(|e| FileError::new(e.path, None, e.message)).collect();
     let hosts = load_hosts(options, &mut errors);
     let hints = hosts.hints();
     let cache = options.cache_dir.as_deref().and_then(|d| cache::Cache::open(d, &hints));
@@ -402,7 +425,7 @@ fn load_hosts(options: &Options, errors: &mut Vec<FileError>) -> Hosts {
     match Hosts::load(&options.host_models) {
         Ok(h) => h,
         Err(e) => {
-            errors.push(FileError { path: PathBuf::from(e.path), offset: None, message: format!("invalid host model: {}", e.message) });
+            errors.push(FileError::new(PathBuf::from(e.path), None, format!("invalid host model: {}", e.message)));
             Hosts::load(&[] as &[&str]).unwrap_or_default()
         }
     }
@@ -479,8 +502,8 @@ fn analyse(
     let baseline = match &options.baseline {
         Some(path) => match baseline::Baseline::load(path) {
             Ok(b) => Some(b.apply(&mut findings)),
-            Err(message) => {
-                errors.push(FileError { path: path.clone(), offset: None, message });
+            Err(e) => {
+                errors.push(FileError { at: e.at, ..FileError::new(path.clone(), None, e.message) });
                 None
             }
         },

@@ -11,13 +11,18 @@ use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
 pub struct SyntaxError {
     pub offset: u32,
     pub message: String,
+    /// How many further parse errors the file has (not kept: see [`parse`]).
+    #[serde(default)]
+    pub more: u32,
 }
 
-/// What parsing one file produced: the module (if the parser could build one) and every error.
+/// What parsing one file produced: the module (if the parser could build one) and its first
+/// error, which counts the others.
 pub struct Parsed {
     pub module: Option<Module>,
     /// Where the file starts in swc's position space; subtract from a span to get a byte offset.
     pub base: u32,
+    /// At most one: the first error by position, with `more` counting the rest.
     pub errors: Vec<SyntaxError>,
 }
 
@@ -60,6 +65,11 @@ pub fn component_syntax(scripts: &crate::sfc::Scripts) -> Syntax {
 
 /// Parses `text` as an ES module (scripts without imports parse as modules too, and
 /// SillyTavern uses top-level `await`).
+///
+/// Only the first error is kept, with a count of the others: after one error the parser's
+/// recovery mostly reports its consequences (20 000 unclosed functions are 20 000 errors at the
+/// end of the file), and every format prints each error it gets, so one broken file must not
+/// cost more than one error's worth of output. ESLint and Biome report one fatal error too.
 pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
     let cm: Lrc<SourceMap> = Default::default();
     let fm = cm.new_source_file(Lrc::new(FileName::Real(path.to_path_buf())), text.to_string());
@@ -72,6 +82,7 @@ pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
     let to_err = |e: swc_ecma_parser::error::Error| SyntaxError {
         offset: e.span().lo.0.saturating_sub(base).min(text.len() as u32),
         message: e.kind().msg().into_owned(),
+        more: 0,
     };
     let mut errors: Vec<SyntaxError> = recovered.into_iter().map(to_err).collect();
     let module = match result {
@@ -81,6 +92,11 @@ pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
             None
         }
     };
-    errors.sort_by_key(|e| e.offset);
+    let first = errors.iter().enumerate().min_by_key(|(_, e)| e.offset).map(|(i, _)| i);
+    let more = errors.len().saturating_sub(1) as u32;
+    let errors = match first {
+        Some(i) => vec![SyntaxError { more, ..errors.swap_remove(i) }],
+        None => Vec::new(),
+    };
     Parsed { module, base, errors }
 }

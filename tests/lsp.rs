@@ -1,86 +1,10 @@
 //! A real LSP session with `racelint lsp`: initialize, didOpen, diagnostics, didChange (in the
 //! file and in a module it imports), shutdown, exit.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+mod lsp_client;
 
+use lsp_client::{uri, Client};
 use serde_json::{json, Value};
-
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    incoming: Receiver<Value>,
-}
-
-impl Client {
-    fn start(root: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_racelint"))
-            .arg("lsp")
-            .current_dir(root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start racelint lsp");
-        let stdin = child.stdin.take().unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, incoming) = channel();
-        std::thread::spawn(move || loop {
-            let mut len = 0usize;
-            loop {
-                let mut line = String::new();
-                if out.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                if let Some(v) = line.strip_prefix("Content-Length: ") {
-                    len = v.parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            out.read_exact(&mut body).unwrap();
-            if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
-                return;
-            }
-        });
-        Client { child, stdin, incoming }
-    }
-
-    fn send(&mut self, msg: Value) {
-        let body = msg.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
-    }
-
-    /// The next message for which `pick` returns true.
-    fn wait(&self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let msg = self.incoming.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| panic!("no {what} within 20 s"));
-            if pick(&msg) {
-                return msg;
-            }
-        }
-    }
-
-    fn diagnostics_for(&self, uri: &str) -> Vec<Value> {
-        let m = self.wait("diagnostics", |m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
-        m["params"]["diagnostics"].as_array().unwrap().clone()
-    }
-}
-
-fn uri(p: &Path) -> String {
-    url::Url::from_file_path(p).unwrap().to_string()
-}
 
 const CONTEXT: &str =
     "let ctx = { tag: null };\nexport function setTag(t) { ctx.tag = t; }\nexport function clearTag() { ctx.tag = null; }\n";
@@ -98,7 +22,7 @@ fn lsp_session_publishes_and_updates_diagnostics() {
     let mut c = Client::start(&root);
 
     c.send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "rootUri": uri(&root), "capabilities": {} } }));
-    let init = c.wait("initialize response", |m| m["id"] == 1);
+    let init = c.response(1);
     assert_eq!(init["result"]["capabilities"]["textDocumentSync"]["change"], 1);
     c.notify("initialized", json!({}));
 
@@ -140,7 +64,7 @@ fn lsp_session_publishes_and_updates_diagnostics() {
     }
 
     c.send(json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }));
-    c.wait("shutdown response", |m| m["id"] == 2);
+    c.response(2);
     c.notify("exit", Value::Null);
     let status = c.child.wait().unwrap();
     assert!(status.success(), "{status:?}");

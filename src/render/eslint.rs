@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::range;
+use crate::source::Position;
 use crate::{Report, Severity};
 
 #[derive(Serialize)]
@@ -92,9 +93,9 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     for e in &report.errors {
         paths.entry(e.path.as_path()).or_insert(None);
     }
-    let mut errors_of: rustc_hash::FxHashMap<&std::path::Path, Vec<&crate::FileError>> = Default::default();
-    for e in &report.errors {
-        errors_of.entry(e.path.as_path()).or_default().push(e);
+    let mut errors_of: rustc_hash::FxHashMap<&std::path::Path, Vec<(&crate::FileError, Option<Position>)>> = Default::default();
+    for (e, pos) in report.errors.iter().zip(super::error_positions(report)) {
+        errors_of.entry(e.path.as_path()).or_default().push((e, pos));
     }
     let mut findings_of: Vec<Vec<&crate::Finding>> = vec![Vec::new(); p.modules.len()];
     for f in &report.findings {
@@ -107,12 +108,11 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     let cwd = std::env::current_dir().ok();
     for (path, module) in paths {
         let mut messages: Vec<Message> = Vec::new();
-        for e in errors_of.get(path).into_iter().flatten() {
-            let pos = super::json::error_position(report, e);
+        for &(e, pos) in errors_of.get(path).into_iter().flatten() {
             messages.push(Message {
                 rule_id: None,
                 severity: 2,
-                message: e.message.clone(),
+                message: e.full_message(),
                 line: pos.map(|p| p.line).unwrap_or(0),
                 column: pos.map(|p| p.column).unwrap_or(0),
                 end_line: None,

@@ -21,11 +21,12 @@ pub fn render(report: &Report) -> String {
 
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let p = &report.program;
-    for e in &report.errors {
+    for (e, pos) in report.errors.iter().zip(super::error_positions(report)) {
         let file = property(&e.path.to_string_lossy().replace('\\', "/"));
-        match super::json::error_position(report, e) {
-            Some(pos) => writeln!(out, "::error file={file},line={},col={},title=racelint::{}", pos.line, pos.column, data(&e.message))?,
-            None => writeln!(out, "::error file={file},title=racelint::{}", data(&e.message))?,
+        let message = data(&e.full_message());
+        match pos {
+            Some(pos) => writeln!(out, "::error file={file},line={},col={},title=racelint::{message}", pos.line, pos.column)?,
+            None => writeln!(out, "::error file={file},title=racelint::{message}")?,
         }
     }
     let mut findings: Vec<&crate::Finding> = report.findings.iter().collect();

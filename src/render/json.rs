@@ -102,13 +102,13 @@ struct JsonError {
     line: Option<u32>,
     column: Option<u32>,
     message: String,
+    /// The file's other parse errors, counted but not listed (absent when there are none).
+    #[serde(skip_serializing_if = "is_zero")]
+    more_errors: u32,
 }
 
-/// Where an error is, when it has a position in an analysed file.
-pub fn error_position(report: &Report, e: &crate::FileError) -> Option<crate::source::Position> {
-    let o = e.offset?;
-    let m = report.program.modules.iter().find(|m| m.path == e.path)?;
-    Some(m.lines().position(&m.text, o))
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 pub fn render(report: &Report) -> String {
@@ -124,14 +124,13 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     let errors = report
         .errors
         .iter()
-        .map(|e| {
-            let pos = error_position(report, e);
-            JsonError {
-                file: e.path.to_string_lossy().replace('\\', "/"),
-                line: pos.map(|p| p.line),
-                column: pos.map(|p| p.column),
-                message: e.message.clone(),
-            }
+        .zip(super::error_positions(report))
+        .map(|(e, pos)| JsonError {
+            file: e.path.to_string_lossy().replace('\\', "/"),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            message: e.message.clone(),
+            more_errors: e.more,
         })
         .collect();
     let doc = Document {

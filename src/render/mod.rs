@@ -22,6 +22,24 @@ pub fn display_path(program: &Program, module: u32) -> String {
     program.modules[module as usize].path.to_string_lossy().replace('\\', "/")
 }
 
+/// The position of every error of the report, in order (`None` for errors without one): the
+/// files are looked up once, not once per error.
+pub fn error_positions(report: &crate::Report) -> Vec<Option<Position>> {
+    let p = &report.program;
+    let index: rustc_hash::FxHashMap<&std::path::Path, usize> = p.modules.iter().enumerate().map(|(i, m)| (m.path.as_path(), i)).collect();
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            if e.at.is_some() {
+                return e.at;
+            }
+            let m = &p.modules[*index.get(e.path.as_path())?];
+            Some(m.lines().position(&m.text, e.offset?))
+        })
+        .collect()
+}
+
 /// Start and end positions of a byte range of a module.
 pub fn range(program: &Program, module: u32, lo: u32, hi: u32) -> (Position, Position) {
     let m = &program.modules[module as usize];

@@ -155,10 +155,11 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
     let notifications: Vec<Value> = report
         .errors
         .iter()
-        .map(|e| {
-            let mut n = json!({ "level": "error", "message": { "text": e.message } });
+        .zip(super::error_positions(report))
+        .map(|(e, pos)| {
+            let mut n = json!({ "level": "error", "message": { "text": e.full_message() } });
             let uri = e.path.to_string_lossy().replace('\\', "/");
-            n["locations"] = match super::json::error_position(report, e) {
+            n["locations"] = match pos {
                 Some(p) => json!([{ "physicalLocation": { "artifactLocation": { "uri": uri }, "region": { "startLine": p.line, "startColumn": p.column } } }]),
                 None => json!([{ "physicalLocation": { "artifactLocation": { "uri": uri } } }]),
             };

@@ -1,0 +1,75 @@
+//! The analysis thread: lints the workspace with the open buffers in place of the files on
+//! disk, one job at a time, and hands back the diagnostics of the files it was asked about.
+//! A panic is caught and handed back as an error: the thread goes on with the next job.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+
+use serde_json::Value;
+
+use crate::Options;
+
+/// What to analyse: the workspace as it was after change number `generation`.
+pub struct Job {
+    pub generation: u64,
+    pub root: PathBuf,
+    /// The open buffers, by path.
+    pub open: BTreeMap<PathBuf, String>,
+    /// The files to publish diagnostics for (open ones and ones that had diagnostics).
+    pub targets: Vec<PathBuf>,
+}
+
+/// What a job found: each target's diagnostics, or the message of a panic.
+pub struct Done {
+    pub generation: u64,
+    pub result: Result<Vec<(PathBuf, Vec<Value>)>, String>,
+}
+
+/// Set to a marker, makes the analysis of any buffer that contains it panic: the tests use it
+/// to check that the server survives a panic.
+const TEST_PANIC: &str = "RACELINT_LSP_TEST_PANIC";
+
+/// Runs jobs from `jobs` until it closes, sending each result through `done` (wrapped by
+/// `wrap`, so it can share the server's event channel).
+pub fn serve<E>(jobs: Receiver<Job>, done: Sender<E>, wrap: impl Fn(Done) -> E) {
+    let docs = super::diagnostics::write_docs();
+    let panic_marker = std::env::var(TEST_PANIC).ok().filter(|m| !m.is_empty());
+    for job in jobs {
+        let generation = job.generation;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if let Some(m) = &panic_marker {
+                if job.open.values().any(|t| t.contains(m.as_str())) {
+                    panic!("{TEST_PANIC}: a buffer contains the marker");
+                }
+            }
+            analyse(&job, &docs)
+        }))
+        .map_err(|payload| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into())
+        });
+        if done.send(wrap(Done { generation, result })).is_err() {
+            return;
+        }
+    }
+}
+
+fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>) -> Vec<(PathBuf, Vec<Value>)> {
+    let config = crate::config::Config::find(&job.root).and_then(|p| crate::config::Config::load(&p).ok()).unwrap_or_default();
+    let options = Options {
+        paths: vec![job.root.clone()],
+        excludes: config.exclude.clone(),
+        host_models: config.host_models.clone(),
+        config,
+        overrides: job.open.iter().map(|(p, t)| (p.clone(), t.clone())).collect(),
+        // files on disk come from the facts cache; only the open buffers are parsed per change
+        cache_dir: Some(crate::cache::default_dir()),
+        ..Default::default()
+    };
+    let report = crate::lint(&options);
+    job.targets.iter().map(|p| (p.clone(), super::diagnostics::diagnostics(&report, p, docs))).collect()
+}

@@ -1,0 +1,91 @@
+//! What the server publishes: racelint's findings and errors as LSP diagnostics (severity,
+//! code, a link to the rule's documentation, and the await and the other access as related
+//! information).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::{Report, Severity};
+
+pub fn uri_of(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    url::Url::from_file_path(&abs).map(|u| u.to_string()).unwrap_or_else(|_| format!("file://{}", abs.display()))
+}
+
+pub fn path_of(uri: &str) -> Option<PathBuf> {
+    url::Url::parse(uri).ok()?.to_file_path().ok()
+}
+
+/// The rules' docs as files, so `codeDescription` can link to something an editor opens.
+pub fn write_docs() -> BTreeMap<&'static str, String> {
+    let dir = std::env::temp_dir().join(format!("racelint-docs-{}", env!("CARGO_PKG_VERSION")));
+    let _ = std::fs::create_dir_all(&dir);
+    let mut out = BTreeMap::new();
+    for r in crate::RULES.iter().chain(crate::rules::META_RULES.iter()) {
+        let p = dir.join(format!("{}-{}.md", r.code, r.name));
+        if std::fs::read_to_string(&p).ok().as_deref() != Some(r.doc) {
+            let _ = std::fs::write(&p, r.doc);
+        }
+        out.insert(r.code, uri_of(&p));
+    }
+    out
+}
+
+fn range(report: &Report, module: u32, lo: u32, hi: u32) -> Value {
+    let (s, e) = crate::render::range(&report.program, module, lo, hi);
+    json!({
+        "start": { "line": s.line - 1, "character": s.column - 1 },
+        "end": { "line": e.line - 1, "character": e.column - 1 }
+    })
+}
+
+/// Diagnostics for one file of a report.
+pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, String>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let module = report.program.modules.iter().position(|m| m.path == path).map(|m| m as u32);
+    for e in report.errors.iter().filter(|e| e.path == path) {
+        let pos = match (module, e.offset) {
+            (Some(m), Some(o)) => Some(report.program.modules[m as usize].lines().position(&report.program.modules[m as usize].text, o)),
+            _ => e.at,
+        };
+        let (line, ch) = pos.map(|p| (p.line - 1, p.column - 1)).unwrap_or((0, 0));
+        out.push(json!({
+            "range": { "start": { "line": line, "character": ch }, "end": { "line": line, "character": ch } },
+            "severity": 1,
+            "source": "racelint",
+            "message": e.full_message(),
+        }));
+    }
+    let Some(module) = module else { return out };
+    for f in report.findings.iter().filter(|f| f.module == module) {
+        let related: Vec<Value> = f
+            .labels
+            .iter()
+            .filter(|l| l.site.module != u32::MAX)
+            .map(|l| {
+                json!({
+                    "location": {
+                        "uri": uri_of(&report.program.modules[l.site.module as usize].path),
+                        "range": range(report, l.site.module, l.site.span.lo, l.site.span.hi)
+                    },
+                    "message": l.message
+                })
+            })
+            .collect();
+        let mut d = json!({
+            "range": range(report, f.module, f.span.lo, f.span.hi),
+            "severity": if f.severity == Severity::Error { 1 } else { 2 },
+            "code": f.rule.code,
+            "source": "racelint",
+            "message": if f.help.is_empty() { f.message.clone() } else { format!("{}\nhelp: {}", f.message, f.help) },
+            "relatedInformation": related,
+        });
+        if let Some(href) = docs.get(f.rule.code) {
+            d["codeDescription"] = json!({ "href": href });
+        }
+        out.push(d);
+    }
+    out
+}
