@@ -245,8 +245,10 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     let component = sfc::scripts_of(&path, &text);
     let parsed = match &component {
         Some(c) => {
-            for e in &c.errors {
-                errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone() });
+            // one error per file, counting the rest (as for parse errors)
+            if let Some(e) = c.errors.first() {
+                let more = (c.errors.len() - 1) as u32 + e.more;
+                errors.push(FileError { more, ..FileError::new(path.clone(), Some(e.offset), e.message.clone()) });
             }
             parse::parse(&path, &c.code, parse::component_syntax(c))
         }

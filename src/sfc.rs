@@ -69,7 +69,7 @@ pub fn scripts(text: &str, vue: bool) -> Scripts {
         }
         if template_depth == 0 && tag_is(rest, b"<script") {
             let Some(tag) = open_tag(bytes, at) else {
-                out.errors.push(SyntaxError { offset: at as u32, message: "this `<script>` tag is not closed with `>`".into() });
+                out.errors.push(SyntaxError { offset: at as u32, message: "this `<script>` tag is not closed with `>`".into(), more: 0 });
                 break;
             };
             if tag.self_closing {
@@ -77,7 +77,7 @@ pub fn scripts(text: &str, vue: bool) -> Scripts {
                 continue;
             }
             let Some(close) = find_ci(bytes, tag.end, b"</script") else {
-                out.errors.push(SyntaxError { offset: at as u32, message: "this `<script>` block has no `</script>`".into() });
+                out.errors.push(SyntaxError { offset: at as u32, message: "this `<script>` block has no `</script>`".into(), more: 0 });
                 break;
             };
             let lang = tag.attr(bytes, b"lang").map(|v| v.to_ascii_lowercase());
