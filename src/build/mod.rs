@@ -1564,7 +1564,7 @@ impl<'h> Builder<'h> {
             self.f.decision_stack.push((k, !v));
         }
         // `if (busy) return;`: a plain flag, and the branch leaves the function awaiting nothing
-        if matches!(unparen(&i.test), Expr::Ident(_) | Expr::Member(_))
+        if plain_flags(&i.test)
             && after_cons.is_empty()
             && self.awaits_only_tested_state(cons_start, &tests)
         {
@@ -2857,6 +2857,16 @@ impl<'h> Builder<'h> {
         if let Some(t) = self.f.then_tails.last_mut() {
             t.extend(tails);
         }
+    }
+}
+
+/// A condition made of plain flags only: `busy`, `state.loading`, `busy || unmounted` (any of
+/// them set makes the branch run).
+fn plain_flags(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Ident(_) | Expr::Member(_) => true,
+        Expr::Bin(b) if b.op == BinaryOp::LogicalOr => plain_flags(&b.left) && plain_flags(&b.right),
+        _ => false,
     }
 }
 
