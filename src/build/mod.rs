@@ -1564,10 +1564,7 @@ impl<'h> Builder<'h> {
             self.f.decision_stack.push((k, !v));
         }
         // `if (busy) return;`: a plain flag, and the branch leaves the function awaiting nothing
-        if plain_flags(&i.test)
-            && after_cons.is_empty()
-            && self.awaits_only_tested_state(cons_start, &tests)
-        {
+        if plain_flags(&i.test) && after_cons.is_empty() && self.awaits_only_tested_state(cons_start, &tests) {
             self.f.bail_tests.extend_from_slice(&tests);
         }
         if let Some(alt) = &i.alt {

@@ -36,7 +36,8 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         let (s, e) = range(p, f.module, f.span.lo, f.span.hi);
         let kind = if f.severity == Severity::Error { "error" } else { "warning" };
         let title = property(&format!("{} {}", f.rule.code, f.rule.name));
-        let msg = data(&format!("{} (in `{}`)\n{}", f.message, f.function, f.help));
+        let place = if f.function.is_empty() { String::new() } else { format!(" (in `{}`)", f.function) };
+        let msg = data(&format!("{}{place}\n{}", f.message, f.help));
         writeln!(
             out,
             "::{kind} file={},line={},endLine={},col={},endColumn={},title={title}::{msg}",

@@ -168,7 +168,9 @@ pub fn render(report: &Report, style: Style) -> String {
             notes.push(format!("built from {}:{}:{} (by the file's source map)", o.file, o.line, o.column));
         }
         let mut help = f.help.clone();
-        help.push_str("\n\nhow it interleaves:");
+        if !f.timeline.is_empty() {
+            help.push_str("\n\nhow it interleaves:");
+        }
         for t in &f.timeline {
             help.push_str("\n  ");
             help.push_str(t);
@@ -179,7 +181,11 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         let (start, _) = range(p, f.module, f.span.lo, f.span.hi);
         let frame = Frame {
-            message: format!("{} (in `{}`, {}:{}:{})", f.message, f.function, display_path(p, f.module), start.line, start.column),
+            message: if f.function.is_empty() {
+                format!("{} ({}:{}:{})", f.message, display_path(p, f.module), start.line, start.column)
+            } else {
+                format!("{} (in `{}`, {}:{}:{})", f.message, f.function, display_path(p, f.module), start.line, start.column)
+            },
             code: Some(format!("racelint({})", f.rule.name)),
             severity: match f.severity {
                 Severity::Error => miette::Severity::Error,

@@ -133,7 +133,13 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
     let result = |f: &'a crate::Finding, suppression: Option<&'a str>| SarifResult {
         level: level(f.severity),
         locations: [location(report, f.module, f.span.lo, f.span.hi)],
-        message: Text { text: format!("{} (in `{}`). {}", f.message, f.function, f.help).into() },
+        message: Text {
+            text: if f.function.is_empty() {
+                format!("{}. {}", f.message, f.help).into()
+            } else {
+                format!("{} (in `{}`). {}", f.message, f.function, f.help).into()
+            },
+        },
         partial_fingerprints: Fingerprints { v1: &f.fingerprint },
         related_locations: f
             .labels
