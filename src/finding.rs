@@ -100,7 +100,10 @@ impl Finding {
         let await_text = await_text(program, module, await_span, await_kind);
         let static_state = c.states.iter().any(|(s, _)| program.states[*s as usize].kind == StateKind::ClassStatic);
         let written = |p: &crate::rules::Point| {
-            view.effects[p.node as usize].iter().find(|e| e.state == *state_id && e.touch.is_write()).map(|e| e.touch)
+            let mine = |e: &&crate::analysis::Eff| e.state == *state_id && e.touch.is_write();
+            let effects = &view.effects[p.node as usize];
+            // the write the rule paired (the callee's access at this site), else any of the state
+            effects.iter().filter(mine).find(|e| e.via == p.via).or_else(|| effects.iter().find(mine)).map(|e| e.touch)
         };
         let literal_text = |p: &crate::rules::Point| -> Option<String> {
             if p.via.is_some() {

@@ -66,6 +66,15 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
+                // two calls of one function that sets the state and resets it itself
+                // (`await run(); await run();`): each call is its own override, reported in the
+                // callee if it races there; only a saved value handed back to it
+                // (`switchProfile(saved)`) makes the pair this function's
+                if let (Some((f1, _)), Some((f2, _))) = (e1.via, e2.via) {
+                    if f1 == f2 && !matches!(e2.touch, Touch::Write { restore: true, .. }) {
+                        continue;
+                    }
+                }
                 let near = v.direct(e1) && v.direct(e2);
                 // a lock's release writes a literal back; a saved value is still a restore
                 let released = lock && !matches!(e2.touch, Touch::Write { restore: true, .. });
