@@ -26,6 +26,32 @@ fn rule_fixtures_find_what_they_say_and_nothing_else() {
         let report = lint_file(&path);
         assert!(report.errors.is_empty(), "{}: unexpected errors {:?}", path.display(), report.errors);
         let found: Vec<String> = report.findings.iter().map(|f| format!("{}@{}", f.rule.code, f.function)).collect();
+        // the header says what the fixture shows: `// expect: RC003 in trackUsage — …` (and
+        // optionally `, and not in other`) or `// expect: no findings — …`
+        let text = std::fs::read_to_string(abs).expect("read fixture");
+        let header = text.lines().next().unwrap_or("");
+        let expect = header.strip_prefix("// expect: ").unwrap_or_else(|| panic!("{}: first line is not `// expect: …`", path.display()));
+        let claim = expect.split(" — ").next().unwrap_or(expect).trim();
+        if claim == "no findings" {
+            assert!(name.starts_with("valid_"), "{}: says no findings but is not a valid_ fixture", path.display());
+        } else {
+            let (head, not_in) = match claim.split_once(", and not in ") {
+                Some((h, n)) => (h, Some(n.trim())),
+                None => (claim, None),
+            };
+            let (rule, function) = head.split_once(" in ").unwrap_or_else(|| panic!("{}: `{claim}` is not `RCnnn in fn`", path.display()));
+            for function in function.split(" and in ") {
+                let want = format!("{}@{}", rule.trim(), function.trim());
+                assert!(found.contains(&want), "{}: the header expects {want}, found {found:?}", path.display());
+            }
+            if let Some(other) = not_in {
+                assert!(
+                    !found.iter().any(|f| f.ends_with(&format!("@{other}"))),
+                    "{}: expected nothing in {other}, found {found:?}",
+                    path.display()
+                );
+            }
+        }
         if name.starts_with("valid_") {
             assert!(found.is_empty(), "{}: a valid fixture produced findings: {found:?}", path.display());
         } else {
