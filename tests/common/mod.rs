@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 /// Runs `racelint` in `cwd` without colour, optionally with a rayon thread count.
 pub fn racelint_env(args: &[&str], cwd: &Path, threads: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_racelint"));
-    c.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    // the warm-run cache goes to the build's scratch folder, never the developer's ~/.cache
+    let cache_home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache");
+    c.args(args).current_dir(cwd).env("NO_COLOR", "1").env("XDG_CACHE_HOME", cache_home);
     if let Some(t) = threads {
         c.env("RAYON_NUM_THREADS", t);
     }
