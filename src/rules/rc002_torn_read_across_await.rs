@@ -41,9 +41,9 @@ fn within(inner: crate::facts::Span, outer: crate::facts::Span) -> bool {
     outer.lo <= inner.lo && inner.hi <= outer.hi
 }
 
-fn consumed_before_await(v: &FnView, r: u32) -> bool {
+fn consumed_before_await(v: &FnView, awaits: &[crate::facts::Span], r: u32) -> bool {
     let span = v.span(r);
-    v.facts.nodes.iter().any(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Await)) && within(span, n.span))
+    awaits.iter().any(|&a| within(span, a))
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
@@ -55,11 +55,18 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             }
         }
     }
+    // the spans of `await` expressions, by start: a statement looks only at its own
+    let mut awaits: Vec<crate::facts::Span> =
+        v.facts.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Await))).map(|n| n.span).collect();
+    awaits.sort_unstable();
     for unit in &v.facts.units {
         // one statement reads the state, awaits, and reads it again, and both values meet in
         // its result (`{ model: s.model, prompt: await f(), max_tokens: s.maxTokens }`)
-        for &r in &unit.fresh {
-            if consumed_before_await(v, r) {
+        let from = awaits.partition_point(|a| a.lo < unit.span.lo);
+        let to = awaits.partition_point(|a| a.lo <= unit.span.hi);
+        let own = &awaits[from..to.max(from)];
+        for &r in unit.fresh.iter().filter(|_| !own.is_empty()) {
+            if consumed_before_await(v, own, r) {
                 continue;
             }
             for &(r, er) in v.reads(r).filter(|e| e.depth == 0 && e.touch == Touch::Read).map(|e| (r, e)).collect::<Vec<_>>().iter() {
