@@ -420,7 +420,11 @@ fn analyse(
         }
         None => true,
     });
-    let (mut findings, suppressed, directive_findings) = suppress::apply(&program, findings);
+    let running = |code: &str| {
+        RULES.iter().find(|r| r.code == code).is_some_and(|r| selected(r))
+            && !options.config.rules.iter().any(|(c, l)| *c == code && l.is_none())
+    };
+    let (mut findings, suppressed, directive_findings) = suppress::apply(&program, findings, running);
     findings.extend(directive_findings.into_iter().filter(|f| !options.config.rules.iter().any(|(c, l)| *c == f.rule.code && l.is_none())));
     let baseline = match &options.baseline {
         Some(path) => match baseline::Baseline::load(path) {

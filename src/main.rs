@@ -31,8 +31,8 @@ struct Cli {
     /// Skip files and folders matching this gitignore-style glob (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Report only these rules (code or name, repeatable)
-    #[arg(long, value_name = "RULE")]
+    /// Report only these rules (code or name; repeatable, or a comma list: RC003,RC004)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     rule: Vec<String>,
     /// Add a host model (TOML, see rules/hosts/sillytavern.toml; repeatable)
     #[arg(long, value_name = "FILE")]

@@ -11,12 +11,21 @@ use std::path::Path;
 use std::process::Output;
 
 const FLAG: &str = "let busy = false;\nexport async function run(job) {\n    busy = true;\n    await job();\n    busy = false;\n}\n";
+const TORN: &str = "export const settings = { a: 1, b: 2 };\nexport function load(p) { Object.assign(settings, p); }\nexport async function send(api) {\n    const a = settings.a;\n    await api.ready();\n    return api.post({ a, b: settings.b });\n}\n";
 
 /// racelint without the cache.
 fn rl(args: &[&str], cwd: &Path) -> Output {
     let mut all = vec!["--no-cache"];
     all.extend_from_slice(args);
     racelint(&all, cwd)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn rules_of(v: &serde_json::Value) -> Vec<String> {
+    v["findings"].as_array().unwrap().iter().map(|f| format!("{}:{}", f["rule"].as_str().unwrap(), f["line"])).collect()
 }
 
 #[test]
@@ -46,4 +55,51 @@ fn a_utf8_bom_does_not_move_positions_or_empty_snippets() {
     assert!(bom["timeline"][1].as_str().unwrap().contains("`await job()`"), "{}", bom["timeline"]);
     let human = stdout(&rl(&["bom.js"], dir.path()));
     assert!(human.contains("bom.js:3:5") && human.contains("3 │     busy = true;"), "{human}");
+}
+
+#[test]
+fn suppressions_of_rules_not_run_are_not_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = FLAG.replace("    busy = true;", "    // racelint-ignore-next-line RC001: one caller at a time\n    busy = true;");
+    write(dir.path(), "a.js", &text);
+    write(dir.path(), "b.js", "// racelint-ignore-file RC005: nothing here today\nexport const x = 1;\n");
+    for args in [&["--rule", "RC003"][..], &["--rule", "RC003,RC004"], &["--rule", "RC003", "--rule", "RC004"]] {
+        let out = rl(&[&["--format", "json", "."][..], args].concat(), dir.path());
+        assert_eq!(rules_of(&json(&out)), Vec::<String>::new(), "{args:?}: RC001 and RC005 were not run");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+    write(dir.path(), "racelint.toml", "[rules]\nRC001 = 'off'\nRC005 = 'off'\n");
+    let out = rl(&["--format", "json", "."], dir.path());
+    assert_eq!(rules_of(&json(&out)), Vec::<String>::new(), "rules off in the config were not run");
+    // when the rule runs, an unused suppression of it is still reported
+    std::fs::remove_file(dir.path().join("racelint.toml")).unwrap();
+    let v = json(&rl(&["--format", "json", "--rule", "RC001,RC005", "."], dir.path()));
+    assert_eq!(rules_of(&v), vec!["RS001:1"], "b.js's RC005 suppression suppresses nothing");
+    assert_eq!(v["suppressed"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_comma_list_of_rules_selects_each_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flag.js", FLAG);
+    write(dir.path(), "torn.js", TORN);
+    let v = json(&rl(&["--format", "json", "--rule", "RC001,torn-read-across-await", "."], dir.path()));
+    assert_eq!(rules_of(&v), vec!["RC001:3", "RC002:6"]);
+    let v = json(&rl(&["--format", "json", "--rule", "RC002", "."], dir.path()));
+    assert_eq!(rules_of(&v), vec!["RC002:6"]);
+    let out = rl(&["--rule", "RC001,RC009", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no rule `RC009`"), "{}", stderr(&out));
+}
+
+#[test]
+fn misspelled_directives_are_rs002() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = FLAG.replace("    busy = true;", "    // racelint-disable-next-line RC001: one caller\n    busy = true;");
+    write(dir.path(), "a.js", &format!("// racelint-ignore-line RC002: typo\n{text}"));
+    let out = rl(&["--format", "json", "a.js"], dir.path());
+    let v = json(&out);
+    assert_eq!(rules_of(&v), vec!["RS002:1", "RS002:4", "RC001:5"]);
+    assert!(v["findings"][0]["message"].as_str().unwrap().contains("`racelint-ignore-line` is not a racelint directive"));
+    assert_eq!(out.status.code(), Some(1));
 }
