@@ -229,17 +229,37 @@ fn pool() -> &'static rayon::ThreadPool {
 pub fn lint(options: &Options) -> Report {
     let timer = Timer::new();
     let (mut files, path_errors) = discover::discover(&options.paths, &options.excludes);
-    let stdin_path = options.stdin.as_ref().map(|(p, _)| discover::clean(p));
-    let overrides: Vec<(PathBuf, &str)> =
-        options.stdin.iter().chain(options.overrides.iter()).map(|(p, t)| (discover::clean(p), t.as_str())).collect();
-    if overrides.iter().any(|(p, _)| !files.contains(p)) {
-        for (p, _) in &overrides {
-            if !files.contains(p) {
-                files.push(p.clone());
+    // a buffer named by another spelling of a discovered file (absolute, as editors pass it,
+    // or `../dir/x.js` from inside `dir`) replaces that file under the walk's spelling: one
+    // module, not two, so imports between it and its neighbours still resolve
+    let overrides: Vec<(PathBuf, &str)> = {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut by_key: Option<rustc_hash::FxHashMap<PathBuf, usize>> = None;
+        let mut out = Vec::new();
+        let mut added = false;
+        for (p, t) in options.stdin.iter().chain(options.overrides.iter()) {
+            let cleaned = discover::clean(p);
+            if files.contains(&cleaned) {
+                out.push((cleaned, t.as_str()));
+                continue;
             }
+            let by_key = by_key.get_or_insert_with(|| files.iter().enumerate().map(|(i, f)| (same_file_key(&cwd, f), i)).collect());
+            let path = match by_key.get(&same_file_key(&cwd, p)) {
+                Some(&i) => files[i].clone(),
+                None => {
+                    files.push(cleaned.clone());
+                    added = true;
+                    cleaned
+                }
+            };
+            out.push((path, t.as_str()));
         }
-        discover::sort_paths(&mut files);
-    }
+        if added {
+            discover::sort_paths(&mut files);
+        }
+        out
+    };
+    let stdin_path = options.stdin.as_ref().map(|_| overrides[0].0.clone());
     timer.lap("discover");
     let mut errors: Vec<FileError> =
         path_errors.into_iter().map(|e| FileError { path: e.path, offset: None, message: e.message }).collect();
@@ -295,6 +315,23 @@ pub fn lint(options: &Options) -> Report {
         report.errors.retain(|e| e.path == *p);
     }
     report
+}
+
+/// One key for every spelling of a path: absolute (against `cwd`), with `.` and `..` resolved
+/// lexically.
+fn same_file_key(cwd: &std::path::Path, path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Phase timings on standard error when `RACELINT_TIMINGS` is set (for profiling).

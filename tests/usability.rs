@@ -8,10 +8,13 @@ mod common;
 use common::*;
 
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output, Stdio};
 
 const FLAG: &str = "let busy = false;\nexport async function run(job) {\n    busy = true;\n    await job();\n    busy = false;\n}\n";
 const TORN: &str = "export const settings = { a: 1, b: 2 };\nexport function load(p) { Object.assign(settings, p); }\nexport async function send(api) {\n    const a = settings.a;\n    await api.ready();\n    return api.post({ a, b: settings.b });\n}\n";
+const STATE: &str = "export const s = { busy: false };\n";
+const USES_STATE: &str =
+    "import { s } from './state.js';\nexport async function run(job) {\n    s.busy = true;\n    await job();\n    s.busy = false;\n}\n";
 
 /// racelint without the cache.
 fn rl(args: &[&str], cwd: &Path) -> Output {
@@ -26,6 +29,22 @@ fn stderr(o: &Output) -> String {
 
 fn rules_of(v: &serde_json::Value) -> Vec<String> {
     v["findings"].as_array().unwrap().iter().map(|f| format!("{}:{}", f["rule"].as_str().unwrap(), f["line"])).collect()
+}
+
+fn with_stdin(args: &[&str], cwd: &Path, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_racelint"))
+        .arg("--no-cache")
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -55,6 +74,22 @@ fn a_utf8_bom_does_not_move_positions_or_empty_snippets() {
     assert!(bom["timeline"][1].as_str().unwrap().contains("`await job()`"), "{}", bom["timeline"]);
     let human = stdout(&rl(&["bom.js"], dir.path()));
     assert!(human.contains("bom.js:3:5") && human.contains("3 │     busy = true;"), "{human}");
+}
+
+#[test]
+fn stdin_filename_as_an_editor_spells_it_is_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "dir/state.js", STATE);
+    write(dir.path(), "dir/run.js", USES_STATE);
+    let cwd = dir.path().join("dir");
+    let absolute = cwd.join("run.js").to_string_lossy().into_owned();
+    for name in [absolute.as_str(), "../dir/run.js", "./run.js", "run.js"] {
+        let out = with_stdin(&["--format", "json", "--stdin-filename", name], &cwd, USES_STATE);
+        let v = json(&out);
+        assert_eq!(v["summary"]["files"], 2, "{name}: one module for the buffer and its file");
+        assert_eq!(rules_of(&v), vec!["RC001:3"], "{name}: the finding through the import");
+        assert_eq!(v["findings"][0]["file"], "run.js", "{name}");
+    }
 }
 
 #[test]
