@@ -128,6 +128,67 @@ fn a_comma_list_of_rules_selects_each_and_a_bad_one_is_named() {
 }
 
 #[test]
+fn sarif_uris_are_percent_encoded_and_columns_declared() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "weird,dir/ü nicode.js", FLAG);
+    write(dir.path(), "100%25/a.js", FLAG);
+    let v = json(&rl(&["--format", "sarif", "."], dir.path()));
+    let run = &v["runs"][0];
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, vec!["100%2525/a.js", "weird%2Cdir/%C3%BC%20nicode.js"]);
+    for uri in &uris {
+        assert!(url::Url::parse("file:///src/").unwrap().join(uri).is_ok(), "{uri} is a URI reference");
+    }
+    let driver = &run["tool"]["driver"];
+    // no invented address: informationUri and helpUri come from Cargo.toml's `repository`
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    assert_eq!(driver.get("informationUri").is_some(), !repository.is_empty(), "{driver}");
+    assert!(!driver.to_string().contains("crates.io"), "no page that does not exist");
+    for rule in driver["rules"].as_array().unwrap() {
+        assert_eq!(rule.get("helpUri").is_some(), !repository.is_empty(), "{}", rule["id"]);
+    }
+    // an absolute path is a file URI without a base
+    let abs = dir.path().join("weird,dir/ü nicode.js");
+    let v = json(&rl(&["--format", "sarif", abs.to_str().unwrap()], dir.path()));
+    let loc = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(
+        loc["uri"].as_str().unwrap().starts_with("file:///") && loc["uri"].as_str().unwrap().ends_with("weird%2Cdir/%C3%BC%20nicode.js"),
+        "{loc}"
+    );
+    assert!(loc.get("uriBaseId").is_none());
+}
+
+/// `@microsoft/sarif-multitool`, when npm could install it (`RACELINT_SARIF_MULTITOOL` names
+/// its binary; `.ci/run` sets it).
+#[test]
+fn sarif_passes_the_sarif_multitool_validator_when_it_is_installed() {
+    let Some(tool) = std::env::var_os("RACELINT_SARIF_MULTITOOL") else {
+        eprintln!("notice: RACELINT_SARIF_MULTITOOL not set; SARIF checked against the schema only");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "weird,dir/ü nicode.js", FLAG);
+    write(dir.path(), "100%25/a.js", TORN);
+    let out = rl(&["--format", "sarif", "."], dir.path());
+    std::fs::write(dir.path().join("out.sarif"), &out.stdout).unwrap();
+    let check = Command::new(tool).args(["validate", "out.sarif", "--output", "log.sarif"]).current_dir(dir.path()).output().unwrap();
+    let log = std::fs::read_to_string(dir.path().join("log.sarif")).unwrap_or_default();
+    let v: serde_json::Value =
+        serde_json::from_str(&log).unwrap_or_else(|_| panic!("no validation log: {}", String::from_utf8_lossy(&check.stdout)));
+    let problems: Vec<String> = v["runs"][0]["results"]
+        .as_array()
+        .map(|r| r.iter().filter(|r| r["level"] == "error").map(|r| format!("{}: {}", r["ruleId"], r["message"])).collect())
+        .unwrap_or_default();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
 fn misspelled_directives_are_rs002() {
     let dir = tempfile::tempdir().unwrap();
     let text = FLAG.replace("    busy = true;", "    // racelint-disable-next-line RC001: one caller\n    busy = true;");
