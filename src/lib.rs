@@ -13,6 +13,7 @@ pub mod discover;
 pub mod facts;
 pub mod finding;
 pub mod host;
+pub mod inputs;
 pub mod link;
 pub mod lsp;
 pub mod parse;
@@ -95,8 +96,8 @@ pub struct Report {
     pub suppressed: Vec<Suppressed>,
     /// What `--baseline` matched, when one was given.
     pub baseline: Option<baseline::Outcome>,
-    /// Findings at or above this severity fail the run.
-    pub fail_on: Severity,
+    /// Findings at or above this severity fail the run; `None`: findings never do.
+    pub fail_on: Option<Severity>,
 }
 
 impl Report {
@@ -109,7 +110,7 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         if !self.errors.is_empty() {
             2
-        } else if self.findings.iter().any(|f| f.severity >= self.fail_on) {
+        } else if self.fail_on.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t)) {
             1
         } else {
             0
@@ -214,11 +215,22 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     SourceModule::new(path, text, facts)
 }
 
+/// Worker threads asked for (`--threads`); 0: rayon's default (`RAYON_NUM_THREADS` or one per
+/// core).
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets the number of worker threads; call before the first lint (the pool is built once).
+pub fn set_threads(n: usize) {
+    THREADS.store(n, std::sync::atomic::Ordering::Relaxed);
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+}
+
 /// The worker pool, built once per process (the language server lints on every change).
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
+            .num_threads(THREADS.load(std::sync::atomic::Ordering::Relaxed))
             .stack_size(WORKER_STACK)
             .build()
             .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool"))
@@ -476,5 +488,12 @@ fn analyse(
     findings.sort_by(by_position);
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
     timer.lap("rules and findings");
-    Report { program, findings, errors, suppressed, baseline, fail_on: options.config.fail_on.unwrap_or(Severity::Warning) }
+    Report {
+        program,
+        findings,
+        errors,
+        suppressed,
+        baseline,
+        fail_on: options.config.fail_on.map_or(Some(Severity::Warning), |f| f.threshold()),
+    }
 }

@@ -189,6 +189,48 @@ fn sarif_passes_the_sarif_multitool_validator_when_it_is_installed() {
 }
 
 #[test]
+fn a_run_that_checks_nothing_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "README.md", "# no code\n");
+    write(dir.path(), "node_modules/x/index.js", FLAG);
+    let out = rl(&["."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no JavaScript or TypeScript files to lint in ."), "{}", stderr(&out));
+    let out = rl(&["--format", "json", "--exclude", "*.js", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_named_file_that_an_exclude_drops_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lib/vendor.js", FLAG);
+    write(dir.path(), "src/a.js", TORN);
+    let out = rl(&["--exclude", "lib/**", "lib/vendor.js", "src/a.js"], dir.path());
+    assert!(stderr(&out).contains("warning: lib/vendor.js is not linted: it matches --exclude"), "{}", stderr(&out));
+    write(dir.path(), "racelint.toml", "exclude = ['lib/**']\n");
+    let out = rl(&["lib/vendor.js"], dir.path());
+    let err = stderr(&out);
+    assert!(err.contains("lib/vendor.js is not linted") && err.contains("racelint.toml"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "nothing left to lint");
+}
+
+#[test]
+fn a_quoted_glob_is_expanded() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/flag.js", FLAG);
+    write(dir.path(), "src/deep/torn.js", TORN);
+    write(dir.path(), "src/notes.txt", "x");
+    let v = json(&rl(&["--format", "json", "src/*.js"], dir.path()));
+    assert_eq!(rules_of(&v), vec!["RC001:3"], "`*` stays in its folder");
+    assert_eq!(v["summary"]["files"], 1);
+    let v = json(&rl(&["--format", "json", "./src/**/*.js"], dir.path()));
+    assert_eq!(v["summary"]["files"], 2);
+    let out = rl(&["src/*.ts"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no JavaScript or TypeScript files match the glob `src/*.ts`"), "{}", stderr(&out));
+}
+
+#[test]
 fn misspelled_directives_are_rs002() {
     let dir = tempfile::tempdir().unwrap();
     let text = FLAG.replace("    busy = true;", "    // racelint-disable-next-line RC001: one caller\n    busy = true;");
@@ -198,4 +240,195 @@ fn misspelled_directives_are_rs002() {
     assert_eq!(rules_of(&v), vec!["RS002:1", "RS002:4", "RC001:5"]);
     assert!(v["findings"][0]["message"].as_str().unwrap().contains("`racelint-ignore-line` is not a racelint directive"));
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_config_nearest_the_linted_path_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ext/racelint.toml", "[rules]\nRC001 = 'off'\n");
+    write(dir.path(), "ext/src/flag.js", FLAG);
+    write(dir.path(), "other/flag.js", FLAG);
+    // from the parent folder, as CI runs it
+    let v = json(&rl(&["--format", "json", "ext/src"], dir.path()));
+    assert_eq!(rules_of(&v), Vec::<String>::new(), "ext/racelint.toml turns RC001 off");
+    let v = json(&rl(&["--format", "json", "ext/src/flag.js"], dir.path()));
+    assert_eq!(rules_of(&v), Vec::<String>::new());
+    // an editor's buffer finds the config of its file
+    let out = with_stdin(&["--format", "json", "--stdin-filename", "ext/src/flag.js"], dir.path(), FLAG);
+    assert_eq!(rules_of(&json(&out)), Vec::<String>::new());
+    let v = json(&rl(&["--format", "json", "other"], dir.path()));
+    assert_eq!(rules_of(&v), vec!["RC001:3"]);
+    let out = rl(&["ext", "other"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("different racelint.toml files"), "{}", stderr(&out));
+}
+
+#[test]
+fn fail_on_warn_and_never_in_the_config_and_as_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "torn.js", TORN);
+    write(dir.path(), "racelint.toml", "fail-on = 'warn'\n");
+    assert_eq!(rl(&["torn.js"], dir.path()).status.code(), Some(1), "warn is warning");
+    write(dir.path(), "racelint.toml", "fail-on = 'never'\n");
+    assert_eq!(rl(&["torn.js"], dir.path()).status.code(), Some(0));
+    write(dir.path(), "racelint.toml", "fail-on = 'off'\n");
+    let out = rl(&["torn.js"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("\"warning\" (or \"warn\"), \"error\" or \"never\"") && !stderr(&out).contains("\"off\""),
+        "{}",
+        stderr(&out)
+    );
+    write(dir.path(), "racelint.toml", "");
+    assert_eq!(rl(&["torn.js"], dir.path()).status.code(), Some(1));
+    assert_eq!(rl(&["--fail-on", "error", "torn.js"], dir.path()).status.code(), Some(0));
+    assert_eq!(rl(&["--fail-on", "never", "torn.js"], dir.path()).status.code(), Some(0));
+    write(dir.path(), "racelint.toml", "fail-on = 'error'\n");
+    assert_eq!(rl(&["--fail-on", "warn", "torn.js"], dir.path()).status.code(), Some(1), "the flag wins over the config");
+    let out = rl(&["--fail-on", "sometimes", "torn.js"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn max_warnings_fails_a_run_with_too_many_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "torn.js", TORN);
+    assert_eq!(rl(&["--fail-on", "error", "--max-warnings", "0", "torn.js"], dir.path()).status.code(), Some(1));
+    assert_eq!(rl(&["--fail-on", "error", "--max-warnings", "1", "torn.js"], dir.path()).status.code(), Some(0));
+    let out = rl(&["--fail-on", "error", "--max-warnings", "0", "torn.js"], dir.path());
+    assert!(stderr(&out).contains("1 warning, more than --max-warnings 0"), "{}", stderr(&out));
+}
+
+#[test]
+fn quiet_reports_errors_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "torn.js", TORN);
+    write(dir.path(), "flag.js", FLAG);
+    let v = json(&rl(&["--format", "json", "--quiet", "."], dir.path()));
+    assert_eq!(rules_of(&v), vec!["RC001:3"], "the RC002 warning is not shown");
+    let out = rl(&["-q", "torn.js"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "and does not fail the run");
+    assert!(!stdout(&out).contains("torn-read"), "{}", stdout(&out));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flag.js", FLAG);
+    let out = rl(&["--format", "sarif", "-o", "out.sarif", "flag.js"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(v["runs"][0]["results"][0]["ruleId"], "RC001");
+    // the same through the warm-run cache, which stores the output
+    let cache = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        std::fs::remove_file(dir.path().join("out.sarif")).ok();
+        let out = racelint(
+            &["--cache-dir", cache.path().to_str().unwrap(), "--output-file", "out.json", "--format", "json", "flag.js"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        assert_eq!(json_file(&dir.path().join("out.json"))["summary"]["findings"], 1);
+    }
+    let out = rl(&["-o", "no/such/dir/out.txt", "flag.js"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot write no/such/dir/out.txt"), "{}", stderr(&out));
+}
+
+fn json_file(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn human_mode_closes_with_what_was_checked_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flag.js", FLAG);
+    write(dir.path(), "torn.js", TORN);
+    let out = rl(&["."], dir.path());
+    let err = stderr(&out);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("Checked 2 files in ") && last.ends_with(" ms"), "{err}");
+    let out = rl(&["--format", "json", "."], dir.path());
+    assert!(!stderr(&out).contains("Checked"), "machine formats keep stderr quiet");
+}
+
+#[test]
+fn threads_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flag.js", FLAG);
+    write(dir.path(), "torn.js", TORN);
+    let one = rl(&["--format", "json", "--threads", "1", "."], dir.path());
+    let two = rl(&["--format", "json", "--threads", "2", "."], dir.path());
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(json(&one)["summary"]["findings"], 2);
+    assert_eq!(rl(&["--threads", "0", "."], dir.path()).status.code(), Some(2));
+}
+
+#[test]
+fn rules_lists_as_json() {
+    let out = racelint(&["rules", "--format", "json"], root());
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let rules = v.as_array().unwrap();
+    assert_eq!(rules.len(), 7);
+    assert_eq!(rules[0]["code"], "RC001");
+    assert_eq!(rules[0]["name"], "override-across-await");
+    assert_eq!(rules[0]["severity"], "error");
+    assert!(rules[0]["doc"].as_str().unwrap().starts_with("# RC001"));
+    assert_eq!(rules[6]["code"], "RS002");
+}
+
+#[test]
+fn init_writes_a_starter_config_that_loads_and_does_not_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flag.js", FLAG);
+    let out = racelint(&["init"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("racelint.toml")).unwrap();
+    assert!(text.contains("fail-on") && text.contains("[rules]") && text.contains("exclude"), "{text}");
+    racelint::config::Config::parse(Path::new("racelint.toml"), &text).expect("the starter parses");
+    assert_eq!(rl(&["flag.js"], dir.path()).status.code(), Some(1), "and lints with it");
+    let out = racelint(&["init"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("racelint.toml")).unwrap(), text);
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef racelint"),
+        ("fish", "complete -c racelint"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = racelint(&["completions", shell], root());
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = stdout(&out);
+        assert!(text.contains(marker) && text.contains("--max-warnings"), "{shell}: {}", &text[..text.len().min(300)]);
+    }
+    assert_eq!(racelint(&["completions", "tcsh"], root()).status.code(), Some(2));
+}
+
+#[test]
+fn the_config_schema_in_the_repository_accepts_the_starter_and_rejects_typos() {
+    let schema: serde_json::Value = json_file(&root().join("racelint.schema.json"));
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let as_json = |toml_text: &str| -> serde_json::Value { toml::from_str::<serde_json::Value>(toml_text).unwrap() };
+    let starter = as_json(racelint::config::STARTER);
+    assert!(validator.is_valid(&starter), "{:?}", validator.iter_errors(&starter).map(|e| e.to_string()).collect::<Vec<_>>());
+    let full = as_json("\"$schema\" = 'x'\nexclude = ['lib/**']\nhost-models = ['h.toml']\nfail-on = 'never'\n[rules]\nRC001 = 'warn'\nnon-atomic-update = 'error'\n");
+    assert!(validator.is_valid(&full));
+    for bad in ["fail_on = 'error'\n", "fail-on = 'off'\n", "[rules]\nRC009 = 'off'\n", "[rules]\nRC001 = 'loud'\n", "exclude = 'lib'\n"] {
+        assert!(!validator.is_valid(&as_json(bad)), "{bad}");
+    }
+    // every rule the binary knows is in the schema, by code and by name
+    for r in racelint::RULES.iter().chain(racelint::rules::META_RULES.iter()) {
+        for key in [r.code, r.name] {
+            assert!(validator.is_valid(&as_json(&format!("[rules]\n{key} = 'off'\n"))), "{key}");
+        }
+    }
+    assert!(std::fs::read_to_string(root().join("README.md")).unwrap().contains("racelint.schema.json"), "the README points to it");
 }
