@@ -272,7 +272,10 @@ fn main() -> ExitCode {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        // a report written to a file is not on the terminal, wherever stdout is
+        Color::Auto => {
+            cli.output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     // a re-run on an unchanged tree prints the previous run's output
     let mut options = options;

@@ -337,6 +337,31 @@ fn output_file_receives_the_report() {
     assert!(stderr(&out).contains("cannot write no/such/dir/out.txt"), "{}", stderr(&out));
 }
 
+#[test]
+fn a_report_written_to_a_file_has_no_colour_even_from_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: `script` (util-linux) not found; colour under a terminal not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "flag.js", FLAG);
+    let bin = env!("CARGO_BIN_EXE_racelint");
+    // `script` gives racelint a terminal on stdout
+    let run = |extra: &str| {
+        Command::new("script")
+            .args(["-qec", &format!("{bin} --no-cache {extra} flag.js"), "/dev/null"])
+            .current_dir(dir.path())
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap()
+    };
+    let on_terminal = run("");
+    assert!(stdout(&on_terminal).contains("\u{1b}["), "coloured on a terminal: {}", stdout(&on_terminal));
+    run("-o report.txt");
+    let report = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
+    assert!(report.contains("racelint(override-across-await)") && !report.contains('\u{1b}'), "{report}");
+}
+
 fn json_file(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
