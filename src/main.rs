@@ -422,8 +422,11 @@ fn init() -> ExitCode {
     }
     // editors complete the keys from the JSON Schema the npm package ships, when it is there
     let schema = "node_modules/racelint/racelint.schema.json";
-    let schema_line =
-        if std::path::Path::new(schema).is_file() { format!("#:schema ./{schema}\n") } else { format!("# #:schema ./{schema}\n") };
+    let schema_line = if std::path::Path::new(schema).is_file() {
+        format!("#:schema ./{schema}\n")
+    } else {
+        format!("# with `npm i -D racelint`, a first line `#:schema ./{schema}` lets editors complete this file\n")
+    };
     let text = format!("{schema_line}{}", racelint::config::STARTER);
     if let Err(e) = std::fs::write(path, text) {
         return usage_error(&format!("cannot write racelint.toml: {e}"));

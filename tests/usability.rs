@@ -419,6 +419,12 @@ fn init_writes_a_starter_config_that_loads_and_does_not_overwrite() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("already exists"));
     assert_eq!(std::fs::read_to_string(dir.path().join("racelint.toml")).unwrap(), text);
+    // with the npm package installed, the schema line is live
+    let npm = tempfile::tempdir().unwrap();
+    write(npm.path(), "node_modules/racelint/racelint.schema.json", "{}");
+    assert_eq!(racelint(&["init"], npm.path()).status.code(), Some(0));
+    let text = std::fs::read_to_string(npm.path().join("racelint.toml")).unwrap();
+    assert!(text.starts_with("#:schema ./node_modules/racelint/racelint.schema.json\n"), "{text}");
 }
 
 #[test]
