@@ -15,6 +15,7 @@ pub mod finding;
 pub mod generated;
 pub mod graph_text;
 pub mod host;
+pub mod inputs;
 pub mod link;
 pub mod lsp;
 pub mod parse;
@@ -128,8 +129,8 @@ pub struct Report {
     pub suppressed: Vec<Suppressed>,
     /// What `--baseline` matched, when one was given.
     pub baseline: Option<baseline::Outcome>,
-    /// Findings at or above this severity fail the run.
-    pub fail_on: Severity,
+    /// Findings at or above this severity fail the run; `None`: findings never do.
+    pub fail_on: Option<Severity>,
     /// Generated files the walk skipped, by path.
     pub skipped: Vec<Skipped>,
 }
@@ -144,7 +145,7 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         if !self.errors.is_empty() {
             2
-        } else if self.findings.iter().any(|f| f.severity >= self.fail_on) {
+        } else if self.fail_on.is_some_and(|t| self.findings.iter().any(|f| f.severity >= t)) {
             1
         } else {
             0
@@ -264,11 +265,22 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     SourceModule::new(path, text, facts)
 }
 
+/// Worker threads asked for (`--threads`); 0: rayon's default (`RAYON_NUM_THREADS` or one per
+/// core).
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets the number of worker threads; call before the first lint (the pool is built once).
+pub fn set_threads(n: usize) {
+    THREADS.store(n, std::sync::atomic::Ordering::Relaxed);
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+}
+
 /// The worker pool, built once per process (the language server lints on every change).
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
+            .num_threads(THREADS.load(std::sync::atomic::Ordering::Relaxed))
             .stack_size(WORKER_STACK)
             .build()
             .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool"))
@@ -279,17 +291,37 @@ fn pool() -> &'static rayon::ThreadPool {
 pub fn lint(options: &Options) -> Report {
     let timer = Timer::new();
     let discover::Walked { mut files, maps, named, errors: path_errors } = discover::walk(&options.paths, &options.excludes);
-    let stdin_path = options.stdin.as_ref().map(|(p, _)| discover::clean(p));
-    let overrides: Vec<(PathBuf, &str)> =
-        options.stdin.iter().chain(options.overrides.iter()).map(|(p, t)| (discover::clean(p), t.as_str())).collect();
-    if overrides.iter().any(|(p, _)| !files.contains(p)) {
-        for (p, _) in &overrides {
-            if !files.contains(p) {
-                files.push(p.clone());
+    // a buffer named by another spelling of a discovered file (absolute, as editors pass it,
+    // or `../dir/x.js` from inside `dir`) replaces that file under the walk's spelling: one
+    // module, not two, so imports between it and its neighbours still resolve
+    let overrides: Vec<(PathBuf, &str)> = {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut by_key: Option<rustc_hash::FxHashMap<PathBuf, usize>> = None;
+        let mut out = Vec::new();
+        let mut added = false;
+        for (p, t) in options.stdin.iter().chain(options.overrides.iter()) {
+            let cleaned = discover::clean(p);
+            if files.contains(&cleaned) {
+                out.push((cleaned, t.as_str()));
+                continue;
             }
+            let by_key = by_key.get_or_insert_with(|| files.iter().enumerate().map(|(i, f)| (same_file_key(&cwd, f), i)).collect());
+            let path = match by_key.get(&same_file_key(&cwd, p)) {
+                Some(&i) => files[i].clone(),
+                None => {
+                    files.push(cleaned.clone());
+                    added = true;
+                    cleaned
+                }
+            };
+            out.push((path, t.as_str()));
         }
-        discover::sort_paths(&mut files);
-    }
+        if added {
+            discover::sort_paths(&mut files);
+        }
+        out
+    };
+    let stdin_path = options.stdin.as_ref().map(|_| overrides[0].0.clone());
     timer.lap("discover");
     let mut errors: Vec<FileError> = path_errors.into_iter().map(|e| FileError::new(e.path, None, e.message)).collect();
     let hosts = load_hosts(options, &mut errors);
@@ -374,6 +406,23 @@ pub fn lint(options: &Options) -> Report {
         report.errors.retain(|e| e.path == *p);
     }
     report
+}
+
+/// One key for every spelling of a path: absolute (against `cwd`), with `.` and `..` resolved
+/// lexically.
+fn same_file_key(cwd: &std::path::Path, path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Phase timings on standard error when `RACELINT_TIMINGS` is set (for profiling).
@@ -499,7 +548,11 @@ fn analyse(
         }
         None => true,
     });
-    let (mut findings, suppressed, directive_findings) = suppress::apply(&program, findings);
+    let running = |code: &str| {
+        RULES.iter().find(|r| r.code == code).is_some_and(|r| selected(r))
+            && !options.config.rules.iter().any(|(c, l)| *c == code && l.is_none())
+    };
+    let (mut findings, suppressed, directive_findings) = suppress::apply(&program, findings, running);
     findings.extend(directive_findings.into_iter().filter(|f| !options.config.rules.iter().any(|(c, l)| *c == f.rule.code && l.is_none())));
     let baseline = match &options.baseline {
         Some(path) => match baseline::Baseline::load(path) {
@@ -520,7 +573,7 @@ fn analyse(
         errors,
         suppressed,
         baseline,
-        fail_on: options.config.fail_on.unwrap_or(Severity::Warning),
+        fail_on: options.config.fail_on.map_or(Some(Severity::Warning), |f| f.threshold()),
         skipped: Vec::new(),
     }
 }

@@ -31,8 +31,8 @@ struct Cli {
     /// Skip files and folders matching this gitignore-style glob (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Report only these rules (code or name, repeatable)
-    #[arg(long, value_name = "RULE")]
+    /// Report only these rules (code or name; repeatable, or a comma list: RC003,RC004)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     rule: Vec<String>,
     /// Add a host model (TOML, see rules/hosts/sillytavern.toml; repeatable)
     #[arg(long, value_name = "FILE")]
@@ -64,6 +64,38 @@ struct Cli {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Which findings make the exit code 1 (overrides `fail-on` in racelint.toml)
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
+    /// Also exit 1 when there are more than N warnings (ESLint's --max-warnings)
+    #[arg(long, value_name = "N")]
+    max_warnings: Option<usize>,
+    /// Report errors only: warnings are neither shown nor fail the run
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Worker threads (default: one per core, or RAYON_NUM_THREADS)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    /// Any finding (also `warn`)
+    #[value(alias = "warn")]
+    Warning,
+    /// Errors only
+    Error,
+    /// Never: exit 0 with findings (2 still means an input could not be read or parsed)
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -74,9 +106,17 @@ enum Command {
         rule: String,
     },
     /// List the rules
-    Rules,
+    Rules {
+        /// text (a table) or json (code, name, severity, summary and documentation of each)
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
     /// Run the language server on standard input and output
     Lsp,
+    /// Write a commented starter racelint.toml in the current directory
+    Init,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -123,15 +163,42 @@ fn main() -> ExitCode {
             drop(stdout);
             return ExitCode::from(racelint::lsp::run() as u8);
         }
-        Some(Command::Rules) => {
-            for r in racelint::RULES.iter().chain(racelint::rules::META_RULES.iter()) {
-                let _ = writeln!(stdout, "{}  {:<24} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary);
+        Some(Command::Rules { format }) => {
+            let all = racelint::RULES.iter().chain(racelint::rules::META_RULES.iter());
+            match format {
+                RulesFormat::Text => {
+                    for r in all {
+                        let _ = writeln!(stdout, "{}  {:<24} {:<8} {}", r.code, r.name, r.severity.as_str(), r.summary);
+                    }
+                }
+                RulesFormat::Json => {
+                    let rules: Vec<serde_json::Value> = all
+                        .map(|r| {
+                            serde_json::json!({
+                                "code": r.code, "name": r.name, "severity": r.severity.as_str(), "summary": r.summary, "doc": r.doc
+                            })
+                        })
+                        .collect();
+                    let _ = serde_json::to_writer_pretty(&mut stdout, &rules);
+                    let _ = writeln!(stdout);
+                }
             }
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Init) => return init(),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "racelint", &mut stdout);
             return ExitCode::SUCCESS;
         }
         None => {}
     }
-    for r in &cli.rule {
+    let started = std::time::Instant::now();
+    if let Some(n) = cli.threads {
+        racelint::set_threads(n as usize);
+    }
+    let rules: Vec<String> = cli.rule.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+    for r in &rules {
         if racelint::rules::rule_by_code(r).is_none() {
             return usage_error(&format!("no rule `{r}` (see `racelint rules`)"));
         }
@@ -139,7 +206,15 @@ fn main() -> ExitCode {
     let config_path = match (&cli.config, cli.no_config) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
-        (None, false) => racelint::config::Config::find(std::path::Path::new(".")),
+        // the nearest config to what is linted (the buffer's file for an editor), not to the
+        // current directory
+        (None, false) => match racelint::config::Config::find_for(match &cli.stdin_filename {
+            Some(p) => std::slice::from_ref(p),
+            None => &cli.paths,
+        }) {
+            Ok(p) => p,
+            Err(e) => return usage_error(&e),
+        },
     };
     let config = match &config_path {
         Some(p) => match racelint::config::Config::load(p) {
@@ -154,6 +229,14 @@ fn main() -> ExitCode {
         },
         None => racelint::config::Config::default(),
     };
+    let mut config = config;
+    if let Some(f) = cli.fail_on {
+        config.fail_on = Some(match f {
+            FailOn::Warning => racelint::config::FailOn::Warning,
+            FailOn::Error => racelint::config::FailOn::Error,
+            FailOn::Never => racelint::config::FailOn::Never,
+        });
+    }
     let stdin = match &cli.stdin_filename {
         Some(p) => {
             let mut text = String::new();
@@ -168,10 +251,19 @@ fn main() -> ExitCode {
     excludes.extend(config.exclude.iter().cloned());
     let mut host_models = config.host_models.clone();
     host_models.extend(cli.host_model);
+    // a glob the shell did not expand (`'src/*.js'`) is expanded here
+    let paths = match racelint::inputs::expand_globs(&cli.paths, &excludes) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
+    let excluded_by = match &config.path {
+        Some(p) if !config.exclude.is_empty() => format!("--exclude or `exclude` in {}", p.display()),
+        _ => "--exclude".to_string(),
+    };
     let options = racelint::Options {
-        paths: cli.paths,
+        paths,
         excludes,
-        only: cli.rule,
+        only: rules,
         host_models,
         config,
         baseline: cli.baseline,
@@ -184,14 +276,17 @@ fn main() -> ExitCode {
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        // a report written to a file is not on the terminal, wherever stdout is
+        Color::Auto => {
+            cli.output_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     // a re-run on an unchanged tree prints the previous run's output
     let mut options = options;
     let run_cache = match (&options.cache_dir, &cli.write_baseline) {
         (Some(dir), None) => {
             let hints = racelint::host::Hosts::load(&options.host_models).map(|h| h.hints()).unwrap_or_default();
-            let extra = format!("{:?} {color}", cli.format as u8);
+            let extra = format!("{:?} {color} {} {:?}", cli.format as u8, cli.quiet, cli.max_warnings);
             racelint::cache::Cache::open(dir, &hints).zip(racelint::cache::RunKey::compute(&options, &extra))
         }
         _ => None,
@@ -205,12 +300,32 @@ fn main() -> ExitCode {
             if std::env::var_os("RACELINT_TIMINGS").is_some() {
                 eprintln!("racelint timing: unchanged inputs: the previous run's output");
             }
-            let _ = stdout.write_all(&out);
-            let _ = stdout.flush();
+            let linted: Vec<&std::path::Path> = options.prefetched.0.keys().map(PathBuf::as_path).collect();
+            warn_excluded(&options.paths, &linted, &excluded_by);
+            if let Err(e) = emit(&mut stdout, cli.output_file.as_deref(), &out) {
+                return usage_error(&e);
+            }
+            if matches!(cli.format, Format::Human) {
+                closing_line(linted.len(), started);
+            }
             return ExitCode::from(code);
         }
     }
-    let report = racelint::lint(&options);
+    let mut report = racelint::lint(&options);
+    {
+        let linted: Vec<&std::path::Path> = report.program.modules.iter().map(|m| m.path.as_path()).collect();
+        warn_excluded(&options.paths, &linted, &excluded_by);
+    }
+    if report.files() == 0 && report.errors.is_empty() {
+        // a run that checks nothing must not pass for a clean one (ESLint: exit 2 as well)
+        let shown: Vec<String> = options.paths.iter().map(|p| p.display().to_string()).collect();
+        return usage_error(&format!(
+            "no JavaScript or TypeScript files to lint in {} (.js .mjs .cjs .jsx .ts .tsx .mts .cts; hidden, \
+             git-ignored, node_modules, minified and excluded files are skipped)",
+            shown.join(", ")
+        ));
+    }
+    let warnings = report.findings.iter().filter(|f| f.severity == racelint::Severity::Warning).count();
     if let Some(path) = &cli.write_baseline {
         let baseline = racelint::baseline::Baseline::from_findings(&report.findings, &report.program);
         if let Err(e) = std::fs::write(path, baseline.to_json()) {
@@ -219,6 +334,10 @@ fn main() -> ExitCode {
         eprintln!("racelint: wrote {} findings to {}", baseline.findings.len(), path.display());
         std::mem::forget(report);
         return ExitCode::SUCCESS;
+    }
+    // after the baseline, which records every finding
+    if cli.quiet {
+        report.findings.retain(|f| f.severity == racelint::Severity::Error);
     }
     let render = |w: &mut dyn Write| match cli.format {
         Format::Json => racelint::render::json::write(&report, w),
@@ -229,25 +348,93 @@ fn main() -> ExitCode {
             w.write_all(racelint::render::human::render(&report, racelint::render::human::Style { color, width: 100 }).as_bytes())
         }
     };
-    let exit = report.exit_code() as u8;
+    let mut exit = report.exit_code() as u8;
+    if exit == 0 && cli.max_warnings.is_some_and(|max| warnings > max) {
+        let s = if warnings == 1 { "" } else { "s" };
+        eprintln!("racelint: {warnings} warning{s}, more than --max-warnings {}", cli.max_warnings.unwrap_or(0));
+        exit = 1;
+    }
     match &run_cache {
         // the output is kept for the next run on the same inputs
         Some((cache, key)) => {
             let mut out = Vec::with_capacity(64 * 1024 + report.findings.len() * 2048);
             let _ = render(&mut out);
-            let _ = stdout.write_all(&out);
-            let _ = stdout.flush();
+            if let Err(e) = emit(&mut stdout, cli.output_file.as_deref(), &out) {
+                return usage_error(&e);
+            }
             cache.put_run(key, exit, &out);
         }
         // streamed: tens of thousands of findings need not be held in memory twice
         None => {
-            let mut w = std::io::BufWriter::with_capacity(256 * 1024, stdout);
-            let _ = render(&mut w);
-            let _ = w.flush();
+            let written = match &cli.output_file {
+                Some(path) => std::fs::File::create(path).and_then(|f| {
+                    let mut w = std::io::BufWriter::with_capacity(256 * 1024, f);
+                    render(&mut w)?;
+                    w.flush()
+                }),
+                None => {
+                    let mut w = std::io::BufWriter::with_capacity(256 * 1024, stdout);
+                    let _ = render(&mut w);
+                    let _ = w.flush();
+                    Ok(())
+                }
+            };
+            if let (Err(e), Some(path)) = (written, &cli.output_file) {
+                return usage_error(&format!("cannot write {}: {e}", path.display()));
+            }
         }
+    }
+    if matches!(cli.format, Format::Human) {
+        closing_line(report.files(), started);
     }
     let code = ExitCode::from(exit);
     // the process ends here: freeing every module's facts one by one would only cost time
     std::mem::forget(report);
     code
+}
+
+/// The output, on standard output or in the `--output-file`.
+fn emit(stdout: &mut dyn Write, file: Option<&std::path::Path>, out: &[u8]) -> Result<(), String> {
+    match file {
+        Some(path) => std::fs::write(path, out).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            let _ = stdout.write_all(out);
+            let _ = stdout.flush();
+            Ok(())
+        }
+    }
+}
+
+/// Human mode's last word, on standard error as Ruff and Biome print it.
+fn closing_line(files: usize, started: std::time::Instant) {
+    let ms = started.elapsed().as_millis();
+    eprintln!("Checked {files} file{} in {ms} ms", if files == 1 { "" } else { "s" });
+}
+
+/// Says which files named on the command line an exclude dropped.
+fn warn_excluded(paths: &[PathBuf], linted: &[&std::path::Path], by: &str) {
+    for p in racelint::inputs::excluded_explicit(paths, linted) {
+        eprintln!("warning: {} is not linted: it matches {by}", p.display());
+    }
+}
+
+/// `racelint init`: a starter racelint.toml that parses as it is, every setting shown.
+fn init() -> ExitCode {
+    let path = std::path::Path::new(racelint::config::FILE_NAME);
+    if path.exists() {
+        return usage_error("racelint.toml already exists here; edit it, or remove it to start again");
+    }
+    // editors complete the keys from the JSON Schema the npm package ships, when it is there
+    let schema = "node_modules/racelint/racelint.schema.json";
+    let schema_line = if std::path::Path::new(schema).is_file() {
+        format!("#:schema ./{schema}\n")
+    } else {
+        format!("# with `npm i -D racelint`, a first line `#:schema ./{schema}` lets editors complete this file\n")
+    };
+    let text = format!("{schema_line}{}", racelint::config::STARTER);
+    if let Err(e) = std::fs::write(path, text) {
+        return usage_error(&format!("cannot write racelint.toml: {e}"));
+    }
+    eprintln!("racelint: wrote racelint.toml (see `racelint rules` for the rules it can set)");
+    ExitCode::SUCCESS
 }

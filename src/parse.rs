@@ -72,11 +72,15 @@ pub fn component_syntax(scripts: &crate::sfc::Scripts) -> Syntax {
 /// cost more than one error's worth of output. ESLint and Biome report one fatal error too.
 pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Parsed {
     let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(Lrc::new(FileName::Real(path.to_path_buf())), text.to_string());
+    // swc drops a leading BOM, which would shift every position 3 bytes early in the original
+    // text (and `start_pos - 3` underflows for the first file); the BOM is whitespace in
+    // JavaScript, so three spaces in its place keep every byte offset as it is in `text`.
+    let src = match text.strip_prefix('\u{feff}') {
+        Some(rest) => format!("   {rest}"),
+        None => text.to_string(),
+    };
+    let fm = cm.new_source_file(Lrc::new(FileName::Real(path.to_path_buf())), src);
     let base = fm.start_pos.0;
-    // swc drops a leading BOM: positions then start 3 bytes early in the original text.
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let base = base.wrapping_sub(bom);
     let mut recovered = Vec::new();
     let result = swc_ecma_parser::parse_file_as_module(&fm, syntax, EsVersion::latest(), None, &mut recovered);
     let to_err = |e: swc_ecma_parser::error::Error| SyntaxError {

@@ -31,7 +31,7 @@ pub struct SourceModule {
 
 impl SourceModule {
     pub fn new(path: PathBuf, text: Arc<str>, facts: ModuleFacts) -> SourceModule {
-        let mentions_ignore = memchr::memmem::find(text.as_bytes(), b"racelint-ignore").is_some();
+        let mentions_ignore = memchr::memmem::find(text.as_bytes(), b"racelint-").is_some();
         SourceModule { path, text, line_index: std::sync::OnceLock::new(), facts, errors: Vec::new(), mentions_ignore }
     }
 

@@ -83,7 +83,11 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: u32) -> Position {
         let offset = offset.min(text.len() as u32);
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line] as usize;
+        let mut start = self.line_starts[line] as usize;
+        // a leading BOM is no column: ESLint and editors drop it before counting
+        if line == 0 && text.starts_with('\u{feff}') {
+            start = 3.min(offset as usize);
+        }
         let mut end = offset as usize;
         while end > start && !text.is_char_boundary(end) {
             end -= 1;
@@ -138,6 +142,11 @@ mod tests {
         // the emoji is 4 bytes and 2 UTF-16 units
         assert_eq!(idx.position(text, 7), Position { line: 2, column: 3 });
         assert_eq!(idx.line_text(text, 2), "😀x = 1");
+        let bom = "\u{feff}let a;\nb";
+        let idx = LineIndex::new(bom);
+        assert_eq!(idx.position(bom, 3), Position { line: 1, column: 1 });
+        assert_eq!(idx.position(bom, 7), Position { line: 1, column: 5 });
+        assert_eq!(idx.position(bom, 10), Position { line: 2, column: 1 });
     }
 
     #[test]

@@ -31,29 +31,56 @@ pub struct Directive {
 const NEXT_LINE: &str = "racelint-ignore-next-line";
 const FILE: &str = "racelint-ignore-file";
 
-/// Finds the directives in a file's comments.
+/// Finds the directives in a file's comments. A comment with a misspelled directive
+/// (`racelint-ignore-line`, `racelint-disable-next-line`) is an invalid one, not ignored.
 pub fn directives(text: &str) -> Vec<Directive> {
     let mut out = Vec::new();
     let mut offset = 0u32;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let start = offset;
         offset += line.len() as u32;
-        if !line.contains("racelint-ignore") {
+        if !line.contains("racelint-") {
             continue;
         }
-        let (kind_at, whole_file) = match (line.find(NEXT_LINE), line.find(FILE)) {
-            (Some(p), _) => (p, false),
-            (None, Some(p)) => (p, true),
-            _ => continue,
+        // the first `racelint-…` word on the line that is meant as a directive, in a comment
+        let mut found = None;
+        for (at, _) in line.match_indices("racelint-") {
+            let word_len = line[at..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(line.len() - at);
+            let word = &line[at..at + word_len];
+            if !(word.contains("ignore") || word.contains("disable") || word.contains("noqa")) {
+                continue;
+            }
+            // only in a comment: `//` or `/*` before it on the line
+            let before = &line[..at];
+            let comment_at = match (before.rfind("//"), before.rfind("/*")) {
+                (Some(a), Some(b)) => a.max(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => continue,
+            };
+            found = Some((at, word, comment_at));
+            break;
+        }
+        let Some((kind_at, word, comment_at)) = found else {
+            continue;
         };
-        // only in a comment: `//` or `/*` before it on the line
-        let before = &line[..kind_at];
-        let comment_at = match (before.rfind("//"), before.rfind("/*")) {
-            (Some(a), Some(b)) => a.max(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => continue,
+        let span = Span { lo: start + comment_at as u32, hi: start + line.trim_end().len() as u32 };
+        let whole_file = match word {
+            NEXT_LINE => false,
+            FILE => true,
+            _ => {
+                let meant = if word.contains("file") || word == "racelint-disable" || word == "racelint-ignore" { FILE } else { NEXT_LINE };
+                out.push(Directive {
+                    span,
+                    line: i as u32 + 1,
+                    whole_file: false,
+                    codes: Vec::new(),
+                    reason: String::new(),
+                    problem: Some(format!("`{word}` is not a racelint directive; did you mean `{meant}`?")),
+                });
+                continue;
+            }
         };
-        let keyword = if whole_file { FILE } else { NEXT_LINE };
+        let keyword = word;
         let rest = line[kind_at + keyword.len()..].trim_end();
         let rest = rest.strip_suffix("*/").unwrap_or(rest).trim();
         let (codes_text, reason) = match rest.split_once(':') {
@@ -70,7 +97,6 @@ pub fn directives(text: &str) -> Vec<Directive> {
             problem = Some(format!("`{keyword}` needs a reason after a colon: `{keyword} {}: why this is safe`", codes.join(", ")));
         }
         let codes = codes.iter().filter_map(|c| rule_by_code(c)).map(|r| r.code.to_string()).collect();
-        let span = Span { lo: start + comment_at as u32, hi: start + line.trim_end().len() as u32 };
         out.push(Directive { span, line: i as u32 + 1, whole_file, codes, reason: reason.to_string(), problem });
     }
     out
@@ -119,10 +145,13 @@ pub static INVALID: Rule = Rule {
 };
 
 /// Moves the findings that directives cover to the suppressed list, and reports unused and
-/// invalid directives as findings of their own.
+/// invalid directives as findings of their own. `running` says whether a rule code is being
+/// run (`--rule`, a rule turned off in the config): a directive is unused only when every rule
+/// it names ran and it suppressed nothing.
 pub fn apply(
     program: &crate::program::Program,
     findings: Vec<crate::Finding>,
+    running: impl Fn(&str) -> bool,
 ) -> (Vec<crate::Finding>, Vec<crate::Suppressed>, Vec<crate::Finding>) {
     use crate::Finding;
     let mut per_module: rustc_hash::FxHashMap<u32, (Vec<Directive>, Vec<bool>)> = rustc_hash::FxHashMap::default();
@@ -157,13 +186,18 @@ pub fn apply(
         let path = program.modules[module as usize].path.to_string_lossy().replace('\\', "/");
         for (d, used) in dirs.iter().zip(used) {
             let (rule, message, help) = match (&d.problem, used) {
+                (Some(p), _) if d.codes.is_empty() && p.contains("not a racelint directive") => (
+                    &INVALID,
+                    p.clone(),
+                    format!("racelint knows `{NEXT_LINE} RC001: reason` (for the line below) and `{FILE} RC001: reason`"),
+                ),
                 (Some(p), _) => (&INVALID, p.clone(), "name the rules and say why the race cannot happen, after a colon".to_string()),
-                (None, false) => (
+                (None, false) if d.codes.iter().all(|c| running(c)) => (
                     &UNUSED,
                     format!("this `racelint-ignore` comment suppresses nothing ({})", d.codes.join(", ")),
                     "remove it: it hides nothing today and would silently hide a future race".to_string(),
                 ),
-                (None, true) => continue,
+                (None, _) => continue,
             };
             let fingerprint = format!("{:016x}", crate::finding::fnv64(&[rule.code, &path, &d.line.to_string(), &d.codes.join(",")]));
             meta.push(Finding {
@@ -201,5 +235,15 @@ mod tests {
         assert!(d[1].whole_file && d[1].covers("RC005", 100) && d[1].reason == "frozen");
         assert!(d[2].problem.as_deref().unwrap().contains("needs a reason"));
         assert!(d[3].problem.as_deref().unwrap().contains("unknown rule `RC999`"));
+    }
+
+    #[test]
+    fn misspelled_directives_are_invalid_not_ignored() {
+        let text = "// racelint-ignore-line RC001: x\n/* racelint-disable-next-line RC001: y */\n// see racelint-baseline.json\nconst s = 'racelint-disable-next-line';\n// racelint-ignore-next-line RC001: fine\n";
+        let d = directives(text);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(d[0].problem.as_deref().unwrap().contains("`racelint-ignore-line` is not a racelint directive"), "{d:?}");
+        assert!(d[1].problem.as_deref().unwrap().contains("did you mean `racelint-ignore-next-line`?"), "{d:?}");
+        assert!(d[2].problem.is_none() && d[2].covers("RC001", 6));
     }
 }

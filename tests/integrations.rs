@@ -46,7 +46,7 @@ fn a_bad_config_is_an_error_with_file_line_and_hint() {
     assert!(err.contains("racelint.toml:2:1") && err.contains("unknown field `fail_on`") && err.contains("fail-on"), "{err}");
     write(dir.path(), "racelint.toml", "[rules]\nRC001 = 'sometimes'\n");
     let err = String::from_utf8_lossy(&racelint(&["a.js"], dir.path()).stderr).into_owned();
-    assert!(err.contains("racelint.toml:2:") && err.contains("\"off\", \"warning\" and \"error\""), "{err}");
+    assert!(err.contains("racelint.toml:2:") && err.contains("\"off\", \"warning\" (or \"warn\") and \"error\""), "{err}");
 }
 
 #[test]

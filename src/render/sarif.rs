@@ -32,7 +32,46 @@ struct Region {
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
-    uri_base_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+/// A path as a URI reference (RFC 3986): relative paths stay relative to `%SRCROOT%`, absolute
+/// ones become `file://` URIs; every byte but unreserved characters and `/` is percent-encoded
+/// (`weird,dir/ü nicode.js` → `weird%2Cdir/%C3%BC%20nicode.js`, a literal `%25` → `%2525`).
+pub fn artifact_uri(path: &str) -> (String, Option<&'static str>) {
+    let mut out = String::with_capacity(path.len() + 8);
+    let absolute = path.starts_with('/') || (path.as_bytes().get(1) == Some(&b':') && path.as_bytes()[0].is_ascii_alphabetic());
+    if absolute {
+        out.push_str(if path.starts_with('/') { "file://" } else { "file:///" });
+    }
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            // a Windows drive letter's colon (`C:/…`) stays as it is in a file URI
+            b':' if absolute && out.len() == "file:///C".len() => out.push(':'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    (out, (!absolute).then_some("%SRCROOT%"))
+}
+
+/// Where racelint's documentation lives, from `repository` in Cargo.toml; none is invented
+/// when it is not set (SARIF viewers then show the embedded `help` text).
+const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// A rule's documentation page in the repository at this version's tag, when there is one.
+pub fn help_uri(repository: &str, rule: &crate::Rule) -> Option<String> {
+    let repository = repository.trim_end_matches('/');
+    if repository.is_empty() {
+        return None;
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    Some(if rule.code.starts_with("RS") {
+        format!("{repository}/blob/v{version}/README.md#inline-suppressions")
+    } else {
+        format!("{repository}/blob/v{version}/rules/{}-{}.md", rule.code, rule.name)
+    })
 }
 
 #[derive(Serialize)]
@@ -84,7 +123,10 @@ struct SarifResult<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Run<'a> {
+    /// Columns are UTF-16 code units, as in every other format (ESLint, LSP).
+    column_kind: &'static str,
     invocations: Value,
     results: Vec<SarifResult<'a>>,
     tool: Value,
@@ -104,7 +146,10 @@ fn location<'a>(report: &Report, module: u32, lo: u32, hi: u32) -> Location<'a> 
         id: None,
         message: None,
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: display_path(&report.program, module), uri_base_id: "%SRCROOT%" },
+            artifact_location: {
+                let (uri, uri_base_id) = artifact_uri(&display_path(&report.program, module));
+                ArtifactLocation { uri, uri_base_id }
+            },
             region: Region { end_column: e.column, end_line: e.line, start_column: s.column, start_line: s.line },
         },
     }
@@ -119,7 +164,7 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
     let rules: Vec<Value> = all
         .iter()
         .map(|r| {
-            json!({
+            let mut rule = json!({
                 "id": r.code,
                 "name": r.name,
                 "shortDescription": { "text": r.summary },
@@ -127,7 +172,11 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
                 "help": { "text": r.doc, "markdown": r.doc },
                 "defaultConfiguration": { "level": level(r.severity) },
                 "properties": { "tags": ["concurrency", "async"] }
-            })
+            });
+            if let Some(uri) = help_uri(REPOSITORY, r) {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect();
     let result = |f: &'a crate::Finding, suppression: Option<&'a str>| SarifResult {
@@ -164,10 +213,14 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
         .zip(super::error_positions(report))
         .map(|(e, pos)| {
             let mut n = json!({ "level": "error", "message": { "text": e.full_message() } });
-            let uri = e.path.to_string_lossy().replace('\\', "/");
+            let (uri, base) = artifact_uri(&e.path.to_string_lossy().replace('\\', "/"));
+            let mut artifact = json!({ "uri": uri });
+            if let Some(base) = base {
+                artifact["uriBaseId"] = json!(base);
+            }
             n["locations"] = match pos {
-                Some(p) => json!([{ "physicalLocation": { "artifactLocation": { "uri": uri }, "region": { "startLine": p.line, "startColumn": p.column } } }]),
-                None => json!([{ "physicalLocation": { "artifactLocation": { "uri": uri } } }]),
+                Some(p) => json!([{ "physicalLocation": { "artifactLocation": artifact, "region": { "startLine": p.line, "startColumn": p.column } } }]),
+                None => json!([{ "physicalLocation": { "artifactLocation": artifact } }]),
             };
             n
         })
@@ -175,17 +228,43 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
     let doc = Document {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         runs: [Run {
+            column_kind: "utf16CodeUnits",
             invocations: json!([{ "executionSuccessful": report.errors.is_empty(), "toolExecutionNotifications": notifications }]),
             results,
-            tool: json!({ "driver": {
-                "name": "racelint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://crates.io/crates/racelint",
-                "rules": rules
-            }}),
+            tool: {
+                let mut driver = json!({ "name": "racelint", "version": env!("CARGO_PKG_VERSION"), "rules": rules });
+                if !REPOSITORY.is_empty() {
+                    driver["informationUri"] = json!(format!("{}#readme", REPOSITORY.trim_end_matches('/')));
+                }
+                json!({ "driver": driver })
+            },
         }],
         version: "2.1.0",
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_uris_are_percent_encoded_references() {
+        assert_eq!(artifact_uri("src/a.js"), ("src/a.js".to_string(), Some("%SRCROOT%")));
+        assert_eq!(artifact_uri("weird,dir/ü nicode.js").0, "weird%2Cdir/%C3%BC%20nicode.js");
+        assert_eq!(artifact_uri("100%25/a#b?.js").0, "100%2525/a%23b%3F.js");
+        assert_eq!(artifact_uri("/home/me/x y.js"), ("file:///home/me/x%20y.js".to_string(), None));
+        assert_eq!(artifact_uri("C:/src/a.js").0, "file:///C:/src/a.js");
+    }
+
+    #[test]
+    fn help_uris_point_into_the_repository_or_are_left_out() {
+        assert_eq!(help_uri("", crate::RULES[0]), None);
+        let v = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            help_uri("https://example.org/r/", crate::RULES[0]).as_deref(),
+            Some(format!("https://example.org/r/blob/v{v}/rules/RC001-override-across-await.md").as_str())
+        );
+    }
 }
