@@ -147,8 +147,8 @@ struct FnBuilder {
     inline_returns: Vec<Vec<NodeId>>,
     /// Callbacks of promises nobody awaits here (`p = load().finally(() => { p = null })`):
     /// each callback's await node and where it was forked from. They run once the current
-    /// synchronous run is over, so the statement around them finishes first (the assignment
-    /// of `p` happens before the callback clears it): the fork moves to the statement's end.
+    /// synchronous run is over (the assignment of `p` happens before the callback clears it):
+    /// the fork moves to the next await, `return`, `throw` or the end of the body.
     deferred_then: Vec<(NodeId, Vec<NodeId>)>,
     await_target: Option<swc_common::Span>,
     awaited_call: Option<NodeId>,
@@ -1028,6 +1028,9 @@ impl<'h> Builder<'h> {
     }
 
     fn await_node(&mut self, kind: AwaitKind, span: swc_common::Span) -> NodeId {
+        if kind != AwaitKind::Then {
+            self.defer_then_callbacks();
+        }
         let span = self.span(span);
         self.add(NodeKind::Await(kind), span)
     }
@@ -1156,6 +1159,7 @@ impl<'h> Builder<'h> {
                 });
             }
         }
+        self.defer_then_callbacks();
         self.scopes.pop();
         self.object_prefix = saved_prefix;
         let done = mem::replace(&mut self.f, parent);
@@ -1316,19 +1320,19 @@ impl<'h> Builder<'h> {
     }
 
     fn stmt(&mut self, s: &Stmt) {
-        let mark = self.f.deferred_then.len();
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s));
-        self.defer_then_callbacks(mark);
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s))
     }
 
-    /// Moves the callbacks of un-awaited promises made by the statement just built to its end:
-    /// the rest of the statement runs before any of them. A statement that leaves the function
-    /// (`return p.then(cb)`) keeps them where they were made.
-    fn defer_then_callbacks(&mut self, mark: usize) {
-        if self.f.deferred_then.len() <= mark {
+    /// Moves the callbacks of un-awaited promises made since the last await to where the
+    /// function's synchronous run ends: the next await, a `return` or `throw`, or the end of
+    /// the body. Everything up to there runs before any of them (`const p = load().then(cb);
+    /// cache.inFlight = p;` stores the promise first). Where nothing is left to run from (the
+    /// frontier is empty), they stay where they were made.
+    fn defer_then_callbacks(&mut self) {
+        if self.f.deferred_then.is_empty() {
             return;
         }
-        let pending = self.f.deferred_then.split_off(mark);
+        let pending = mem::take(&mut self.f.deferred_then);
         if self.f.current.is_empty() {
             return;
         }
@@ -1528,6 +1532,7 @@ impl<'h> Builder<'h> {
     /// `return` or `throw`: control leaves through the innermost `finally`, the innermost
     /// inlined `.then` callback, or the function.
     fn exit(&mut self, throw: bool) {
+        self.defer_then_callbacks();
         let cur = mem::take(&mut self.f.current);
         self.propagate(cur, throw);
     }
@@ -2837,6 +2842,8 @@ impl<'h> Builder<'h> {
         self.scopes.push(names);
         let tries = mem::take(&mut self.f.tries);
         let breakables = mem::take(&mut self.f.breakables);
+        // a callback's own un-awaited promises run after the callback's synchronous run
+        let outer_deferred = mem::take(&mut self.f.deferred_then);
         self.f.inline_returns.push(Vec::new());
         match body {
             Body::Stmts(s) => self.block_stmts(s),
@@ -2846,6 +2853,8 @@ impl<'h> Builder<'h> {
                 });
             }
         }
+        self.defer_then_callbacks();
+        self.f.deferred_then = outer_deferred;
         let mut tails = self.f.inline_returns.pop().unwrap_or_default();
         tails.extend(mem::take(&mut self.f.current));
         self.f.tries = tries;
