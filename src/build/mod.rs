@@ -2635,7 +2635,17 @@ impl<'h> Builder<'h> {
                 let read = self.read(access.clone(), ospan);
                 let replaces = method.as_deref() == Some("splice") && splices_everything(args);
                 let one = method.as_deref() == Some("splice") && splices_one(args);
+                // a lookup in the live state by an earlier key (`list.indexOf(saved)`,
+                // `map.get(id)`): the key is what to find, not a value mixed with the state's, so
+                // its arguments are not part of the statement's data flow (its result still is)
+                let lookup = method.as_deref().is_some_and(is_lookup_method);
+                if lookup {
+                    self.f.unit_stack.push(UnitAcc::default());
+                }
                 let args = self.exprs(args.iter().map(|a| &*a.expr));
+                if lookup {
+                    self.f.unit_stack.pop();
+                }
                 if let Some(kind) = method.as_deref().and_then(mutating_method) {
                     let kind = if replaces {
                         WriteKind::Replace
@@ -2647,7 +2657,13 @@ impl<'h> Builder<'h> {
                     self.write(access, kind, args.clone(), span);
                 }
                 let mut v = read;
-                v.join(args);
+                // what a lookup finds comes from the live state; the key only chose it
+                if !lookup {
+                    v.join(args);
+                } else {
+                    v.copy = false;
+                    v.literal = 0;
+                }
                 return v;
             }
             // a method on a local object: mutating methods carry the arguments into it
@@ -2864,6 +2880,25 @@ impl<'h> Builder<'h> {
             t.extend(tails);
         }
     }
+}
+
+/// Methods of arrays, maps and sets that find an element by a key or a predicate.
+fn is_lookup_method(name: &str) -> bool {
+    matches!(
+        name,
+        "indexOf"
+            | "lastIndexOf"
+            | "includes"
+            | "find"
+            | "findIndex"
+            | "findLast"
+            | "findLastIndex"
+            | "some"
+            | "every"
+            | "get"
+            | "has"
+            | "at"
+    )
 }
 
 /// A condition made of plain flags only: `busy`, `state.loading`, `busy || unmounted` (any of

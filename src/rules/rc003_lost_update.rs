@@ -29,6 +29,17 @@ fn compare_and_set(v: &FnView, source: u32, stale: u32, write: u32, e2: &crate::
     })
 }
 
+/// Whether an element operation finds its element afresh: a read of the same state after the
+/// stale one, with no await between it and the write, feeds the operation
+/// (`const i = list.indexOf(x); if (i >= 0) list.splice(i, 1)` after the await). The element is
+/// located in the live state, so nobody's update is lost by removing or replacing it there.
+fn relocated(v: &FnView, sources: &[u32], stale: u32, write: u32, kind: WriteKind, e2: &crate::analysis::Eff) -> bool {
+    matches!(kind, WriteKind::Element | WriteKind::Delete)
+        && sources.iter().any(|&s| {
+            v.crosses(stale, s).is_some() && v.reaches_directly(s, write) && v.value_reads(s).iter().any(|(_, r)| r.conflicts(e2))
+        })
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     for (b, node) in v.facts.nodes.iter().enumerate() {
         let NodeKind::Write { value, kind, .. } = &node.kind else { continue };
@@ -41,7 +52,10 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 for (src, er) in v.value_reads(source) {
                     let Some(aw) = v.crosses(src, b) else { continue };
                     let tied = er.state == e2.state && v.program.written_together(er.state, er.field, e2.field);
-                    if (er.conflicts(e2) || tied) && !compare_and_set(v, source, src, b, e2) {
+                    if (er.conflicts(e2) || tied)
+                        && !compare_and_set(v, source, src, b, e2)
+                        && !relocated(v, &value.sources, src, b, *kind, e2)
+                    {
                         let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
                         c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);
                         out.push(c);
