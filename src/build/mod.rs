@@ -1067,6 +1067,30 @@ impl<'h> Builder<'h> {
 
     /// Evaluates a condition: reads in it are tests, and the returned nodes guard what it
     /// controls.
+    /// A statement's condition: its test nodes, and where control goes when it is false. Left
+    /// as the current frontier is where it goes when true: for `a && b`, only through `b` (the
+    /// branch never runs when `a` fails, so a loop's body is not reached from `a` past `b`); a
+    /// failing `a` goes to the false side with a failing `b`.
+    fn condition(&mut self, e: &Expr) -> (Vec<NodeId>, Vec<NodeId>) {
+        match unparen(e) {
+            Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
+                let (mut tests, mut falsy) = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition(&b.left));
+                let (right, right_falsy) = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition(&b.right));
+                tests.extend(right);
+                for n in right_falsy {
+                    if !falsy.contains(&n) {
+                        falsy.push(n);
+                    }
+                }
+                (tests, falsy)
+            }
+            _ => {
+                let tests = self.test(e);
+                (tests, self.f.current.clone())
+            }
+        }
+    }
+
     fn test(&mut self, e: &Expr) -> Vec<NodeId> {
         let start = self.f.nodes.len();
         self.f.test_depth += 1;
@@ -1405,9 +1429,8 @@ impl<'h> Builder<'h> {
             Stmt::While(w) => {
                 let head = self.add(NodeKind::Nop, self.span(w.span));
                 self.f.unit_stack.push(UnitAcc::default());
-                let tests = self.test(&w.test);
+                let (tests, exit) = self.condition(&w.test);
                 self.end_unit_at(w.span);
-                let exit = self.f.current.clone();
                 self.loop_body(label, &tests, &w.body, head, true);
                 self.f.current = exit;
                 self.finish_breaks();
@@ -1439,16 +1462,15 @@ impl<'h> Builder<'h> {
                     None => {}
                 }
                 let head = self.add(NodeKind::Nop, self.span(fs.span));
-                let tests = match &fs.test {
+                let (tests, exit) = match &fs.test {
                     Some(t) => {
                         self.f.unit_stack.push(UnitAcc::default());
-                        let tests = self.test(t);
+                        let (tests, exit) = self.condition(t);
                         self.end_unit_at(fs.span);
-                        tests
+                        (tests, exit)
                     }
-                    None => Vec::new(),
+                    None => (Vec::new(), Vec::new()),
                 };
-                let exit = if fs.test.is_some() { self.f.current.clone() } else { Vec::new() };
                 self.f.breakables.push(Breakable { label, is_loop: true, breaks: Vec::new(), continues: Vec::new() });
                 let mark = self.f.guards.len();
                 self.f.guards.extend(tests);
@@ -1554,9 +1576,8 @@ impl<'h> Builder<'h> {
 
     fn if_stmt(&mut self, i: &IfStmt) {
         self.f.unit_stack.push(UnitAcc::default());
-        let tests = self.test(&i.test);
+        let (tests, before) = self.condition(&i.test);
         self.end_unit_at(i.span);
-        let before = self.f.current.clone();
         let mark = self.f.guards.len();
         self.f.guards.extend_from_slice(&tests);
         let cons_start = self.f.nodes.len();
