@@ -1072,21 +1072,22 @@ impl<'h> Builder<'h> {
     /// branch never runs when `a` fails, so a loop's body is not reached from `a` past `b`); a
     /// failing `a` goes to the false side with a failing `b`.
     fn condition(&mut self, e: &Expr) -> (Vec<NodeId>, Vec<NodeId>) {
+        let (mut tests, mut falsy) = (Vec::new(), Vec::new());
+        self.condition_parts(e, &mut tests, &mut falsy);
+        falsy.sort_unstable();
+        falsy.dedup();
+        (tests, falsy)
+    }
+
+    fn condition_parts(&mut self, e: &Expr, tests: &mut Vec<NodeId>, falsy: &mut Vec<NodeId>) {
         match unparen(e) {
             Expr::Bin(b) if b.op == BinaryOp::LogicalAnd => {
-                let (mut tests, mut falsy) = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition(&b.left));
-                let (right, right_falsy) = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition(&b.right));
-                tests.extend(right);
-                for n in right_falsy {
-                    if !falsy.contains(&n) {
-                        falsy.push(n);
-                    }
-                }
-                (tests, falsy)
+                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition_parts(&b.left, tests, falsy));
+                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition_parts(&b.right, tests, falsy));
             }
             _ => {
-                let tests = self.test(e);
-                (tests, self.f.current.clone())
+                tests.extend(self.test(e));
+                falsy.extend_from_slice(&self.f.current);
             }
         }
     }
