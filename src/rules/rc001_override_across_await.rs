@@ -110,6 +110,11 @@ fn describe(d: &Describe) -> Text {
         None => format!("`{state}` is {back} here, clobbering what other tasks wrote meanwhile"),
     };
     let function = d.function;
+    // the constant a reset writes, as the timeline says it
+    let reset = match &d.restored {
+        Restored::Literal(Some(l)) => format!("`{l}`"),
+        _ => "its constant".to_string(),
+    };
     let (help, timeline) = match (&d.restored, d.set_literal) {
         (Restored::Saved, _) => (
             if d.static_state {
@@ -131,8 +136,7 @@ fn describe(d: &Describe) -> Text {
                 format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
             ],
         ),
-        (Restored::Literal(lit), Some(set)) => {
-            let reset = lit.as_deref().map(|l| format!("`{l}`")).unwrap_or_else(|| "its constant".to_string());
+        (Restored::Literal(_), Some(set)) => {
             (
                 format!(
                     "`{state}` marks that a run of `{function}` is in progress, but the first run to finish clears it for all: count the runs instead (`{state}++` before the await, `{state}--` in a `finally`, test `{state} > 0`), or keep each run's in-flight promise in a set and test whether it is empty"
@@ -146,8 +150,7 @@ fn describe(d: &Describe) -> Text {
                 ],
             )
         }
-        (Restored::Literal(lit), None) => {
-            let reset = lit.as_deref().map(|l| format!("`{l}`")).unwrap_or_else(|| "its constant".to_string());
+        (Restored::Literal(_), None) => {
             (
                 format!(
                     "keep this run's value in a local of `{function}` and pass it to what reads it, instead of the shared `{state}`; if it must stay shared, reset it only while it is still this run's (`if ({state} === mine) {state} = …`)"
