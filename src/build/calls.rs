@@ -1,0 +1,348 @@
+//! Calls: callees resolved in the module, method calls on shared state (mutations and lookups), and `.then` callbacks inlined.
+
+use super::*;
+
+impl<'h> Builder<'h> {
+    pub(super) fn call(&mut self, span: swc_common::Span, callee: Option<&Expr>, args: &[ExprOrSpread]) -> Val {
+        let Some(callee) = callee.map(unparen) else {
+            return self.exprs(args.iter().map(|a| &*a.expr));
+        };
+        if let Expr::Member(m) = callee {
+            // `console.debug(…, state)`, `toastr.success(…)`: reads that only reach a log or a
+            // notification are not uses of the state (calls in the arguments still run and count)
+            if matches!(unparen(&m.obj), Expr::Ident(o) if matches!(&*o.sym, "console" | "toastr") && self.scopes.resolve(&o.sym) == Resolved::Global)
+            {
+                self.f.logging += 1;
+                self.exprs(args.iter().map(|a| &*a.expr));
+                self.f.logging -= 1;
+                return Val::default();
+            }
+            if let MemberProp::Ident(p) = &m.prop {
+                let method = &*p.sym;
+                if matches!(method, "then" | "catch" | "finally")
+                    && args.iter().any(|a| is_fn_expr(&a.expr) || matches!(unparen(&a.expr), Expr::Ident(_)))
+                {
+                    return self.then_call(m, span, args);
+                }
+                if method == "assign"
+                    && matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "Object" && self.scopes.resolve(&o.sym) == Resolved::Global)
+                {
+                    if let Some(first) = args.first() {
+                        let target_access = match unparen(&first.expr) {
+                            Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
+                                Some(Access { state: self.binding_state(&id.sym), field: None })
+                            }
+                            Expr::Ident(id) if self.scopes.resolve(&id.sym) == Resolved::Module(ModuleBinding::Import) => {
+                                self.import_of.get(&id.sym).copied().map(|i| Access { state: self.import_state(&id.sym, i), field: None })
+                            }
+                            Expr::Member(tm) => self.member_access(tm),
+                            _ => None,
+                        };
+                        if let Some(access) = target_access {
+                            let v = self.exprs(args.iter().skip(1).map(|a| &*a.expr));
+                            self.write(access, WriteKind::Merge, v, span);
+                            return Val::default();
+                        }
+                        let v = self.exprs(args.iter().skip(1).map(|a| &*a.expr));
+                        if let Expr::Member(tm) = unparen(&first.expr) {
+                            self.local_member_write(tm, &v);
+                        } else if let Expr::Ident(id) = unparen(&first.expr) {
+                            if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
+                                let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
+                                extend_capped(entry, &v.sources);
+                            }
+                        }
+                        return Val::default();
+                    }
+                }
+            }
+        }
+        if let Some(target) = self.callee_target(callee, args) {
+            let mut args = self.call_args(args, callee);
+            let awaited = self.f.await_target == Some(span);
+            let span = self.span(span);
+            let test = self.f.test_depth > 0;
+            let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
+            if awaited {
+                // what an awaited call resolves to is the callee's result (a response, a loaded
+                // record), not its arguments: what it returns of shared state is the callee's
+                // summary's business, and the request built from `token` is not in the response
+                self.f.awaited_call = Some(id);
+                return Val { sources: NodeList::from_slice(&[id]), literal: 0, copy: false, module: false };
+            }
+            extend_capped(&mut args.sources, &[id]);
+            args.copy = false;
+            args.literal = 0;
+            return args;
+        }
+        // a method call on shared state: a mutation, or a read of the object
+        if let Expr::Member(m) = callee {
+            let method = match &m.prop {
+                MemberProp::Ident(p) => Some(p.sym.clone()),
+                _ => None,
+            };
+            let obj_access = match unparen(&m.obj) {
+                Expr::Member(om) => self.member_access(om).map(|a| (a, om.span, Some(om))),
+                Expr::Ident(id) if matches!(self.scopes.resolve(&id.sym), Resolved::Module(ModuleBinding::Variable)) => {
+                    Some((Access { state: self.binding_state(&id.sym), field: None }, id.span, None))
+                }
+                Expr::Ident(id) if self.scopes.resolve(&id.sym) == Resolved::Module(ModuleBinding::Import) => self
+                    .import_of
+                    .get(&id.sym)
+                    .copied()
+                    .map(|i| (Access { state: self.import_state(&id.sym, i), field: None }, id.span, None)),
+                _ => None,
+            };
+            if let Some((access, ospan, om)) = obj_access {
+                if let Some(om) = om {
+                    self.member_keys(om);
+                }
+                let read = self.read(access.clone(), ospan);
+                let replaces = method.as_deref() == Some("splice") && splices_everything(args);
+                let one = method.as_deref() == Some("splice") && splices_one(args);
+                // a lookup in the live state by an earlier key (`list.indexOf(saved)`,
+                // `map.get(id)`): the key is what to find, not a value mixed with the state's, so
+                // its arguments are not part of the statement's data flow (its result still is)
+                let lookup = method.as_deref().is_some_and(is_lookup_method);
+                if lookup {
+                    self.f.unit_stack.push(UnitAcc::default());
+                }
+                let args = self.exprs(args.iter().map(|a| &*a.expr));
+                if lookup {
+                    self.f.unit_stack.pop();
+                }
+                if let Some(kind) = method.as_deref().and_then(mutating_method) {
+                    let kind = if replaces {
+                        WriteKind::Replace
+                    } else if one {
+                        WriteKind::Element
+                    } else {
+                        kind
+                    };
+                    self.write(access, kind, args.clone(), span);
+                }
+                let mut v = read;
+                // what a lookup finds comes from the live state; the key only chose it
+                if !lookup {
+                    v.join(args);
+                } else {
+                    v.copy = false;
+                    v.literal = 0;
+                }
+                return v;
+            }
+            // a method on a local object: mutating methods carry the arguments into it
+            if method.as_deref().and_then(mutating_method).is_some() {
+                self.expr(&m.obj);
+                let args = self.exprs(args.iter().map(|a| &*a.expr));
+                if let Expr::Ident(id) = unparen(&m.obj) {
+                    if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
+                        let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
+                        extend_capped(entry, &args.sources);
+                    }
+                }
+                return args;
+            }
+        }
+        let awaited = self.f.await_target == Some(span);
+        let mut v = self.expr(callee);
+        v.copy = false;
+        let args = self.call_args(args, callee);
+        // an awaited call of something outside the program (`await fetch(url, { headers })`)
+        // resolves to new data, not to its arguments; a synchronous one (`String(x)`,
+        // `JSON.stringify(x)`) is a transformation of them
+        if !awaited {
+            v.join(args);
+        }
+        v
+    }
+
+    pub(super) fn call_args(&mut self, args: &[ExprOrSpread], callee: &Expr) -> Val {
+        let mut v = Val::default();
+        // named only when a callback needs it
+        let callee_name = if args.iter().any(|a| is_fn_expr(&a.expr)) { path_text(callee) } else { None };
+        for a in args {
+            if is_fn_expr(&a.expr) {
+                self.pending_name = Some(match &callee_name {
+                    Some(n) => format!("{n} callback"),
+                    None => self.anonymous_name(),
+                });
+            }
+            let x = self.expr(&a.expr);
+            extend_capped(&mut v.sources, &x.sources);
+        }
+        v
+    }
+
+    /// What a callee expression calls, when it is a function racelint can summarise.
+    pub(super) fn callee_target(&mut self, callee: &Expr, args: &[ExprOrSpread]) -> Option<facts::Callee> {
+        let target = self.callee_target_in_module(callee);
+        if target.is_some() {
+            return target;
+        }
+        // a host API call a model can give effects to (its last name first: that needs no text)
+        let last = match unparen(callee) {
+            Expr::Ident(i) => Some(i.sym.clone()),
+            Expr::Member(m) => prop_name(&m.prop),
+            _ => None,
+        };
+        if last.is_some_and(|l| !self.hints.call_names.contains(&*l)) {
+            return None;
+        }
+        let path = self.host_path(callee)?;
+        let last = path.rsplit(['.', ']']).next().unwrap_or(&path);
+        if !self.hints.call_names.contains(last) {
+            return None;
+        }
+        let arg = args.first().and_then(|a| string_shape(&a.expr));
+        Some(facts::Callee::Host { path, arg })
+    }
+
+    pub(super) fn callee_target_in_module(&mut self, callee: &Expr) -> Option<facts::Callee> {
+        match callee {
+            Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
+                Resolved::Module(ModuleBinding::Function | ModuleBinding::Variable) => Some(facts::Callee::Named(owned(&id.sym))),
+                Resolved::Module(ModuleBinding::Import) => {
+                    self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: None })
+                }
+                Resolved::Local(scope) => {
+                    self.f.dyn_imports.get(&(scope, id.sym.clone())).map(|&import| facts::Callee::Import { import, member: None })
+                }
+                _ => None,
+            },
+            Expr::Member(m) => {
+                let prop = prop_name(&m.prop)?;
+                match unparen(&m.obj) {
+                    Expr::Ident(id) => match self.scopes.resolve(&id.sym) {
+                        Resolved::Module(ModuleBinding::Class) => Some(facts::Callee::Named([&*id.sym, ".", &*prop].concat())),
+                        Resolved::Module(ModuleBinding::Import) if mutating_method(&prop).is_none() => {
+                            self.import_of.get(&id.sym).map(|&import| facts::Callee::Import { import, member: Some(owned(&prop)) })
+                        }
+                        Resolved::Local(scope) if mutating_method(&prop).is_none() => self
+                            .f
+                            .dyn_imports
+                            .get(&(scope, id.sym.clone()))
+                            .map(|&import| facts::Callee::Import { import, member: Some(owned(&prop)) }),
+                        Resolved::Module(ModuleBinding::Variable) => {
+                            // a method of a module-level object literal or class expression,
+                            // never `queue.push`
+                            let key = [&*id.sym, ".", &*prop].concat();
+                            (self.object_methods.contains(&key) || self.classes.contains_key(&id.sym)).then_some(facts::Callee::Named(key))
+                        }
+                        _ => None,
+                    },
+                    Expr::This(_) => {
+                        let ctx = self.this_ctx.last().cloned().flatten()?;
+                        let sep = if ctx.is_static { "." } else { "#" };
+                        Some(facts::Callee::Named([&*ctx.class, sep, &*prop].concat()))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Fn(f) => {
+                let name = self.take_name(f.ident.as_ref());
+                let id = self.function_node(&name, &f.function, false);
+                Some(facts::Callee::Local(id))
+            }
+            Expr::Arrow(a) => {
+                if self.pending_name.is_none() {
+                    self.pending_name = Some(self.anonymous_name());
+                }
+                let id = self.arrow(a);
+                Some(facts::Callee::Local(id))
+            }
+            _ => None,
+        }
+    }
+
+    /// `p.then(cb)`: `p` is evaluated now; `cb`'s body runs after the promise settles, so it is
+    /// inlined behind an await node on a branch that the synchronous continuation skips.
+    pub(super) fn then_call(&mut self, m: &MemberExpr, call_span: swc_common::Span, args: &[ExprOrSpread]) -> Val {
+        let obj = self.expr(&m.obj);
+        let before = self.f.current.clone();
+        let span = match &m.prop {
+            MemberProp::Ident(p) => p.span,
+            _ => call_span,
+        };
+        // nobody here awaits the promise: its callbacks run after this synchronous run
+        let deferred = self.f.then_tails.is_empty();
+        for arg in args {
+            let a = unparen(&arg.expr);
+            self.f.current = before.clone();
+            let first = self.f.nodes.len() as NodeId;
+            match a {
+                Expr::Arrow(ar) => {
+                    self.await_node(AwaitKind::Then, span);
+                    let params: Vec<&Pat> = ar.params.iter().collect();
+                    match &*ar.body {
+                        ArrowFunctionBody::FunctionBody(b) => self.inline_callback(&params, Body::Stmts(&b.stmts)),
+                        ArrowFunctionBody::Expr(e) => self.inline_callback(&params, Body::Expr(e)),
+                    }
+                }
+                Expr::Fn(f) => {
+                    self.await_node(AwaitKind::Then, span);
+                    let params: Vec<&Pat> = f.function.params.iter().map(|p| &p.pat).collect();
+                    let body = f.function.body.as_ref().map(|b| &b.stmts[..]).unwrap_or(&[]);
+                    self.this_ctx.push(None);
+                    self.inline_callback(&params, Body::Stmts(body));
+                    self.this_ctx.pop();
+                }
+                Expr::Ident(_) => {
+                    if let Some(target) = self.callee_target(a, &[]) {
+                        self.await_node(AwaitKind::Then, span);
+                        let sp = self.span(arg.expr.span());
+                        self.add(NodeKind::Call { callee: target, awaited: false, test: false, args: NodeList::new() }, sp);
+                        let tails = mem::take(&mut self.f.current);
+                        if let Some(t) = self.f.then_tails.last_mut() {
+                            t.extend(tails);
+                        }
+                    } else {
+                        self.expr(a);
+                    }
+                }
+                _ => {
+                    self.f.current = before.clone();
+                    self.expr(a);
+                }
+            }
+            let made = self.f.nodes.get(first as usize).is_some_and(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Then)));
+            if deferred && made {
+                self.f.deferred_then.push((first, before.clone()));
+            }
+        }
+        self.f.current = before;
+        Val { sources: obj.sources, literal: 0, copy: false, module: false }
+    }
+
+    pub(super) fn inline_callback(&mut self, params: &[&Pat], body: Body<'_>) {
+        let stmts: &[Stmt] = match body {
+            Body::Stmts(s) => s,
+            Body::Expr(_) => &[],
+        };
+        let names = function_names(params, stmts);
+        self.scopes.push(names);
+        let tries = mem::take(&mut self.f.tries);
+        let breakables = mem::take(&mut self.f.breakables);
+        // a callback's own un-awaited promises run after the callback's synchronous run
+        let outer_deferred = mem::take(&mut self.f.deferred_then);
+        self.f.inline_returns.push(Vec::new());
+        match body {
+            Body::Stmts(s) => self.block_stmts(s),
+            Body::Expr(e) => {
+                self.unit(e.span(), |b| {
+                    b.expr(e);
+                });
+            }
+        }
+        self.defer_then_callbacks();
+        self.f.deferred_then = outer_deferred;
+        let mut tails = self.f.inline_returns.pop().unwrap_or_default();
+        tails.extend(mem::take(&mut self.f.current));
+        self.f.tries = tries;
+        self.f.breakables = breakables;
+        self.scopes.pop();
+        if let Some(t) = self.f.then_tails.last_mut() {
+            t.extend(tails);
+        }
+    }
+}
