@@ -129,6 +129,7 @@ pub static UNUSED: Rule = Rule {
     priority: 90,
     summary: "a racelint-ignore comment suppresses nothing",
     doc: "# RS001: unused-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment that suppresses no finding.\nRemove it: it hides nothing today and would silently hide a future race.\n",
+    one_per_function: false,
     check: no_check,
     describe: no_text,
 };
@@ -140,6 +141,7 @@ pub static INVALID: Rule = Rule {
     priority: 91,
     summary: "a racelint-ignore comment without a reason or with an unknown rule",
     doc: "# RS002: invalid-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment must name rules and give a\nreason: `// racelint-ignore-next-line RC001: the queue runs one job at a time`. One that does\nnot suppresses nothing and is reported.\n",
+    one_per_function: false,
     check: no_check,
     describe: no_text,
 };

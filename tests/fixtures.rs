@@ -290,3 +290,17 @@ fn a_bundle_without_its_sources_is_linted() {
     assert!(!json.contains("\"skipped\""), "no `skipped` key when nothing is skipped");
     insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
 }
+
+#[test]
+fn every_rule_doc_states_the_severity_the_code_uses() {
+    for rule in racelint::RULES {
+        let stated = rule
+            .doc
+            .split("## Default severity")
+            .nth(1)
+            .and_then(|rest| rest.lines().map(str::trim).find(|l| !l.is_empty()))
+            .unwrap_or_else(|| panic!("{}: the doc has no 'Default severity' section", rule.code));
+        assert_eq!(stated, rule.severity.as_str(), "{}: the doc says {stated}, the code {}", rule.code, rule.severity.as_str());
+        assert!(rule.doc.starts_with(&format!("# {}: {}", rule.code, rule.name)), "{}: the doc's title names another rule", rule.code);
+    }
+}

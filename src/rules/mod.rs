@@ -99,6 +99,10 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's documentation (`rules/<code>-<name>.md`).
     pub doc: &'static str,
+    /// All of a function's candidates of this rule are one problem (torn reads: the
+    /// statements that mix old and new values), reported once, led by the state with the
+    /// most candidates. Otherwise candidates merge only when they are the same accesses.
+    pub one_per_function: bool,
     pub check: fn(&FnView, &mut Vec<Candidate>),
     pub describe: fn(&Describe) -> Text,
 }
@@ -174,7 +178,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     all.sort_by_key(key);
     // how many torn reads each state has: the one with the most names the torn-read finding
     let mut torn: FxHashMap<u32, usize> = FxHashMap::default();
-    for c in all.iter().filter(|c| c.rule.code == "RC002") {
+    for c in all.iter().filter(|c| c.rule.one_per_function) {
         *torn.entry(c.states[0].0).or_default() += 1;
     }
     let mut best: FxHashMap<u32, Candidate> = FxHashMap::default();
@@ -189,7 +193,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     // torn reads: the candidate of the state with the most torn reads leads
     let top_torn = torn.iter().max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s))).map(|(s, _)| *s);
     if let Some(top) = top_torn {
-        if best.get(&top).is_some_and(|c| c.rule.code == "RC002") {
+        if best.get(&top).is_some_and(|c| c.rule.one_per_function) {
             order.retain(|r| *r != top);
             order.insert(0, top);
         }
@@ -201,7 +205,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
         // that mix old and new values are one problem)
         if let Some(m) = merged.iter_mut().find(|m| {
             std::ptr::eq(m.rule, c.rule)
-                && (c.rule.code == "RC002"
+                && (c.rule.one_per_function
                     || (m.primary.node == c.primary.node
                         && m.other.node == c.other.node
                         && m.await_node == c.await_node
@@ -225,7 +229,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     let mut merged = folded;
     let program = view.program;
     for m in &mut merged {
-        if m.rule.code == "RC002" {
+        if m.rule.one_per_function {
             let first = m.states[0].clone();
             m.states[1..]
                 .sort_by_key(|(s, _)| (std::cmp::Reverse(torn.get(s).copied().unwrap_or(0)), program.states[*s as usize].name.clone()));

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     priority: 0,
     summary: "shared state is overridden, an await follows, and it is restored afterwards",
     doc: include_str!("../../rules/RC001-override-across-await.md"),
+    one_per_function: false,
     check,
     describe,
 };

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     priority: 1,
     summary: "shared state is written after an await with a value computed from a read before it",
     doc: include_str!("../../rules/RC003-lost-update.md"),
+    one_per_function: false,
     check,
     describe,
 };

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     priority: 3,
     summary: "shared state is updated in several steps separated by awaits",
     doc: include_str!("../../rules/RC005-non-atomic-update.md"),
+    one_per_function: false,
     check,
     describe,
 };
