@@ -229,10 +229,11 @@ impl<'p> FnView<'p> {
         let callee = self.program.function(t);
         let module = self.program.functions[t as usize].module;
         site.module == module
-            && callee.returned.iter().any(|&n| {
-                let node = &callee.nodes[n as usize];
-                node.span == site.span && matches!(node.kind, NodeKind::Read { .. })
-            })
+            && (callee.returns_all
+                || callee.returned.iter().any(|&n| {
+                    let node = &callee.nodes[n as usize];
+                    node.span == site.span && matches!(node.kind, NodeKind::Read { .. })
+                }))
     }
 
     pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff<'p>> {

@@ -232,6 +232,14 @@ pub struct FnFacts {
     /// Tests of `if`s whose branch leaves the function (with or without awaiting first): they
     /// guard the rest of the block, not a branch of their own.
     pub exit_tests: Vec<NodeId>,
+    /// Test reads of conditions that pass only while the state is unset (`!x`, `x == null`,
+    /// `x === undefined`): a truthy write after them makes the test fail for the next task.
+    #[serde(default)]
+    pub unset_tests: Vec<NodeId>,
+    /// More values reach the function's returns than `returned` keeps (it is bounded): a
+    /// caller then takes every read as part of the value.
+    #[serde(default)]
+    pub returns_all: bool,
     /// Reads and calls whose values reach the function's return value (`return x.a`, through
     /// locals, or an arrow's expression body): all a caller's value carries of the callee's
     /// reads. Reads that only steer the callee (a test, request headers) are not in it.

@@ -241,6 +241,24 @@ pub(super) fn is_lookup_method(name: &str) -> bool {
     )
 }
 
+/// A test that passes only while a flag or slot is unset: `!x`, `!s.busy`, `x == null`,
+/// `x === undefined`, `x === false`. Once a truthy value is written there, it fails.
+pub(super) fn unset_check(e: &Expr) -> bool {
+    let plain = |e: &Expr| matches!(unparen(e), Expr::Ident(_) | Expr::Member(_));
+    match unparen(e) {
+        Expr::Unary(u) if u.op == UnaryOp::Bang => plain(&u.arg),
+        Expr::Bin(b) if matches!(b.op, BinaryOp::EqEq | BinaryOp::EqEqEq) => {
+            let unset = |e: &Expr| match unparen(e) {
+                Expr::Lit(Lit::Null(_)) | Expr::Lit(Lit::Bool(Bool { value: false, .. })) => true,
+                Expr::Ident(i) => &*i.sym == "undefined",
+                _ => false,
+            };
+            (plain(&b.left) && unset(&b.right)) || (unset(&b.left) && plain(&b.right))
+        }
+        _ => false,
+    }
+}
+
 /// A condition made of plain flags only: `busy`, `state.loading`, `busy || unmounted` (any of
 /// them set makes the branch run).
 pub(super) fn plain_flags(e: &Expr) -> bool {

@@ -64,11 +64,7 @@ impl<'h> Builder<'h> {
             let test = self.f.test_depth > 0;
             let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
             if awaited {
-                // what an awaited call resolves to is the callee's result (a response, a loaded
-                // record), not its arguments: what it returns of shared state is the callee's
-                // summary's business, and the request built from `token` is not in the response
                 self.f.awaited_call = Some(id);
-                return Val { sources: NodeList::from_slice(&[id]), literal: 0, copy: false, module: false };
             }
             extend_capped(&mut args.sources, &[id]);
             args.copy = false;
@@ -144,14 +140,14 @@ impl<'h> Builder<'h> {
                 return args;
             }
         }
-        let awaited = self.f.await_target == Some(span);
+        // the Fetch API resolves to a new Response (`await fetch(url, { headers })`), not to its
+        // request; any other call we cannot see into may return what it was given
+        // (`await Promise.all(list.map(f))`, `String(x)`), so its value carries its arguments
+        let response = matches!(callee, Expr::Ident(i) if &*i.sym == "fetch" && self.scopes.resolve(&i.sym) == Resolved::Global);
         let mut v = self.expr(callee);
         v.copy = false;
         let args = self.call_args(args, callee);
-        // an awaited call of something outside the program (`await fetch(url, { headers })`)
-        // resolves to new data, not to its arguments; a synchronous one (`String(x)`,
-        // `JSON.stringify(x)`) is a transformation of them
-        if !awaited {
+        if !response {
             v.join(args);
         }
         v

@@ -471,6 +471,10 @@ impl<'h> Builder<'h> {
                     let r = self.read(access.clone(), tspan);
                     if conditional {
                         self.f.test_depth -= 1;
+                        // `x ||= v`, `x ??= v`: the write happens only while `x` is unset
+                        if a.op != AssignOp::AndAssign {
+                            self.f.unset_tests.extend_from_slice(&r.sources);
+                        }
                     }
                     let before = self.f.current.clone();
                     let mark = self.f.guards.len();

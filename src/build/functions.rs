@@ -78,7 +78,7 @@ impl<'h> Builder<'h> {
                 let sp = swc_common::Span::new(swc_common::BytePos(span.lo + self.base), swc_common::BytePos(span.hi + self.base));
                 self.unit(sp, |b| {
                     let v = b.expr(e);
-                    extend_capped(&mut b.f.returned, &v.sources);
+                    b.note_returned(&v.sources);
                 });
             }
         }

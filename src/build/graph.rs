@@ -141,9 +141,21 @@ impl<'h> Builder<'h> {
                 stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.condition_parts(&b.right, tests, falsy));
             }
             _ => {
-                tests.extend(self.test(e));
+                let leaf = self.test(e);
+                if unset_check(e) {
+                    self.f.unset_tests.extend_from_slice(&leaf);
+                }
+                tests.extend(leaf);
                 falsy.extend_from_slice(&self.f.current);
             }
+        }
+    }
+
+    /// Records what reaches a return; past the bound, every read counts as returned.
+    pub(super) fn note_returned(&mut self, sources: &[NodeId]) {
+        extend_capped(&mut self.f.returned, sources);
+        if sources.iter().any(|s| !self.f.returned.contains(s)) {
+            self.f.returns_all = true;
         }
     }
 

@@ -164,10 +164,14 @@ struct FnBuilder {
     awaited_call: Option<NodeId>,
     has_await: bool,
     bail_tests: Vec<NodeId>,
+    /// Test reads of conditions that pass only while the state is unset (`!x`, `x == null`).
+    unset_tests: Vec<NodeId>,
     /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
     exit_tests: Vec<NodeId>,
     /// Reads and calls whose values reach a `return` (or an arrow's expression body).
     returned: NodeList,
+    /// More values reach the returns than `returned` keeps: every read may be returned.
+    returns_all: bool,
     /// Inside the arguments of a `console.*` call.
     logging: u32,
     /// The function's own scope (parameters and top-level declarations), set once built.
@@ -215,7 +219,9 @@ impl FnBuilder {
             has_await: false,
             bail_tests: Vec::new(),
             exit_tests: Vec::new(),
+            unset_tests: Vec::new(),
             returned: NodeList::new(),
+            returns_all: false,
             logging: 0,
             scope: u32::MAX,
             decision_stack: Vec::new(),
@@ -264,6 +270,8 @@ impl FnBuilder {
             has_await: self.has_await,
             bail_tests: self.bail_tests,
             exit_tests: self.exit_tests,
+            unset_tests: self.unset_tests,
+            returns_all: self.returns_all,
             returned: self.returned,
             decisions: self.decision_sets,
         }

@@ -48,14 +48,21 @@ impl<'h> Builder<'h> {
             return;
         }
         let end = self.f.current.clone();
-        for (then_await, forked_from) in pending {
-            if end.contains(&then_await) {
-                continue;
+        // one pass over each fork point and one over the end, however many callbacks there are
+        let thens: FxHashSet<NodeId> = pending.iter().map(|(t, _)| *t).filter(|t| !end.contains(t)).collect();
+        let mut forks: Vec<NodeId> = pending.iter().flat_map(|(_, f)| f.iter().copied()).collect();
+        forks.sort_unstable();
+        forks.dedup();
+        for p in forks {
+            self.f.nodes[p as usize].succ.retain(|s| !thens.contains(s));
+        }
+        for &e in &end {
+            for (t, _) in &pending {
+                if thens.contains(t) {
+                    // a callback's await node is new: no end node leads to it yet
+                    self.f.nodes[e as usize].succ.push(*t);
+                }
             }
-            for p in forked_from {
-                self.f.nodes[p as usize].succ.retain(|s| *s != then_await);
-            }
-            self.link(&end, then_await);
         }
     }
 
@@ -80,7 +87,7 @@ impl<'h> Builder<'h> {
                 if let Some(arg) = &r.arg {
                     self.unit(r.span, |b| {
                         let v = b.expr(arg);
-                        extend_capped(&mut b.f.returned, &v.sources);
+                        b.note_returned(&v.sources);
                     });
                 }
                 self.exit(false);

@@ -43,7 +43,10 @@ fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
         // the work some other way, `if (active) return await original(o)`, is no lock: the
         // other tasks take that path instead.)
         || (v.direct(e1)
-            && v.facts.nodes[a as usize].guards.iter().any(|&g| !v.facts.exit_tests.contains(&g) && tests_state(g)))
+            && v.facts.nodes[a as usize]
+                .guards
+                .iter()
+                .any(|&g| v.facts.unset_tests.contains(&g) && !v.facts.exit_tests.contains(&g) && tests_state(g)))
 }
 
 /// Whether the override is the "set" of a lock whose bail-out test comes before an await

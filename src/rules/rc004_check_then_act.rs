@@ -53,8 +53,15 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             // test-and-set: a state the condition tests (this one, or another tested with it:
             // `if (!module && !attempted) { attempted = true; await load(); module = … }`) is
             // claimed after the check and before the await, so a second task fails the check
-            let tested: Vec<&Eff> =
-                node.guards.iter().flat_map(|&g| v.reads(g)).filter(|t| t.touch == Touch::Test || t.conflicts(e2)).collect();
+            // (only a test that fails once the state is set: `!attempted`, or a bail-out
+            // `if (pending) return pending;` — not `retries < 3`)
+            let tested: Vec<&Eff> = node
+                .guards
+                .iter()
+                .filter(|g| v.facts.unset_tests.contains(g) || v.facts.bail_tests.contains(g))
+                .flat_map(|&g| v.reads(g))
+                .filter(|t| t.touch == Touch::Test)
+                .collect();
             let claimed = |g: u32| {
                 v.nodes_with_effects().any(|w| {
                     w != b
