@@ -100,13 +100,11 @@ impl<'h> Builder<'h> {
                 // `map.get(id)`): the key is what to find, not a value mixed with the state's, so
                 // its arguments are not part of the statement's data flow (its result still is)
                 let lookup = method.as_deref().is_some_and(is_lookup_method);
-                if lookup {
-                    self.f.unit_stack.push(UnitAcc::default());
-                }
-                let args = self.exprs(args.iter().map(|a| &*a.expr));
-                if lookup {
-                    self.f.unit_stack.pop();
-                }
+                let args = if lookup {
+                    self.outside_unit(|b| b.exprs(args.iter().map(|a| &*a.expr)))
+                } else {
+                    self.exprs(args.iter().map(|a| &*a.expr))
+                };
                 if let Some(kind) = method.as_deref().and_then(mutating_method) {
                     let kind = if replaces {
                         WriteKind::Replace

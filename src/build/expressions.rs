@@ -102,14 +102,12 @@ impl<'h> Builder<'h> {
                 // an equality outside a condition (`applied = turnId === myTurnId`) compares
                 // an earlier value with a fresh one to see whether it changed: a check for
                 // change, not a mix of old and new values in one result
-                BinaryOp::EqEqEq | BinaryOp::EqEq | BinaryOp::NotEqEq | BinaryOp::NotEq => {
-                    self.f.unit_stack.push(UnitAcc::default());
-                    let mut l = self.expr(&b.left);
-                    let r = self.expr(&b.right);
-                    self.f.unit_stack.pop();
+                BinaryOp::EqEqEq | BinaryOp::EqEq | BinaryOp::NotEqEq | BinaryOp::NotEq => self.outside_unit(|b2| {
+                    let mut l = b2.expr(&b.left);
+                    let r = b2.expr(&b.right);
                     l.join(r);
                     l
-                }
+                }),
                 _ => {
                     let mut l = self.expr(&b.left);
                     let r = self.expr(&b.right);

@@ -151,6 +151,16 @@ impl<'h> Builder<'h> {
         }
     }
 
+    /// Evaluates `f` outside the current statement's data flow: its reads and the earlier values
+    /// it uses are not mixed into the statement's unit (a comparison, a lookup key), though the
+    /// nodes it builds and the value it returns are kept.
+    pub(super) fn outside_unit<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.f.unit_stack.push(UnitAcc::default());
+        let v = f(self);
+        self.f.unit_stack.pop();
+        v
+    }
+
     /// Records what reaches a return; past the bound, every read counts as returned.
     pub(super) fn note_returned(&mut self, sources: &[NodeId]) {
         extend_capped(&mut self.f.returned, sources);

@@ -98,19 +98,15 @@ fn describe(d: &Describe) -> Text {
         Some(c) => format!("`{c}()` overrides `{state}`{also} here"),
         None => format!("`{state}` is overridden here"),
     };
-    // how the later write is said: passive, active (a callee as subject), and what it writes
-    let (passive, active, what) = match &d.restored {
-        Restored::Saved => ("restored", "restores", String::new()),
-        Restored::Literal(Some(lit)) => ("reset", "resets", format!(" to `{lit}`")),
-        Restored::Literal(None) => ("reset", "resets", " to a constant".to_string()),
-        Restored::Computed => ("written again", "writes", " again".to_string()),
+    // how the later write is said, with the state as subject and with a callee as subject
+    let (back, by_callee) = match &d.restored {
+        Restored::Saved => ("restored".to_string(), format!("restores `{state}`")),
+        Restored::Literal(Some(lit)) => (format!("reset to `{lit}`"), format!("resets `{state}` to `{lit}`")),
+        Restored::Literal(None) => ("reset to a constant".to_string(), format!("resets `{state}` to a constant")),
+        Restored::Computed => ("written again".to_string(), format!("writes `{state}` again")),
     };
-    let back = if matches!(d.restored, Restored::Computed) { passive.to_string() } else { format!("{passive}{what}") };
     let other = match d.other_call {
-        Some(c) => {
-            let what = if matches!(d.restored, Restored::Computed) { " again" } else { what.as_str() };
-            format!("`{c}()` {active} `{state}`{what} here, clobbering what other tasks wrote meanwhile")
-        }
+        Some(c) => format!("`{c}()` {by_callee} here, clobbering what other tasks wrote meanwhile"),
         None => format!("`{state}` is {back} here, clobbering what other tasks wrote meanwhile"),
     };
     let function = d.function;

@@ -70,7 +70,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             if consumed_before_await(v, own, r) {
                 continue;
             }
-            for &(r, er) in v.reads(r).filter(|e| e.depth == 0 && e.touch == Touch::Read).map(|e| (r, e)).collect::<Vec<_>>().iter() {
+            for er in v.reads(r).filter(|e| e.depth == 0 && e.touch == Touch::Read) {
                 for &f in &unit.fresh {
                     if f == r || v.same_call(r, f) {
                         continue;
