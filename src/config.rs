@@ -65,6 +65,8 @@ pub enum FailOn {
     Warning,
     /// Errors only.
     Error,
+    /// Every finding, latent notes too.
+    Note,
     /// Never: findings are reported and the exit code is 0 (2 still means a broken input).
     Never,
 }
@@ -75,6 +77,7 @@ impl FailOn {
         match s {
             "warning" | "warn" => Some(FailOn::Warning),
             "error" => Some(FailOn::Error),
+            "note" => Some(FailOn::Note),
             "never" => Some(FailOn::Never),
             _ => None,
         }
@@ -85,6 +88,7 @@ impl FailOn {
         match self {
             FailOn::Warning => Some(Severity::Warning),
             FailOn::Error => Some(Severity::Error),
+            FailOn::Note => Some(Severity::Note),
             FailOn::Never => None,
         }
     }

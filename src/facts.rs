@@ -244,6 +244,14 @@ pub struct FnFacts {
     /// locals, or an arrow's expression body): all a caller's value carries of the callee's
     /// reads. Reads that only steer the callee (a test, request headers) are not in it.
     pub returned: NodeList,
+    /// Functions this one hands to another call, which may call them later: event handlers,
+    /// slash-command callbacks, timers, `items.map(async …)`. Where tasks start.
+    #[serde(default)]
+    pub callbacks: Vec<CallbackUse>,
+    /// Calls whose promise nobody waits for (`save();`, `void load()`, `run().then(…)` as a
+    /// statement): the callee runs on as a task of its own beside this function's.
+    #[serde(default)]
+    pub detached: Vec<NodeId>,
     /// Sets of branch decisions on values fixed for the whole call (parameters and top-level
     /// `const`s never assigned again): (value, taken when truthy). Entry 0 is the empty set.
     pub decisions: Vec<Vec<(u32, bool)>>,
@@ -260,6 +268,23 @@ impl FnFacts {
         let (Some(x), Some(y)) = (self.decisions.get(da as usize), self.decisions.get(db as usize)) else { return false };
         x.iter().any(|&(k, v)| y.contains(&(k, !v)))
     }
+}
+
+/// A function handed to a call: `eventSource.on(event_types.X, onX)`,
+/// `registerSlashCommand('x', async () => …)`, `setTimeout(tick, 100)`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CallbackUse {
+    /// The receiving call's callee as a path, calls shown as `()`: `eventSource.on`,
+    /// `$().on`, `SlashCommand.fromProps`, `new MutationObserver`, `items.map`.
+    pub path: String,
+    /// The function handed over: one defined in place (`Local`), or one named (`Named`,
+    /// `Import`), resolved like a call.
+    pub target: Callee,
+    /// The receiving call.
+    pub span: Span,
+    /// The call's first argument when it names something (`event_types.MESSAGE_RECEIVED`,
+    /// `'click'`, `'genraw'`): what the task is called.
+    pub label: Option<String>,
 }
 
 /// Everything racelint keeps of one module after its AST is dropped.

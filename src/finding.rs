@@ -39,6 +39,96 @@ pub struct Finding {
     pub fingerprint: String,
     /// Where the primary span comes from, when the file is generated and has a source map.
     pub original: Option<Original>,
+    /// The function the finding is in, and its states with their fields (for the tasks).
+    pub fn_id: Option<crate::program::FnId>,
+    pub keys: Vec<(u32, Option<crate::facts::Atom>)>,
+    /// Which tasks race here, or why none can today (`None` for findings about comments).
+    pub tasks: Option<FindingTasks>,
+}
+
+/// A finding's tasks: the two that overlap at its await, or for a latent finding what keeps a
+/// second one out.
+#[derive(Debug, Clone)]
+pub struct FindingTasks {
+    pub latent: bool,
+    /// Task A (runs this function), then task B (runs meanwhile), when known.
+    pub tasks: Vec<TaskInfo>,
+    /// For latent findings: why no second task reaches the code today.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskInfo {
+    /// `A` or `B`.
+    pub role: &'static str,
+    /// What starts the task: "the `MESSAGE_RECEIVED` event handler".
+    pub entry: String,
+    /// `event handler`, `slash command`, `module start-up`, `un-awaited call`, `export`, `host`…
+    pub kind: String,
+    /// Functions from the entry to the access.
+    pub path: Vec<String>,
+    /// Where the task is started, when that is a call in the scan.
+    pub site: Option<Site>,
+    /// The whole task in words: "the `MESSAGE_RECEIVED` event handler → `summarize`".
+    pub text: String,
+}
+
+impl Finding {
+    /// Names the tasks in the timeline and, for a latent finding, lowers it to a note.
+    pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
+        let Some(fn_id) = self.fn_id else { return };
+        let c = tasks.classify(program, fn_id, &self.keys, self.rule.races_with_readers);
+        let info = |role: &'static str, t: &crate::tasks::TaskPath| {
+            let e = &tasks.entries[t.entry as usize];
+            TaskInfo {
+                role,
+                entry: e.label.clone(),
+                kind: e.kind_name.clone(),
+                path: t.path.iter().map(|&f| program.fn_name(f).to_string()).collect(),
+                site: e.site,
+                text: tasks.describe(program, t),
+            }
+        };
+        let mut list = Vec::new();
+        if let Some(a) = &c.a {
+            list.push(info("A", a));
+        }
+        match &c.b {
+            Some(crate::tasks::Other::Task(b)) => {
+                let again = c.a.as_ref().is_some_and(|a| a.entry == b.entry);
+                let mut b = info("B", b);
+                if again {
+                    b.text = match b.text.strip_prefix("a caller ") {
+                        Some(rest) => format!("another caller {rest}"),
+                        None => format!("another run of {}", b.text),
+                    };
+                }
+                list.push(b);
+            }
+            Some(crate::tasks::Other::Host(when)) => list.push(TaskInfo {
+                role: "B",
+                entry: format!("the host, {when}"),
+                kind: "host".into(),
+                path: Vec::new(),
+                site: None,
+                text: format!("the host, which writes `{}` {when}", program.states[self.keys[0].0 as usize].name),
+            }),
+            None => {}
+        }
+        if c.overlapping {
+            // the timeline starts by saying which tasks A and B are
+            let named: Vec<String> = list.iter().map(|t| format!("task {}  is {}", t.role, t.text)).collect();
+            if !self.timeline.is_empty() {
+                self.timeline.splice(0..0, named);
+            }
+        } else {
+            self.severity = crate::Severity::Note;
+            if !self.timeline.is_empty() {
+                self.timeline.insert(0, format!("latent today: {}; if a second task ever runs here:", c.reason));
+            }
+        }
+        self.tasks = Some(FindingTasks { latent: !c.overlapping, tasks: list, reason: c.reason });
+    }
 }
 
 /// A position in the source a generated file was built from (1-based line, UTF-16 column).
@@ -204,6 +294,9 @@ impl Finding {
             timeline: text.timeline,
             fingerprint: String::new(),
             original: None,
+            fn_id: Some(view.id),
+            keys: c.states.clone(),
+            tasks: None,
         }
     }
 }

@@ -16,6 +16,37 @@ pub struct HostModel {
     pub states: Vec<HostState>,
     #[serde(default, rename = "call")]
     pub calls: Vec<HostCall>,
+    #[serde(default, rename = "callback")]
+    pub callbacks: Vec<HostCallback>,
+}
+
+/// Calls that take a function and call it later: where tasks start, and how often.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostCallback {
+    /// Callee paths, matched on their last segments: `eventSource.on` matches
+    /// `getContext().eventSource.on`; `*` is any one segment (`*.addEventListener`); a call in
+    /// the path is written `()` (`$().on`).
+    pub calls: Vec<String>,
+    /// What findings call such a task: `event handler`, `slash command`, `timer`.
+    pub kind: String,
+    pub runs: Runs,
+}
+
+/// How a registered function runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runs {
+    /// Once per registration (`$(ready)`, `setTimeout`): a task, but not one that overlaps itself
+    /// unless it is registered again while it runs.
+    Once,
+    /// Again whenever the event fires, also while an earlier run is suspended.
+    Repeatedly,
+    /// Inside the caller's run, before the call returns (`new Promise(executor)`, `filter`).
+    Inline,
+    /// One run at a time per receiver (`mutex.runExclusive(f)`, `navigator.locks.request`): the
+    /// receiver serialises the functions handed to it.
+    OneAtATime,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +59,10 @@ pub struct HostState {
     pub exports: Vec<String>,
     #[serde(default)]
     pub paths: Vec<String>,
+    /// When the host itself writes this state, outside any code in the scan (`on every chat
+    /// switch`): a task that can run while any extension code is suspended.
+    #[serde(default)]
+    pub written_by_host: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -87,6 +122,10 @@ pub struct HostModelError {
 }
 
 pub const BUILTIN_SILLYTAVERN: &str = include_str!("../rules/hosts/sillytavern.toml");
+/// How many of the loaded models are built in (they come first).
+const BUILTIN_MODELS: usize = 2;
+/// The web platform's callback APIs (DOM events, timers, jQuery, array iteration).
+pub const BUILTIN_WEB: &str = include_str!("../rules/hosts/web.toml");
 
 impl HostModel {
     pub fn parse(name: &str, text: &str) -> Result<HostModel, HostModelError> {
@@ -117,7 +156,10 @@ impl HostModel {
 impl Hosts {
     /// The built-in models plus the given files.
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<Hosts, HostModelError> {
-        let mut models = vec![HostModel::parse("rules/hosts/sillytavern.toml", BUILTIN_SILLYTAVERN)?];
+        let mut models = vec![
+            HostModel::parse("rules/hosts/sillytavern.toml", BUILTIN_SILLYTAVERN)?,
+            HostModel::parse("rules/hosts/web.toml", BUILTIN_WEB)?,
+        ];
         for p in extra {
             let p = p.as_ref();
             let text = std::fs::read_to_string(p).map_err(|e| HostModelError { path: p.display().to_string(), message: e.to_string() })?;
@@ -171,6 +213,22 @@ impl Hosts {
         None
     }
 
+    /// How a function handed to a call at `path` runs, and what its task is called: the first
+    /// matching `[[callback]]`, users' models first (so they can correct ours), then the
+    /// built-in ones in order.
+    pub fn callback(&self, path: &str) -> Option<(&str, Runs)> {
+        let segs: Vec<&str> = path.split('.').collect();
+        let builtin = self.models.len().min(BUILTIN_MODELS);
+        for m in self.models[builtin..].iter().chain(&self.models[..builtin]) {
+            for c in &m.callbacks {
+                if c.calls.iter().any(|p| suffix_matches(&segs, p)) {
+                    return Some((&c.kind, c.runs));
+                }
+            }
+        }
+        None
+    }
+
     /// The host state an API path reaches.
     pub fn state_for_path(&self, path: &str) -> Option<String> {
         self.states().find(|(_, s)| s.paths.iter().any(|p| p == path)).map(|(i, s)| format!("{}/{}", self.models[i].name, s.id))
@@ -187,6 +245,12 @@ impl Hosts {
             })
             .map(|(i, s)| format!("{}/{}", self.models[i].name, s.id))
     }
+}
+
+/// Whether the path's last segments are the pattern's (`*` matching any one segment).
+fn suffix_matches(path: &[&str], pattern: &str) -> bool {
+    let pat: Vec<&str> = pattern.split('.').collect();
+    pat.len() <= path.len() && path[path.len() - pat.len()..].iter().zip(&pat).all(|(s, p)| *p == "*" || s == p)
 }
 
 #[cfg(test)]

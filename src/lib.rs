@@ -25,6 +25,7 @@ pub mod rules;
 pub mod sfc;
 pub mod source;
 pub mod suppress;
+pub mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -548,6 +549,14 @@ fn analyse(
         }
         None => true,
     });
+    // which tasks race: a finding no second task reaches today is a latent note
+    if !findings.is_empty() {
+        let tasks = tasks::Tasks::compute(&program, hosts);
+        for f in &mut findings {
+            f.apply_tasks(&program, &tasks);
+        }
+        timer.lap("tasks");
+    }
     let running = |code: &str| {
         RULES.iter().find(|r| r.code == code).is_some_and(|r| selected(r))
             && !options.config.rules.iter().any(|(c, l)| *c == code && l.is_none())

@@ -272,7 +272,7 @@ impl<'a> StateTable<'a> {
         } else {
             decl
         };
-        self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false, scalar: true });
+        self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false, scalar: true, written_by_host: None });
         let id = (self.states.len() - 1) as u32;
         self.keys[m as usize].insert(name.to_string(), id);
         id
@@ -283,7 +283,15 @@ impl<'a> StateTable<'a> {
         if let Some(&id) = self.globals.get(&prop) {
             return id;
         }
-        self.states.push(State { name: name.to_string(), kind: StateKind::GlobalProp, module: m, decl, written: false, scalar: true });
+        self.states.push(State {
+            name: name.to_string(),
+            kind: StateKind::GlobalProp,
+            module: m,
+            decl,
+            written: false,
+            scalar: true,
+            written_by_host: None,
+        });
         let id = (self.states.len() - 1) as u32;
         self.globals.insert(prop, id);
         id
@@ -316,6 +324,7 @@ impl<'a> StateTable<'a> {
             decl: Span::default(),
             written: true,
             scalar: false,
+            written_by_host: state.written_by_host.clone(),
         });
         let sid = (self.states.len() - 1) as u32;
         self.hosts_by_id.insert(qualified.to_string(), sid);
@@ -344,16 +353,23 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
         for (si, s) in m.facts.states.iter().enumerate() {
             let StateKind::Imported(import) = s.kind else { continue };
             let mi = mi as u32;
-            let id = match resolver.import(mi, import) {
-                Target::Binding(t, local) => Some(table.local(t, &local, StateKind::Binding, Span::default())),
+            let target = resolver.import(mi, import);
+            let id = match &target {
+                Target::Binding(t, local) => Some(table.local(*t, local, StateKind::Binding, Span::default())),
                 Target::Outside(specifier, ImportName::Named(name)) => {
-                    table.hosts.state_for_import(&specifier, &name).and_then(|q| table.host(&q))
+                    table.hosts.state_for_import(specifier, name).and_then(|q| table.host(&q))
                 }
                 _ => None,
             };
             // an import from outside the scan that no model knows: state of its own, shared
-            // if this module writes it
-            ids[mi as usize][si] = id.unwrap_or_else(|| table.local(mi, &s.name, StateKind::Binding, Span { lo: 0, hi: 0 }));
+            // if this module writes it, and written by its own module whenever that likes
+            ids[mi as usize][si] = id.unwrap_or_else(|| {
+                let id = table.local(mi, &s.name, StateKind::Binding, Span { lo: 0, hi: 0 });
+                if let Target::Outside(specifier, _) = &target {
+                    table.states[id as usize].written_by_host = Some(format!("in `{specifier}`, outside the scan"));
+                }
+                id
+            });
         }
     }
     ids
@@ -361,7 +377,14 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
 
 /// Resolves every call site. Host calls become functions of their own (appended after the
 /// program's functions), one per distinct path and effects.
-pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32], host_fns: &mut Vec<HostFn>) -> Vec<Vec<FnId>> {
+/// Also resolves the functions handed to calls (`FnFacts::callbacks`), like callees: the second
+/// result, per function, one entry per callback (`u32::MAX` when it is not the program's).
+pub fn call_targets(
+    resolver: &Resolver,
+    table: &mut StateTable,
+    fn_base: &[u32],
+    host_fns: &mut Vec<HostFn>,
+) -> (Vec<Vec<FnId>>, Vec<Vec<FnId>>) {
     let modules = resolver.modules;
     let real: u32 = modules.iter().map(|m| m.facts.functions.len() as u32).sum();
     use rayon::prelude::*;
@@ -388,12 +411,15 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
     }
     // program functions in parallel, per module; host calls afterwards, in program order, so
     // that their numbers do not depend on scheduling
-    let per_module: Vec<(Vec<Vec<FnId>>, Vec<HostSite>)> = (0..modules.len())
+    /// Per module: callees per call, the host calls to number, callbacks' targets.
+    type ModuleTargets<'f> = (Vec<Vec<FnId>>, Vec<HostSite<'f>>, Vec<Vec<FnId>>);
+    let per_module: Vec<ModuleTargets> = (0..modules.len())
         .into_par_iter()
         .map(|mi| {
             let m = &modules[mi];
             let mi = mi as u32;
             let mut hosts = Vec::new();
+            let resolve = |callee| resolve_callee(resolver, &lookup, fn_base, mi, callee);
             let targets = m
                 .facts
                 .functions
@@ -405,31 +431,7 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
                         .enumerate()
                         .map(|(ni, n)| {
                             let NodeKind::Call { callee, .. } = &n.kind else { return u32::MAX };
-                            // Err: a host call, numbered later
-                            let t: Result<Option<FnId>, (std::borrow::Cow<str>, Option<&str>)> = match callee {
-                                Callee::Local(i) => Ok(Some(fn_base[mi as usize] + i)),
-                                Callee::Named(name) => Ok(lookup(mi, name)),
-                                Callee::Import { import, member } => match resolver.import_ref(mi, *import) {
-                                    Target::Binding(t, local) => Ok(match member {
-                                        Some(mm) => lookup(*t, &format!("{local}.{mm}")),
-                                        None => lookup(*t, local),
-                                    }),
-                                    Target::Namespace(t) => Ok(member.as_deref().and_then(|mm| match resolver.export(*t, mm, 0) {
-                                        Some(Target::Binding(t2, l2)) => lookup(t2, &l2),
-                                        _ => None,
-                                    })),
-                                    Target::Outside(_, ImportName::Named(name)) => Err((
-                                        match member {
-                                            Some(mm) => format!("{name}.{mm}").into(),
-                                            None => (**name).into(),
-                                        },
-                                        None,
-                                    )),
-                                    Target::Outside(..) => Ok(None),
-                                },
-                                Callee::Host { path, arg } => Err((path.as_str().into(), arg.as_deref())),
-                            };
-                            match t {
+                            match resolve(callee) {
                                 Ok(t) => t.unwrap_or(u32::MAX),
                                 Err((path, arg)) => {
                                     hosts.push(HostSite { function: fi, node: ni, path, arg });
@@ -440,17 +442,59 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
                         .collect()
                 })
                 .collect();
-            (targets, hosts)
+            let callbacks = m
+                .facts
+                .functions
+                .iter()
+                .map(|f| f.callbacks.iter().map(|c| resolve(&c.target).ok().flatten().unwrap_or(u32::MAX)).collect())
+                .collect();
+            (targets, hosts, callbacks)
         })
         .collect();
     let mut out = Vec::with_capacity(real as usize);
-    for (mut targets, hosts) in per_module {
+    let mut callbacks_out = Vec::with_capacity(real as usize);
+    for (mut targets, hosts, mut callbacks) in per_module {
         for h in hosts {
             targets[h.function][h.node] = host_call(table, &h.path, h.arg).unwrap_or(u32::MAX);
         }
         out.append(&mut targets);
+        callbacks_out.append(&mut callbacks);
     }
-    out
+    (out, callbacks_out)
+}
+
+/// What a callee denotes in module `mi`: a program function (or nothing), or a host call
+/// (`Err`, by path and first argument), numbered later.
+fn resolve_callee<'f>(
+    resolver: &'f Resolver,
+    lookup: &impl Fn(u32, &str) -> Option<FnId>,
+    fn_base: &[u32],
+    mi: u32,
+    callee: &'f Callee,
+) -> Result<Option<FnId>, (std::borrow::Cow<'f, str>, Option<&'f str>)> {
+    match callee {
+        Callee::Local(i) => Ok(Some(fn_base[mi as usize] + i)),
+        Callee::Named(name) => Ok(lookup(mi, name)),
+        Callee::Import { import, member } => match resolver.import_ref(mi, *import) {
+            Target::Binding(t, local) => Ok(match member {
+                Some(mm) => lookup(*t, &format!("{local}.{mm}")),
+                None => lookup(*t, local),
+            }),
+            Target::Namespace(t) => Ok(member.as_deref().and_then(|mm| match resolver.export(*t, mm, 0) {
+                Some(Target::Binding(t2, l2)) => lookup(t2, &l2),
+                _ => None,
+            })),
+            Target::Outside(_, ImportName::Named(name)) => Err((
+                match member {
+                    Some(mm) => format!("{name}.{mm}").into(),
+                    None => (**name).into(),
+                },
+                None,
+            )),
+            Target::Outside(..) => Ok(None),
+        },
+        Callee::Host { path, arg } => Err((path.as_str().into(), arg.as_deref())),
+    }
 }
 
 #[cfg(test)]

@@ -88,6 +88,8 @@ enum FailOn {
     Warning,
     /// Errors only
     Error,
+    /// Every finding, latent notes too (what breaks if the code that serialises them changes)
+    Note,
     /// Never: exit 0 with findings (2 still means an input could not be read or parsed)
     Never,
 }
@@ -234,6 +236,7 @@ fn main() -> ExitCode {
         config.fail_on = Some(match f {
             FailOn::Warning => racelint::config::FailOn::Warning,
             FailOn::Error => racelint::config::FailOn::Error,
+            FailOn::Note => racelint::config::FailOn::Note,
             FailOn::Never => racelint::config::FailOn::Never,
         });
     }

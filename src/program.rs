@@ -53,6 +53,8 @@ pub struct State {
     /// a mutating method; reading its fields is fine), so every write replaces all of it and
     /// none leaves it half-done.
     pub scalar: bool,
+    /// A host state the host writes itself, and when (`on every chat switch`).
+    pub written_by_host: Option<String>,
 }
 
 /// Global function id: index into `Program::functions`.
@@ -168,6 +170,9 @@ pub struct Program {
     pub fn_base: Vec<u32>,
     /// Per global function: resolved callee for each Call node (`u32::MAX` when unknown).
     pub call_targets: Vec<Vec<FnId>>,
+    /// Per global function: the program function each of its `callbacks` hands over
+    /// (`u32::MAX` when it is not one of the program's).
+    pub callback_targets: Vec<Vec<FnId>>,
     /// Host calls, as functions numbered after the program's own.
     pub host_fns: Vec<HostFn>,
     /// Per function (host calls included): what a call to it does. Empty for functions no
@@ -220,7 +225,7 @@ impl Program {
             }
         }
         let mut host_fns = Vec::new();
-        let call_targets = crate::link::call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
+        let (call_targets, callback_targets) = crate::link::call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
         let states = table.states;
         drop(resolver);
         let mut program = Program {
@@ -230,6 +235,7 @@ impl Program {
             functions,
             fn_base,
             call_targets,
+            callback_targets,
             host_fns,
             summaries: Vec::new(),
             balanced: Vec::new(),

@@ -130,6 +130,7 @@ pub static UNUSED: Rule = Rule {
     summary: "a racelint-ignore comment suppresses nothing",
     doc: "# RS001: unused-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment that suppresses no finding.\nRemove it: it hides nothing today and would silently hide a future race.\n",
     one_per_function: false,
+    races_with_readers: false,
     check: no_check,
     describe: no_text,
 };
@@ -142,6 +143,7 @@ pub static INVALID: Rule = Rule {
     summary: "a racelint-ignore comment without a reason or with an unknown rule",
     doc: "# RS002: invalid-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment must name rules and give a\nreason: `// racelint-ignore-next-line RC001: the queue runs one job at a time`. One that does\nnot suppresses nothing and is reported.\n",
     one_per_function: false,
+    races_with_readers: false,
     check: no_check,
     describe: no_text,
 };
@@ -218,6 +220,9 @@ pub fn apply(
                 timeline: Vec::new(),
                 fingerprint,
                 original: None,
+                fn_id: None,
+                keys: Vec::new(),
+                tasks: None,
             });
         }
     }

@@ -100,6 +100,10 @@ fn sillytavern_acceptance() {
     let labels: Vec<u64> = f["labels"].as_array().unwrap().iter().map(|l| l["line"].as_u64().unwrap()).collect();
     assert!(labels.iter().any(|&l| (3246..=3318).contains(&l)), "a restore call is labelled: {labels:?}");
     assert_eq!(f["state_declared"]["line"], 563, "amount_gen is declared at script.js:563");
+    // two tasks overlap there, and the finding names both
+    assert_eq!(f["concurrency"], "overlapping", "{}", f["latent_because"]);
+    let roles: Vec<&str> = f["tasks"].as_array().unwrap().iter().map(|t| t["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["A", "B"], "{}", f["tasks"]);
 
     // the override writes oai_settings (imported from openai.js) too: followed across modules
     assert!(states.contains(&"oai_settings.openai_max_tokens"), "{states:?}");
@@ -121,8 +125,10 @@ fn sillytavern_acceptance() {
     let actual: String = findings(&v)
         .iter()
         .map(|f| {
+            // latent notes are marked: a change of concurrency is a change of the list
+            let latent = if f["concurrency"] == "latent" { " (latent)" } else { "" };
             format!(
-                "{} {}:{}:{} {} | {}\n",
+                "{} {}:{}:{} {} | {}{latent}\n",
                 f["rule"].as_str().unwrap(),
                 f["file"].as_str().unwrap(),
                 f["line"],

@@ -301,3 +301,69 @@ pub(super) fn simple_target_expr(t: &SimpleAssignTarget) -> Option<&Expr> {
         _ => None,
     }
 }
+
+/// A callee as a path for matching callback registrations: `eventSource.on`, `$().on`,
+/// `SlashCommand.fromProps`, with calls shown as `()` and computed keys as `[*]`.
+pub(super) fn callback_path(e: &Expr) -> String {
+    fn write(e: &Expr, out: &mut String, depth: u32) {
+        if depth > 16 || out.len() > 200 {
+            out.push('?');
+            return;
+        }
+        match unparen(e) {
+            Expr::Ident(i) => out.push_str(&i.sym),
+            Expr::This(_) => out.push_str("this"),
+            Expr::Member(m) => {
+                write(&m.obj, out, depth + 1);
+                out.push('.');
+                match &m.prop {
+                    MemberProp::Ident(i) => out.push_str(&i.sym),
+                    MemberProp::PrivateName(p) => {
+                        out.push('#');
+                        out.push_str(&p.name);
+                    }
+                    MemberProp::Computed(c) => match unparen(&c.expr) {
+                        Expr::Lit(Lit::Str(s)) => out.push_str(&s.value.to_atom_lossy()),
+                        _ => out.push_str("[*]"),
+                    },
+                }
+            }
+            Expr::Call(c) => {
+                match &c.callee {
+                    Callee::Expr(ce) => write(ce, out, depth + 1),
+                    _ => out.push('?'),
+                }
+                out.push_str("()");
+            }
+            _ => out.push('?'),
+        }
+    }
+    let mut out = String::new();
+    write(e, &mut out, 0);
+    out
+}
+
+/// What a registration's first argument names, for naming the task: a string
+/// (`'click'`), or a member path's last name (`event_types.MESSAGE_RECEIVED`).
+pub(super) fn callback_label(e: &Expr) -> Option<String> {
+    match unparen(e) {
+        Expr::Lit(Lit::Str(s)) => {
+            let v = s.value.to_atom_lossy();
+            (v.len() <= 60).then(|| v.to_string())
+        }
+        Expr::Member(m) => prop_name(&m.prop).map(|p| p.to_string()),
+        Expr::Ident(i) => Some(i.sym.to_string()),
+        // `fromProps({ name: 'sum', callback })`: a command's name
+        Expr::Object(o) => o.props.iter().find_map(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) if matches!(&kv.key, PropName::Ident(k) if &*k.sym == "name") => match unparen(&kv.value) {
+                    Expr::Lit(Lit::Str(s)) => Some(s.value.to_atom_lossy().to_string()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }),
+        _ => None,
+    }
+}

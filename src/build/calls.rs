@@ -4,6 +4,82 @@ use super::*;
 
 impl<'h> Builder<'h> {
     pub(super) fn call(&mut self, span: swc_common::Span, callee: Option<&Expr>, args: &[ExprOrSpread]) -> Val {
+        let first_fn = self.functions.len();
+        let v = self.call_inner(span, callee, args);
+        if let Some(callee) = callee.map(unparen) {
+            let inlined = matches!(callee, Expr::Member(m) if matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")));
+            if !inlined {
+                self.note_callbacks(span, callback_path(callee), args, first_fn);
+            }
+        }
+        v
+    }
+
+    /// Records the functions a call is handed (defined in its arguments, or named there, also
+    /// as properties of an object literal argument: `fromProps({ callback: onCmd })`): the
+    /// outermost functions built since `first_fn` whose span lies in an argument.
+    pub(super) fn note_callbacks(&mut self, span: swc_common::Span, path: String, args: &[ExprOrSpread], first_fn: usize) {
+        if args.is_empty() {
+            return;
+        }
+        let label = args.first().and_then(|a| callback_label(&a.expr));
+        let call_span = self.span(span);
+        let arg_spans: Vec<facts::Span> = args.iter().map(|a| self.span(a.expr.span())).collect();
+        let inside = |s: facts::Span| arg_spans.iter().any(|a| a.lo <= s.lo && s.hi <= a.hi);
+        let built: Vec<(u32, facts::Span)> =
+            (first_fn..self.functions.len()).map(|i| (i as u32, self.functions[i].span)).filter(|(_, s)| inside(*s)).collect();
+        // the outermost ones: a function inside another is that one's business, and one an
+        // inner call was handed (`addCommandObject(fromProps({ callback }))`) is that call's
+        let taken = |i: u32, cbs: &[facts::CallbackUse]| cbs.iter().any(|c| c.target == facts::Callee::Local(i));
+        for &(i, s) in &built {
+            if built.iter().any(|&(j, o)| j != i && o.lo <= s.lo && s.hi <= o.hi && (o.lo, o.hi) != (s.lo, s.hi))
+                || taken(i, &self.f.callbacks)
+            {
+                continue;
+            }
+            self.f.callbacks.push(facts::CallbackUse {
+                path: path.clone(),
+                target: facts::Callee::Local(i),
+                span: call_span,
+                label: label.clone(),
+            });
+        }
+        let named = |b: &mut Self, e: &Expr| {
+            let e = unparen(e);
+            let e = match e {
+                // `handler.bind(this)` hands over `handler`
+                Expr::Call(c) => match &c.callee {
+                    swc_ecma_ast::Callee::Expr(ce) => match unparen(ce) {
+                        Expr::Member(m) if prop_name(&m.prop).as_deref() == Some("bind") => unparen(&m.obj),
+                        _ => return,
+                    },
+                    _ => return,
+                },
+                other => other,
+            };
+            if matches!(e, Expr::Ident(_) | Expr::Member(_)) {
+                if let Some(target) = b.callee_target_in_module(e) {
+                    b.f.callbacks.push(facts::CallbackUse { path: path.clone(), target, span: call_span, label: label.clone() });
+                }
+            }
+        };
+        for a in args {
+            match unparen(&a.expr) {
+                Expr::Object(o) => {
+                    for p in &o.props {
+                        if let PropOrSpread::Prop(p) = p {
+                            if let Prop::KeyValue(kv) = &**p {
+                                named(self, &kv.value);
+                            }
+                        }
+                    }
+                }
+                e => named(self, e),
+            }
+        }
+    }
+
+    fn call_inner(&mut self, span: swc_common::Span, callee: Option<&Expr>, args: &[ExprOrSpread]) -> Val {
         let Some(callee) = callee.map(unparen) else {
             return self.exprs(args.iter().map(|a| &*a.expr));
         };
@@ -60,11 +136,15 @@ impl<'h> Builder<'h> {
         if let Some(target) = self.callee_target(callee, args) {
             let mut args = self.call_args(args, callee);
             let awaited = self.f.await_target == Some(span);
+            let detached = !awaited && self.f.detach == Some(span);
             let span = self.span(span);
             let test = self.f.test_depth > 0;
             let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
             if awaited {
                 self.f.awaited_call = Some(id);
+            }
+            if detached {
+                self.f.detached.push(id);
             }
             extend_capped(&mut args.sources, &[id]);
             args.copy = false;
@@ -252,6 +332,12 @@ impl<'h> Builder<'h> {
     /// `p.then(cb)`: `p` is evaluated now; `cb`'s body runs after the promise settles, so it is
     /// inlined behind an await node on a branch that the synchronous continuation skips.
     pub(super) fn then_call(&mut self, m: &MemberExpr, call_span: swc_common::Span, args: &[ExprOrSpread]) -> Val {
+        // `run().then(done);` as a statement: nobody waits for `run()` either
+        if self.f.detach == Some(call_span) {
+            if let Expr::Call(c) = unparen(&m.obj) {
+                self.f.detach = Some(c.span);
+            }
+        }
         let obj = self.expr(&m.obj);
         let before = self.f.current.clone();
         let span = match &m.prop {

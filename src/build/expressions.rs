@@ -160,8 +160,13 @@ impl<'h> Builder<'h> {
             }
             Expr::New(n) => {
                 self.expr(&n.callee);
+                let first_fn = self.functions.len();
                 match &n.args {
-                    Some(args) => self.exprs(args.iter().map(|a| &*a.expr)),
+                    Some(args) => {
+                        let v = self.exprs(args.iter().map(|a| &*a.expr));
+                        self.note_callbacks(n.span, format!("new {}", callback_path(&n.callee)), args, first_fn);
+                        v
+                    }
                     None => Val::default(),
                 }
             }

@@ -166,6 +166,10 @@ struct FnBuilder {
     bail_tests: Vec<NodeId>,
     /// Test reads of conditions that pass only while the state is unset (`!x`, `x == null`).
     unset_tests: Vec<NodeId>,
+    callbacks: Vec<facts::CallbackUse>,
+    detached: Vec<NodeId>,
+    /// The call of the expression statement being built (`save();`): nobody awaits it.
+    detach: Option<swc_common::Span>,
     /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
     exit_tests: Vec<NodeId>,
     /// Reads and calls whose values reach a `return` (or an arrow's expression body).
@@ -220,6 +224,9 @@ impl FnBuilder {
             bail_tests: Vec::new(),
             exit_tests: Vec::new(),
             unset_tests: Vec::new(),
+            callbacks: Vec::new(),
+            detached: Vec::new(),
+            detach: None,
             returned: NodeList::new(),
             returns_all: false,
             logging: 0,
@@ -271,6 +278,8 @@ impl FnBuilder {
             bail_tests: self.bail_tests,
             exit_tests: self.exit_tests,
             unset_tests: self.unset_tests,
+            callbacks: self.callbacks,
+            detached: self.detached,
             returns_all: self.returns_all,
             returned: self.returned,
             decisions: self.decision_sets,

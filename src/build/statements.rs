@@ -187,7 +187,17 @@ impl<'h> Builder<'h> {
             Stmt::ForOf(fo) => self.for_in_of(label, &fo.left, &fo.right, &fo.body, fo.span, fo.is_await),
             Stmt::Decl(d) => self.decl(d),
             Stmt::Expr(e) => self.unit(e.span, |b| {
+                // `save();`, `void load();`: nobody waits for the promise
+                let call = match unparen(&e.expr) {
+                    Expr::Unary(u) if u.op == UnaryOp::Void => unparen(&u.arg),
+                    other => other,
+                };
+                let saved = b.f.detach.take();
+                if let Expr::Call(c) = call {
+                    b.f.detach = Some(c.span);
+                }
                 b.expr(&e.expr);
+                b.f.detach = saved;
             }),
         }
     }

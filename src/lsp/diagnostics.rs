@@ -60,7 +60,7 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
     }
     let Some(module) = module else { return out };
     for f in report.findings.iter().filter(|f| f.module == module) {
-        let related: Vec<Value> = f
+        let mut related: Vec<Value> = f
             .labels
             .iter()
             .filter(|l| l.site.module != u32::MAX)
@@ -74,12 +74,28 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
                 })
             })
             .collect();
+        // where the racing tasks start, and why a latent one is only a note
+        for t in f.tasks.iter().flat_map(|t| &t.tasks) {
+            if let Some(site) = t.site.filter(|s| s.module != u32::MAX) {
+                related.push(json!({
+                    "location": {
+                        "uri": uri_of(&report.program.modules[site.module as usize].path),
+                        "range": range(report, site.module, site.span.lo, site.span.hi)
+                    },
+                    "message": format!("task {} starts here: {}", t.role, t.text)
+                }));
+            }
+        }
+        let mut message = if f.help.is_empty() { f.message.clone() } else { format!("{}\nhelp: {}", f.message, f.help) };
+        if let Some(t) = f.tasks.as_ref().filter(|t| t.latent) {
+            message = format!("{message}\nlatent: {}", t.reason);
+        }
         let mut d = json!({
             "range": range(report, f.module, f.span.lo, f.span.hi),
-            "severity": if f.severity == Severity::Error { 1 } else { 2 },
+            "severity": match f.severity { Severity::Error => 1, Severity::Warning => 2, Severity::Note => 3 },
             "code": f.rule.code,
             "source": "racelint",
-            "message": if f.help.is_empty() { f.message.clone() } else { format!("{}\nhelp: {}", f.message, f.help) },
+            "message": message,
             "relatedInformation": related,
         });
         if let Some(href) = docs.get(f.rule.code) {

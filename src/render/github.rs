@@ -34,7 +34,11 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in findings {
         let (s, e) = range(p, f.module, f.span.lo, f.span.hi);
-        let kind = if f.severity == Severity::Error { "error" } else { "warning" };
+        let kind = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
         let title = property(&format!("{} {}", f.rule.code, f.rule.name));
         let place = if f.function.is_empty() { String::new() } else { format!(" (in `{}`)", f.function) };
         let msg = data(&format!("{}{place}\n{}", f.message, f.help));

@@ -190,6 +190,7 @@ pub fn render(report: &Report, style: Style) -> String {
             severity: match f.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
+                Severity::Note => miette::Severity::Advice,
             },
             help: Some(help),
             source: (!labels.is_empty()).then(|| &sources[f.module as usize]),
@@ -222,10 +223,13 @@ fn span_of(lo: u32, hi: u32) -> SourceSpan {
 /// `racelint: 3 findings (2 errors, 1 warning) in 12 files; 1 file error`.
 pub fn summary(report: &Report) -> String {
     let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
-    let warnings = report.findings.len() - errors;
+    let notes = report.findings.iter().filter(|f| f.severity == Severity::Note).count();
+    let warnings = report.findings.len() - errors - notes;
     let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    // latent notes are counted only when there are some
+    let notes = if notes > 0 { format!(", {} (latent)", plural(notes, "note")) } else { String::new() };
     let mut s = format!(
-        "racelint: {} ({}, {}) in {}",
+        "racelint: {} ({}, {}{notes}) in {}",
         plural(report.findings.len(), "finding"),
         plural(errors, "error"),
         plural(warnings, "warning"),

@@ -94,6 +94,25 @@ struct JsonFinding<'a> {
     /// Where the code comes from, for a finding in a generated file with a source map.
     #[serde(skip_serializing_if = "Option::is_none")]
     original: Option<Place>,
+    /// `overlapping`: two tasks can be inside the code at once; `latent`: none can today.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    concurrency: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latent_because: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tasks: Vec<JsonTask<'a>>,
+}
+
+/// A task of a finding: A runs the function, B runs meanwhile.
+#[derive(Serialize)]
+struct JsonTask<'a> {
+    role: &'static str,
+    entry: &'a str,
+    kind: &'a str,
+    path: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_at: Option<Place>,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -201,5 +220,23 @@ fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a
         timeline: &f.timeline,
         fingerprint: &f.fingerprint,
         original: f.original.as_ref().map(|o| Place { file: o.file.clone(), line: o.line, column: o.column }),
+        concurrency: f.tasks.as_ref().map(|t| if t.latent { "latent" } else { "overlapping" }),
+        latent_because: f.tasks.as_ref().filter(|t| t.latent).map(|t| t.reason.as_str()),
+        tasks: f
+            .tasks
+            .iter()
+            .flat_map(|t| &t.tasks)
+            .map(|t| JsonTask {
+                role: t.role,
+                entry: &t.entry,
+                kind: &t.kind,
+                path: &t.path,
+                started_at: t.site.map(|site| {
+                    let (s, _) = range(p, site.module, site.span.lo, site.span.hi);
+                    Place { file: display_path(p, site.module), line: s.line, column: s.column }
+                }),
+                text: &t.text,
+            })
+            .collect(),
     }
 }

@@ -12,6 +12,7 @@ fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     }
 }
 
@@ -111,6 +112,9 @@ struct Suppression<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
+    /// The two tasks, one thread flow each (SARIF's model of concurrent executions).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    code_flows: Vec<Value>,
     level: &'static str,
     locations: [Location<'a>; 1],
     message: Text<'a>,
@@ -120,6 +124,8 @@ struct SarifResult<'a> {
     rule_index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -155,6 +161,34 @@ fn location<'a>(report: &Report, module: u32, lo: u32, hi: u32) -> Location<'a> 
     }
 }
 
+/// One thread flow per task: where it starts (when that is a call in the scan), then the
+/// finding's access for task A; each flow's message names the task.
+fn code_flows(report: &Report, f: &crate::Finding) -> Vec<Value> {
+    let Some(t) = &f.tasks else { return Vec::new() };
+    if t.tasks.is_empty() {
+        return Vec::new();
+    }
+    let loc = |module: u32, lo: u32, hi: u32, text: &str| json!({ "location": { "physicalLocation": serde_json::to_value(location(report, module, lo, hi).physical_location).unwrap_or(Value::Null), "message": { "text": text } } });
+    let flows: Vec<Value> = t
+        .tasks
+        .iter()
+        .map(|task| {
+            let mut locations = Vec::new();
+            if let Some(site) = task.site {
+                locations.push(loc(site.module, site.span.lo, site.span.hi, &format!("task {} starts here", task.role)));
+            }
+            if task.role == "A" {
+                locations.push(loc(f.module, f.span.lo, f.span.hi, &f.primary_label));
+            } else if let Some(aw) = f.labels.first() {
+                // task B runs while A is suspended at the await (the first label)
+                locations.push(loc(aw.site.module, aw.site.span.lo, aw.site.span.hi, "task B runs while task A awaits here"));
+            }
+            json!({ "id": task.role, "message": { "text": format!("task {}: {}", task.role, task.text) }, "locations": locations })
+        })
+        .collect();
+    vec![json!({ "threadFlows": flows })]
+}
+
 pub fn render(report: &Report) -> String {
     super::to_string(|out| write(report, out))
 }
@@ -180,6 +214,14 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
         })
         .collect();
     let result = |f: &'a crate::Finding, suppression: Option<&'a str>| SarifResult {
+        code_flows: code_flows(report, f),
+        properties: f.tasks.as_ref().map(|t| {
+            let mut p = json!({ "concurrency": if t.latent { "latent" } else { "overlapping" } });
+            if t.latent {
+                p["latentBecause"] = json!(t.reason);
+            }
+            p
+        }),
         level: level(f.severity),
         locations: [location(report, f.module, f.span.lo, f.span.hi)],
         message: Text {

@@ -15,6 +15,8 @@ use crate::program::{FnId, Site};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// A latent finding: no second task reaches the code today (see `tasks`).
+    Note,
     Warning,
     Error,
 }
@@ -24,6 +26,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 }
@@ -103,6 +106,9 @@ pub struct Rule {
     /// statements that mix old and new values), reported once, led by the state with the
     /// most candidates. Otherwise candidates merge only when they are the same accesses.
     pub one_per_function: bool,
+    /// Another task's reads race too, not only its writes: it sees the temporary value of an
+    /// override or a half-done update. Otherwise only a task that writes the state races.
+    pub races_with_readers: bool,
     pub check: fn(&FnView, &mut Vec<Candidate>),
     pub describe: fn(&Describe) -> Text,
 }

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     summary: "shared state is overridden, an await follows, and it is restored afterwards",
     doc: include_str!("../../rules/RC001-override-across-await.md"),
     one_per_function: false,
+    races_with_readers: true,
     check,
     describe,
 };

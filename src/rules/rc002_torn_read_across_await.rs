@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     summary: "a value read from shared state before an await is mixed with a fresh read after it",
     doc: include_str!("../../rules/RC002-torn-read-across-await.md"),
     one_per_function: true,
+    races_with_readers: false,
     check,
     describe,
 };

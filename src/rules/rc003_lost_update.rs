@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     summary: "shared state is written after an await with a value computed from a read before it",
     doc: include_str!("../../rules/RC003-lost-update.md"),
     one_per_function: false,
+    races_with_readers: false,
     check,
     describe,
 };

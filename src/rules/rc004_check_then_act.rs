@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     summary: "a condition on shared state is checked before an await and acted on after it",
     doc: include_str!("../../rules/RC004-check-then-act.md"),
     one_per_function: false,
+    races_with_readers: false,
     check,
     describe,
 };

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     summary: "shared state is updated in several steps separated by awaits",
     doc: include_str!("../../rules/RC005-non-atomic-update.md"),
     one_per_function: false,
+    races_with_readers: true,
     check,
     describe,
 };

@@ -1,0 +1,661 @@
+//! Tasks: where the program's code starts running, which runs can be inside the same code at
+//! once, and what serialises them.
+//!
+//! JavaScript runs one task at a time; a race needs a second task that runs while the first is
+//! suspended at an await. A task starts at an *entry*: a module's top level (once), a function
+//! handed to a call that calls it later (an event handler, a slash command, a timer: how often
+//! is the host model's `[[callback]]`), an un-awaited call of an async function (it runs on
+//! beside its caller), or a function nothing in the scan calls (an export or a callback racelint
+//! cannot see: assumed to run repeatedly). Calls carry their caller's tasks to the callee.
+//!
+//! Two runs of code are *concurrent* when they belong to different tasks, or to one task that
+//! can run again while suspended. What stops that is a *serialiser*: a function that tests and
+//! sets a busy flag before its first await runs one at a time (its callees too, when called
+//! from it), and a receiver declared `one-at-a-time` (`mutex.runExclusive(f)`) runs what it is
+//! handed one after another. A finding whose state no concurrent task touches is *latent*: it
+//! becomes a race when the code that serialises it today changes.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::facts::{Atom, FnFacts, NodeId, NodeKind, WriteKind};
+use crate::host::{Hosts, Runs};
+use crate::program::{fields_conflict, FnId, Program, Site};
+
+/// Entries kept per function; more make it "many tasks" (which can overlap).
+const MAX_ENTRIES: usize = 8;
+/// Functions shown on a task's path from its entry; longer paths are cut in the middle.
+const MAX_PATH: usize = 6;
+/// Nodes searched to tell whether an un-awaited call is in a loop.
+const LOOP_SEARCH: usize = 20_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A module's top level: runs once.
+    StartUp,
+    /// A function handed to a call (an event handler, a timer…).
+    Callback,
+    /// An un-awaited call of an async function: the callee runs beside its caller.
+    Detached,
+    /// A function nothing in the scan calls, exported: whoever imports it may call it.
+    Export,
+    /// A function nothing in the scan calls or hands over (a callback stored somewhere,
+    /// called through a path racelint cannot follow).
+    Unknown,
+    /// Runs of a function that takes a busy flag before its first await, one at a time.
+    Lock,
+    /// Functions handed to one `one-at-a-time` receiver, one at a time.
+    Exclusive,
+    /// More tasks than are kept.
+    Many,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub kind: EntryKind,
+    /// What kind of task, in words: `event handler`, `slash command`, `module start-up`.
+    pub kind_name: String,
+    /// The task as findings name it: "the `MESSAGE_RECEIVED` event handler".
+    pub label: String,
+    /// The function the task starts in.
+    pub root: FnId,
+    /// Where the task is started (the registering call, the un-awaited call).
+    pub site: Option<Site>,
+    /// Whether the task can be running twice at once.
+    pub repeats: bool,
+    /// For tasks that run once per start: the function that starts them, whose repeating
+    /// makes them repeat.
+    started_in: Option<FnId>,
+    /// Started inside a loop: several runs at once.
+    in_loop: bool,
+}
+
+/// A task reaching a function: the entry and the functions from its root to the function.
+#[derive(Debug, Clone)]
+pub struct TaskPath {
+    pub entry: u32,
+    pub path: Vec<FnId>,
+}
+
+/// What a finding's concurrency is, and the tasks that make it so.
+#[derive(Debug, Clone)]
+pub struct Concurrency {
+    /// Two tasks can overlap at the finding's await.
+    pub overlapping: bool,
+    /// The task that runs the finding's function.
+    pub a: Option<TaskPath>,
+    /// The task that touches the state meanwhile: another run of `a`, another task (and
+    /// where it touches it), or the host.
+    pub b: Option<Other>,
+    /// For latent findings: what keeps other tasks out today.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Other {
+    /// Another run of the same function (`a` again, or through another entry).
+    Task(TaskPath),
+    /// The host writes the state itself (`on every chat switch`).
+    Host(String),
+}
+
+pub struct Tasks {
+    pub entries: Vec<Entry>,
+    /// Per function: the entries whose tasks run it.
+    reach: Vec<smallvec::SmallVec<[u32; 2]>>,
+    /// (function, entry) → the caller it was reached from, for paths.
+    pred: FxHashMap<(FnId, u32), FnId>,
+    /// Per function: the state of the busy flag it takes before its first await.
+    locks: Vec<Option<u32>>,
+    /// Per state: the functions that access it themselves (or through a host call), with the
+    /// field and whether they write.
+    accessors: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>>,
+}
+
+impl Tasks {
+    pub fn compute(program: &Program, hosts: &Hosts) -> Tasks {
+        let n = program.functions.len();
+        let mut entries: Vec<Entry> = Vec::new();
+        // per function: callees, with the entry a call starts (un-awaited calls, callbacks)
+        let mut edges: Vec<Vec<(FnId, Option<u32>)>> = vec![Vec::new(); n];
+        let mut called = vec![false; n];
+        let mut exclusive: FxHashMap<(u32, String), u32> = FxHashMap::default();
+        for f in 0..n {
+            let facts = program.function(f as FnId);
+            let module = program.functions[f].module;
+            let targets = &program.call_targets[f];
+            let detached: FxHashSet<NodeId> = facts.detached.iter().copied().collect();
+            for (ni, node) in facts.nodes.iter().enumerate() {
+                let NodeKind::Call { .. } = node.kind else { continue };
+                let t = targets[ni];
+                if t as usize >= n || t as usize == f {
+                    continue;
+                }
+                called[t as usize] = true;
+                let spawn = detached.contains(&(ni as NodeId)) && program.function(t).is_async;
+                if spawn {
+                    entries.push(Entry {
+                        kind: EntryKind::Detached,
+                        kind_name: "un-awaited call".into(),
+                        label: format!("the un-awaited call of `{}` in `{}`", program.fn_name(t), facts.name),
+                        root: t,
+                        site: Some(Site { module, span: node.span }),
+                        repeats: false,
+                        started_in: Some(f as FnId),
+                        in_loop: in_loop(facts, ni as NodeId),
+                    });
+                    edges[f].push((t, Some(entries.len() as u32 - 1)));
+                } else {
+                    edges[f].push((t, None));
+                }
+            }
+            // the program's own functions that receive callbacks, by call
+            let receivers: FxHashMap<crate::facts::Span, FnId> = if facts.callbacks.is_empty() {
+                FxHashMap::default()
+            } else {
+                facts
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, node)| matches!(node.kind, NodeKind::Call { .. }) && (targets[*i] as usize) < n)
+                    .map(|(i, node)| (node.span, targets[i]))
+                    .collect()
+            };
+            for (ci, cb) in facts.callbacks.iter().enumerate() {
+                let t = program.callback_targets[f][ci];
+                if t as usize >= n {
+                    continue;
+                }
+                called[t as usize] = true;
+                let site = Some(Site { module, span: cb.span });
+                let modelled = hosts.callback(&cb.path);
+                // handed to a function of the program (`processQueue(async (op) => …)`): it runs
+                // when that function calls it, in that function's tasks
+                if let (None, Some(&r)) = (modelled, receivers.get(&cb.span)) {
+                    edges[r as usize].push((t, None));
+                    continue;
+                }
+                let (kind_name, runs) = modelled.unwrap_or(("callback", Runs::Repeatedly));
+                let named = |what: &str| match &cb.label {
+                    Some(l) if kind_name != "callback" && kind_name != "fan-out" && kind_name != "inline callback" => {
+                        format!("the `{l}` {what}")
+                    }
+                    _ => format!("the {what} of `{}`", cb.path),
+                };
+                let e = match runs {
+                    Runs::Inline => None,
+                    Runs::OneAtATime => {
+                        let receiver = cb.path.rsplit_once('.').map_or(cb.path.as_str(), |(r, _)| r).to_string();
+                        let key = (module, format!("{receiver}:{}", cb.label.as_deref().unwrap_or("")));
+                        Some(*exclusive.entry(key).or_insert_with(|| {
+                            entries.push(Entry {
+                                kind: EntryKind::Exclusive,
+                                kind_name: kind_name.into(),
+                                label: format!("the exclusive section of `{}`", cb.path),
+                                root: t,
+                                site,
+                                repeats: false,
+                                started_in: None,
+                                in_loop: false,
+                            });
+                            entries.len() as u32 - 1
+                        }))
+                    }
+                    Runs::Once | Runs::Repeatedly => {
+                        entries.push(Entry {
+                            kind: EntryKind::Callback,
+                            kind_name: kind_name.into(),
+                            label: named(kind_name),
+                            root: t,
+                            site,
+                            repeats: runs == Runs::Repeatedly,
+                            started_in: (runs == Runs::Once).then_some(f as FnId),
+                            in_loop: false,
+                        });
+                        Some(entries.len() as u32 - 1)
+                    }
+                };
+                edges[f].push((t, e));
+            }
+        }
+        let mut tasks = Tasks {
+            entries,
+            reach: vec![Default::default(); n],
+            pred: FxHashMap::default(),
+            locks: (0..n).map(|f| lock_of(program, f as FnId)).collect(),
+            accessors: accessors(program),
+        };
+        let many = tasks.push(Entry {
+            kind: EntryKind::Many,
+            kind_name: "many tasks".into(),
+            label: "many tasks".into(),
+            root: u32::MAX,
+            site: None,
+            repeats: true,
+            started_in: None,
+            in_loop: false,
+        });
+        let mut lock_entries: FxHashMap<FnId, u32> = FxHashMap::default();
+        let mut queue: std::collections::VecDeque<(FnId, u32, FnId)> = Default::default();
+        // module top levels, then the tasks calls start, then what nothing calls
+        for (m, module) in program.modules.iter().enumerate() {
+            let count = module.facts.functions.len() as u32;
+            if count == 0 {
+                continue;
+            }
+            let f = program.fn_base[m] + count - 1;
+            let file = module.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let e = tasks.push(Entry {
+                kind: EntryKind::StartUp,
+                kind_name: "module start-up".into(),
+                label: format!("the start-up of `{file}`"),
+                root: f,
+                site: None,
+                repeats: false,
+                started_in: None,
+                in_loop: false,
+            });
+            called[f as usize] = true;
+            queue.push_back((f, e, u32::MAX));
+        }
+        for e in 0..tasks.entries.len() as u32 {
+            let k = tasks.entries[e as usize].kind;
+            if matches!(k, EntryKind::Callback | EntryKind::Detached | EntryKind::Exclusive) {
+                queue.push_back((tasks.entries[e as usize].root, e, u32::MAX));
+            }
+        }
+        // a function defined inside another that nothing visibly calls is called through a
+        // local (`const step = async () => …; await step()`): by its enclosing function
+        for (f, parent) in enclosing_functions(program) {
+            if !called[f as usize] {
+                called[f as usize] = true;
+                edges[parent as usize].push((f, None));
+            }
+        }
+        let exported = exported_functions(program);
+        for f in 0..n as FnId {
+            if !called[f as usize] {
+                let (kind, kind_name) =
+                    if exported.contains(&f) { (EntryKind::Export, "export") } else { (EntryKind::Unknown, "unseen caller") };
+                let label = match kind {
+                    EntryKind::Export => format!("a caller of the exported `{}`", program.fn_name(f)),
+                    _ => format!("a caller of `{}` outside what racelint follows", program.fn_name(f)),
+                };
+                let e = tasks.push(Entry {
+                    kind,
+                    kind_name: kind_name.into(),
+                    label,
+                    root: f,
+                    site: None,
+                    repeats: true,
+                    started_in: None,
+                    in_loop: false,
+                });
+                queue.push_back((f, e, u32::MAX));
+            }
+        }
+        let mut visit = |tasks: &mut Tasks, queue: &mut std::collections::VecDeque<(FnId, u32, FnId)>| {
+            while let Some((f, e, from)) = queue.pop_front() {
+                let fi = f as usize;
+                let entered = e;
+                // a function that takes a busy flag runs one at a time, whoever calls it
+                let e = match tasks.locks[fi] {
+                    Some(state) if tasks.entries[e as usize].kind != EntryKind::Lock => {
+                        tasks.pred.entry((f, e)).or_insert(from);
+                        *lock_entries.entry(f).or_insert_with(|| {
+                            let flag = program.states[state as usize].name.clone();
+                            tasks.entries.push(Entry {
+                                kind: EntryKind::Lock,
+                                kind_name: "busy flag".into(),
+                                label: format!("`{}`, one run at a time behind the busy flag `{flag}`", program.fn_name(f)),
+                                root: f,
+                                site: None,
+                                repeats: false,
+                                started_in: None,
+                                in_loop: false,
+                            });
+                            tasks.entries.len() as u32 - 1
+                        })
+                    }
+                    _ => e,
+                };
+                if tasks.reach[fi].contains(&e) {
+                    continue;
+                }
+                let e = if tasks.reach[fi].len() >= MAX_ENTRIES { many } else { e };
+                if tasks.reach[fi].contains(&e) {
+                    continue;
+                }
+                tasks.reach[fi].push(e);
+                // a lock's task starts at the function that takes it
+                let from = if e != entered && tasks.entries[e as usize].kind == EntryKind::Lock { u32::MAX } else { from };
+                tasks.pred.entry((f, e)).or_insert(from);
+                for &(t, spawn) in &edges[fi] {
+                    if spawn.is_none() {
+                        queue.push_back((t, e, f));
+                    }
+                }
+            }
+        };
+        visit(&mut tasks, &mut queue);
+        // cycles nothing outside calls into: a caller racelint does not see
+        for f in 0..n as FnId {
+            if tasks.reach[f as usize].is_empty() {
+                let e = tasks.push(Entry {
+                    kind: EntryKind::Unknown,
+                    kind_name: "unseen caller".into(),
+                    label: format!("a caller of `{}` outside what racelint follows", program.fn_name(f)),
+                    root: f,
+                    site: None,
+                    repeats: true,
+                    started_in: None,
+                    in_loop: false,
+                });
+                queue.push_back((f, e, u32::MAX));
+                visit(&mut tasks, &mut queue);
+            }
+        }
+        // a task started once per run of a function repeats when that function's runs overlap
+        for _ in 0..16 {
+            let mut changed = false;
+            for e in 0..tasks.entries.len() {
+                let entry = &tasks.entries[e];
+                if entry.repeats || !matches!(entry.kind, EntryKind::Callback | EntryKind::Detached) {
+                    continue;
+                }
+                let repeats = entry.in_loop || entry.started_in.is_some_and(|g| tasks.runs_overlap(g));
+                if repeats {
+                    tasks.entries[e].repeats = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        tasks
+    }
+
+    fn push(&mut self, e: Entry) -> u32 {
+        self.entries.push(e);
+        self.entries.len() as u32 - 1
+    }
+
+    /// Whether two runs of `f` can be inside it at once.
+    pub fn runs_overlap(&self, f: FnId) -> bool {
+        let r = &self.reach[f as usize];
+        r.len() >= 2 || r.iter().any(|&e| self.entries[e as usize].repeats)
+    }
+
+    /// Whether a run of `g` can happen while a run of `f` is suspended.
+    pub fn concurrent(&self, f: FnId, g: FnId) -> bool {
+        let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
+        rf.iter().any(|&a| rg.iter().any(|&b| a != b || self.entries[a as usize].repeats))
+    }
+
+    /// The functions from `e`'s root to `f`.
+    pub fn path(&self, f: FnId, e: u32) -> Vec<FnId> {
+        let mut out = vec![f];
+        let mut at = f;
+        let mut seen = FxHashSet::default();
+        while let Some(&p) = self.pred.get(&(at, e)) {
+            if p == u32::MAX || !seen.insert(p) || out.len() > 64 {
+                break;
+            }
+            out.push(p);
+            at = p;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Whether the finding in `f` on `states` has two tasks that can overlap at its await:
+    /// another task (or another run of `f`'s) that writes the state, or for `touching` rules
+    /// (an override, a half-done update) also one that reads it.
+    pub fn classify(&self, program: &Program, f: FnId, states: &[(u32, Option<Atom>)], touching: bool) -> Concurrency {
+        let reach = &self.reach[f as usize];
+        let a_entry = reach.first().copied();
+        let a = a_entry.map(|e| TaskPath { entry: e, path: self.path(f, e) });
+        for (s, field) in states {
+            let Some(list) = self.accessors.get(s) else { continue };
+            // the function's own runs first: the most direct evidence
+            let mut order: Vec<&(FnId, Option<Atom>, bool)> = list.iter().filter(|(g, _, _)| *g == f).collect();
+            order.extend(list.iter().filter(|(g, _, _)| *g != f));
+            for (g, gfield, writes) in order {
+                if !(*writes || touching) || !fields_conflict(field.as_ref(), gfield.as_ref()) {
+                    continue;
+                }
+                if !self.concurrent(f, *g) {
+                    continue;
+                }
+                let b = self.other_task(f, *g);
+                return Concurrency { overlapping: true, a, b, reason: String::new() };
+            }
+        }
+        // the host last: a task in the scan says more
+        for (s, _) in states {
+            if let Some(by) = &program.states[*s as usize].written_by_host {
+                return Concurrency { overlapping: true, a, b: Some(Other::Host(by.clone())), reason: String::new() };
+            }
+        }
+        let what = if touching { "touches" } else { "writes" };
+        let names: Vec<String> = states.iter().map(|(s, _)| format!("`{}`", program.states[*s as usize].name)).collect();
+        let runs = self.how_it_runs(program, f);
+        let reason = format!("{runs}, and no task that can run meanwhile {what} {}", names.first().cloned().unwrap_or_default());
+        Concurrency { overlapping: false, a, b: None, reason }
+    }
+
+    /// The task (and path) of `g`'s run that overlaps a run of `f`.
+    fn other_task(&self, f: FnId, g: FnId) -> Option<Other> {
+        let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
+        let first = *rf.first()?;
+        // another entry of g's than f's first, else the same one again (it repeats)
+        let e = rg.iter().copied().find(|&b| b != first).or_else(|| rg.iter().copied().find(|&b| self.entries[b as usize].repeats))?;
+        Some(Other::Task(TaskPath { entry: e, path: self.path(g, e) }))
+    }
+
+    /// Why `f` does not overlap itself, in words: "it runs once, at the start-up of `index.js`".
+    fn how_it_runs(&self, program: &Program, f: FnId) -> String {
+        let reach = &self.reach[f as usize];
+        if self.runs_overlap(f) {
+            return format!("`{}` may run more than once at a time", program.fn_name(f));
+        }
+        let Some(&e) = reach.first() else { return format!("nothing calls `{}`", program.fn_name(f)) };
+        let entry = &self.entries[e as usize];
+        match entry.kind {
+            EntryKind::StartUp => format!("it runs once, at {}", entry.label.trim_start_matches("the ")),
+            EntryKind::Lock => format!("it runs inside {}", entry.label),
+            EntryKind::Exclusive => format!("it runs one at a time, in {}", entry.label),
+            _ => format!("it runs only as {}, which does not overlap itself", entry.label),
+        }
+    }
+
+    /// A task path in words: "the `MESSAGE_RECEIVED` event handler → `summarize` → `generateRaw`".
+    pub fn describe(&self, program: &Program, t: &TaskPath) -> String {
+        let entry = &self.entries[t.entry as usize];
+        let mut names: Vec<String> = t.path.iter().map(|&f| format!("`{}`", program.fn_name(f))).collect();
+        // the entry's own function goes unnamed when the entry names it already, or when it
+        // has no name of its own (a callback defined in place, a module's top level)
+        if !names.is_empty() {
+            let root = program.fn_name(t.path[0]);
+            if root == "<module>"
+                || root.ends_with(" callback")
+                || root.starts_with("anonymous function")
+                || entry.label.contains(&names[0])
+            {
+                names.remove(0);
+            }
+        }
+        if names.len() > MAX_PATH {
+            let tail = names.split_off(names.len() - 2);
+            names.truncate(MAX_PATH - 3);
+            names.push("…".into());
+            names.extend(tail);
+        }
+        let mut out = entry.label.clone();
+        for n in names {
+            out.push_str(" → ");
+            out.push_str(&n);
+        }
+        out
+    }
+}
+
+/// Whether node `from` can reach itself: it runs once per iteration of a loop.
+fn in_loop(f: &FnFacts, from: NodeId) -> bool {
+    let mut seen = vec![false; f.nodes.len()];
+    let mut stack: Vec<NodeId> = f.nodes[from as usize].succ.to_vec();
+    let mut steps = 0;
+    while let Some(n) = stack.pop() {
+        if n == from {
+            return true;
+        }
+        steps += 1;
+        if steps > LOOP_SEARCH {
+            return true;
+        }
+        if std::mem::replace(&mut seen[n as usize], true) {
+            continue;
+        }
+        stack.extend_from_slice(&f.nodes[n as usize].succ);
+    }
+    false
+}
+
+/// The shared state a function tests and sets before its first await, as a busy flag:
+/// `if (busy) return; busy = true;`, or `if (!running) { running = true; … }`. A second run
+/// finds it set and leaves (or waits) before reaching any await, so runs past it do not
+/// overlap.
+fn lock_of(program: &Program, f: FnId) -> Option<u32> {
+    let facts = program.function(f);
+    if !facts.has_await || (facts.bail_tests.is_empty() && facts.unset_tests.is_empty()) {
+        return None;
+    }
+    let module = program.functions[f as usize].module;
+    // the nodes that run before the first await
+    let mut before = vec![false; facts.nodes.len()];
+    let mut stack = vec![0 as NodeId];
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut before[n as usize], true) {
+            continue;
+        }
+        let node = &facts.nodes[n as usize];
+        if matches!(node.kind, NodeKind::Await(_) | NodeKind::Resume { .. }) {
+            before[n as usize] = false;
+            continue;
+        }
+        stack.extend_from_slice(&node.succ);
+    }
+    let tests = |g: NodeId, state: u32, field: &Option<Atom>| {
+        before.get(g as usize).copied().unwrap_or(false)
+            && matches!(&facts.nodes[g as usize].kind, NodeKind::Read { access, test: true }
+                if program.global_state(module, access) == state && fields_conflict(access.field.as_ref(), field.as_ref()))
+    };
+    for (a, node) in facts.nodes.iter().enumerate() {
+        if !before[a] {
+            continue;
+        }
+        let NodeKind::Write { access, kind: WriteKind::Assign, .. } = &node.kind else { continue };
+        let state = program.global_state(module, access);
+        if state == u32::MAX {
+            continue;
+        }
+        let bail = facts.bail_tests.iter().any(|&g| tests(g, state, &access.field));
+        // `if (!running) { running = true; … await …; running = false }`: a claim is a lock
+        // when it is given back after an await (a lazy `if (!x.cache) x.cache = {}` is not)
+        let released = || {
+            facts.nodes.iter().enumerate().any(|(w, n)| {
+                !before[w]
+                    && matches!(&n.kind, NodeKind::Write { access: a2, .. }
+                        if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
+            })
+        };
+        let claim =
+            node.guards.iter().any(|&g| facts.unset_tests.contains(&g) && !facts.exit_tests.contains(&g) && tests(g, state, &access.field));
+        if bail || (claim && released()) {
+            return Some(state);
+        }
+    }
+    None
+}
+
+/// Per state: who accesses it themselves, or through a host call.
+fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> {
+    let n = program.functions.len();
+    let mut out: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> = FxHashMap::default();
+    let mut seen: FxHashSet<(u32, FnId, Option<Atom>, bool)> = FxHashSet::default();
+    for f in 0..n {
+        let facts = program.function(f as FnId);
+        let module = program.functions[f].module;
+        for i in 0..facts.nodes.len() {
+            if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
+                let key = (state, f as FnId, field.cloned(), touch.is_write());
+                if seen.insert(key.clone()) {
+                    out.entry(state).or_default().push((key.1, key.2, key.3));
+                }
+            }
+            if let NodeKind::Call { .. } = facts.nodes[i].kind {
+                let t = program.call_targets[f][i] as usize;
+                if let Some(h) = t.checked_sub(n).and_then(|h| program.host_fns.get(h)) {
+                    for (list, write) in [(&h.reads, false), (&h.writes, true)] {
+                        for &state in list {
+                            if seen.insert((state, f as FnId, None, write)) {
+                                out.entry(state).or_default().push((f as FnId, None, write));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Each function defined inside another, with the innermost one around it.
+fn enclosing_functions(program: &Program) -> Vec<(FnId, FnId)> {
+    let mut out = Vec::new();
+    for (m, module) in program.modules.iter().enumerate() {
+        let fns = &module.facts.functions;
+        // by start, outer before inner; a stack of the functions open at each start
+        let mut order: Vec<u32> = (0..fns.len() as u32).filter(|&i| fns[i as usize].span.hi > fns[i as usize].span.lo).collect();
+        order.sort_by_key(|&i| (fns[i as usize].span.lo, std::cmp::Reverse(fns[i as usize].span.hi)));
+        let mut open: Vec<u32> = Vec::new();
+        for i in order {
+            let s = fns[i as usize].span;
+            while open.last().is_some_and(|&o| fns[o as usize].span.hi < s.hi) {
+                open.pop();
+            }
+            if let Some(&p) = open.last() {
+                out.push((program.fn_base[m] + i, program.fn_base[m] + p));
+            }
+            open.push(i);
+        }
+    }
+    out
+}
+
+/// Functions a module exports (by their own name, or as methods of an exported class or
+/// object): other code may call them.
+fn exported_functions(program: &Program) -> FxHashSet<FnId> {
+    let mut out = FxHashSet::default();
+    for (m, module) in program.modules.iter().enumerate() {
+        let locals: FxHashSet<&str> = module
+            .facts
+            .exports
+            .iter()
+            .filter_map(|e| match e {
+                crate::facts::Export::Local { local, .. } => Some(&**local),
+                _ => None,
+            })
+            .collect();
+        if locals.is_empty() {
+            continue;
+        }
+        for (name, i) in &module.facts.fn_names {
+            let head = name.split(['.', '#']).next().unwrap_or(name);
+            if locals.contains(head) {
+                out.insert(program.fn_base[m] + i);
+            }
+        }
+    }
+    out
+}
