@@ -217,16 +217,25 @@ impl Hosts {
     /// matching `[[callback]]`, users' models first (so they can correct ours), then the
     /// built-in ones in order.
     pub fn callback(&self, path: &str) -> Option<(&str, Runs)> {
-        let segs: Vec<&str> = path.split('.').collect();
+        self.callbacks().find(path)
+    }
+
+    /// The `[[callback]]` patterns, indexed by their last segment, for many lookups.
+    pub fn callbacks(&self) -> CallbackIndex<'_> {
         let builtin = self.models.len().min(BUILTIN_MODELS);
+        let mut by_last: rustc_hash::FxHashMap<&str, Vec<CallbackPattern>> = Default::default();
+        let mut order = 0;
         for m in self.models[builtin..].iter().chain(&self.models[..builtin]) {
             for c in &m.callbacks {
-                if c.calls.iter().any(|p| suffix_matches(&segs, p)) {
-                    return Some((&c.kind, c.runs));
+                for p in &c.calls {
+                    let segs: Vec<&str> = p.split('.').collect();
+                    let last = segs.last().copied().unwrap_or("");
+                    by_last.entry(last).or_default().push((order, segs, c.kind.as_str(), c.runs));
+                    order += 1;
                 }
             }
         }
-        None
+        CallbackIndex { by_last }
     }
 
     /// The host state an API path reaches.
@@ -247,10 +256,28 @@ impl Hosts {
     }
 }
 
+/// The callback patterns of all models, by last segment (`on`, `addEventListener`).
+pub struct CallbackIndex<'h> {
+    /// (precedence, segments, kind, runs): the lowest precedence that matches wins.
+    by_last: rustc_hash::FxHashMap<&'h str, Vec<CallbackPattern<'h>>>,
+}
+
+/// One pattern: (precedence, segments, kind, runs).
+type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h str, Runs);
+
+impl<'h> CallbackIndex<'h> {
+    /// How a function handed to a call at `path` runs (see [`Hosts::callback`]).
+    pub fn find(&self, path: &str) -> Option<(&'h str, Runs)> {
+        let last = path.rsplit('.').next().unwrap_or(path);
+        let candidates = self.by_last.get(last)?;
+        let segs: Vec<&str> = path.split('.').collect();
+        candidates.iter().filter(|(_, pat, _, _)| suffix_matches(&segs, pat)).min_by_key(|c| c.0).map(|c| (c.2, c.3))
+    }
+}
+
 /// Whether the path's last segments are the pattern's (`*` matching any one segment).
-fn suffix_matches(path: &[&str], pattern: &str) -> bool {
-    let pat: Vec<&str> = pattern.split('.').collect();
-    pat.len() <= path.len() && path[path.len() - pat.len()..].iter().zip(&pat).all(|(s, p)| *p == "*" || s == p)
+fn suffix_matches(path: &[&str], pat: &[&str]) -> bool {
+    pat.len() <= path.len() && path[path.len() - pat.len()..].iter().zip(pat).all(|(s, p)| *p == "*" || s == p)
 }
 
 #[cfg(test)]

@@ -119,6 +119,8 @@ impl Tasks {
         let mut edges: Vec<Vec<(FnId, Option<u32>)>> = vec![Vec::new(); n];
         let mut called = vec![false; n];
         let mut exclusive: FxHashMap<(u32, String), u32> = FxHashMap::default();
+        let index = hosts.callbacks();
+        let mut runs_of: FxHashMap<&str, Option<(&str, Runs)>> = FxHashMap::default();
         for f in 0..n {
             let facts = program.function(f as FnId);
             let module = program.functions[f].module;
@@ -167,7 +169,7 @@ impl Tasks {
                 }
                 called[t as usize] = true;
                 let site = Some(Site { module, span: cb.span });
-                let modelled = hosts.callback(&cb.path);
+                let modelled = *runs_of.entry(cb.path.as_str()).or_insert_with(|| index.find(&cb.path));
                 // handed to a function of the program (`processQueue(async (op) => …)`): it runs
                 // when that function calls it, in that function's tasks
                 if let (None, Some(&r)) = (modelled, receivers.get(&cb.span)) {
@@ -527,7 +529,7 @@ fn in_loop(f: &FnFacts, from: NodeId) -> bool {
 /// overlap.
 fn lock_of(program: &Program, f: FnId) -> Option<u32> {
     let facts = program.function(f);
-    if !facts.has_await || (facts.bail_tests.is_empty() && facts.unset_tests.is_empty()) {
+    if facts.bail_tests.is_empty() && facts.unset_tests.is_empty() {
         return None;
     }
     let module = program.functions[f as usize].module;
@@ -571,7 +573,18 @@ fn lock_of(program: &Program, f: FnId) -> Option<u32> {
         };
         let claim =
             node.guards.iter().any(|&g| facts.unset_tests.contains(&g) && !facts.exit_tests.contains(&g) && tests(g, state, &access.field));
-        if bail || (claim && released()) {
+        // a function with no await of its own holds the flag for work it starts
+        // (`if (p) return p; p = (async () => { … finally { p = null } })()`) only when it does
+        // not give it back itself: released in the same synchronous run, it protects nothing
+        let sync_hold = || {
+            !facts.has_await
+                && facts.nodes.iter().enumerate().all(|(w, n)| {
+                    w == a
+                        || !matches!(&n.kind, NodeKind::Write { access: a2, .. }
+                            if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
+                })
+        };
+        if (facts.has_await && (bail || (claim && released()))) || ((bail || claim) && sync_hold()) {
             return Some(state);
         }
     }

@@ -116,15 +116,18 @@ def cmd_sample(args):
     findings = load_run(args.label)
     # a fresh sample: findings already judged are left out unless asked for
     seen = set() if args.include_judged else judged_keys()
-    pool_ext = [f for f in findings if f["corpus"] != SILLYTAVERN and key(f) not in seen]
-    pool_st = [f for f in findings if f["corpus"] == SILLYTAVERN and key(f) not in seen]
+    # `--concurrency latent` draws latent notes only, `overlapping` warnings and errors only
+    wanted = lambda f: args.concurrency is None or f.get("concurrency", "overlapping") == args.concurrency
+    pool_ext = [f for f in findings if f["corpus"] != SILLYTAVERN and key(f) not in seen and wanted(f)]
+    pool_st = [f for f in findings if f["corpus"] == SILLYTAVERN and key(f) not in seen and wanted(f)]
     rng = random.Random(args.seed)
     sample = rng.sample(pool_ext, min(args.n, len(pool_ext))) + rng.sample(pool_st, min(args.st, len(pool_st)))
     rng.shuffle(sample)
     os.makedirs(SAMPLES, exist_ok=True)
     name = args.name or f"seed{args.seed}"
     path = os.path.join(SAMPLES, f"{name}.jsonl")
-    fields = ["corpus", "commit", "file", "line", "column", "rule", "name", "function", "state", "states", "message", "labels", "help", "timeline"]
+    fields = ["corpus", "commit", "file", "line", "column", "rule", "name", "severity", "function", "state", "states", "message", "labels",
+              "help", "timeline", "concurrency", "latent_because", "tasks"]
     with open(path, "w") as fh:
         for f in sample:
             fh.write(json.dumps({k: f.get(k) for k in fields}) + "\n")
@@ -163,6 +166,18 @@ def cmd_score(args):
         print(f"{r:6} {t:6} {c['real']:5} {c['benign']:6} {c['false-positive']:5}  {100 * c['real'] / t:8.0f}%  {100 * c['false-positive'] / t:9.0f}%")
     for c in ("class_ok", "labels_ok", "help_ok", "timeline_ok"):
         print(f"{c:12} {pct(checks[c], n)}")
+    # by what the current run says of the finding: warnings and errors, or latent notes
+    conc = {key(f): f.get("concurrency", "overlapping") for f in findings}
+    by_conc = collections.defaultdict(collections.Counter)
+    for v in verdicts:
+        if key(v) in conc:
+            by_conc[conc[key(v)]][v["verdict"]] += 1
+    for k in ("overlapping", "latent"):
+        c = by_conc.get(k)
+        if c:
+            t = sum(c.values())
+            print(f"{k:12} {t} judged: {c['real']} real ({100 * c['real'] / t:.0f}%), {c['benign']} benign, "
+                  f"{c['false-positive']} false ({100 * c['false-positive'] / t:.0f}%)")
     back = [v for v in verdicts if v["verdict"] == "false-positive" and key(v) in current]
     moved = [v for v in verdicts if v["verdict"] == "false-positive" and key(v) not in current and loose_key(v) in current_loose]
     gone = [v for v in verdicts if key(v) not in current and loose_key(v) not in current_loose]
@@ -193,6 +208,7 @@ def main():
     s.add_argument("--st", type=int, default=10, help=f"findings drawn from {SILLYTAVERN}")
     s.add_argument("--name")
     s.add_argument("--include-judged", action="store_true")
+    s.add_argument("--concurrency", choices=["overlapping", "latent"], help="only warnings and errors, or only latent notes")
     c = sub.add_parser("score")
     c.add_argument("verdicts", nargs="*")
     c.add_argument("--label", default="current")

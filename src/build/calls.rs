@@ -9,7 +9,7 @@ impl<'h> Builder<'h> {
         if let Some(callee) = callee.map(unparen) {
             let inlined = matches!(callee, Expr::Member(m) if matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")));
             if !inlined {
-                self.note_callbacks(span, callback_path(callee), args, first_fn);
+                self.note_callbacks(span, &|| callback_path(callee), args, first_fn);
             }
         }
         v
@@ -18,35 +18,31 @@ impl<'h> Builder<'h> {
     /// Records the functions a call is handed (defined in its arguments, or named there, also
     /// as properties of an object literal argument: `fromProps({ callback: onCmd })`): the
     /// outermost functions built since `first_fn` whose span lies in an argument.
-    pub(super) fn note_callbacks(&mut self, span: swc_common::Span, path: String, args: &[ExprOrSpread], first_fn: usize) {
-        if args.is_empty() {
+    pub(super) fn note_callbacks(&mut self, span: swc_common::Span, path: &dyn Fn() -> String, args: &[ExprOrSpread], first_fn: usize) {
+        // most calls hand over no function: nothing to record, and no text to make
+        let may_name = |e: &Expr| matches!(unparen(e), Expr::Ident(_) | Expr::Member(_) | Expr::Object(_) | Expr::Call(_));
+        if args.is_empty() || (first_fn == self.functions.len() && !args.iter().any(|a| may_name(&a.expr))) {
             return;
         }
-        let label = args.first().and_then(|a| callback_label(&a.expr));
-        let call_span = self.span(span);
-        let arg_spans: Vec<facts::Span> = args.iter().map(|a| self.span(a.expr.span())).collect();
-        let inside = |s: facts::Span| arg_spans.iter().any(|a| a.lo <= s.lo && s.hi <= a.hi);
-        let built: Vec<(u32, facts::Span)> =
-            (first_fn..self.functions.len()).map(|i| (i as u32, self.functions[i].span)).filter(|(_, s)| inside(*s)).collect();
-        // the outermost ones: a function inside another is that one's business, and one an
-        // inner call was handed (`addCommandObject(fromProps({ callback }))`) is that call's
-        let taken = |i: u32, cbs: &[facts::CallbackUse]| cbs.iter().any(|c| c.target == facts::Callee::Local(i));
-        for &(i, s) in &built {
-            if built.iter().any(|&(j, o)| j != i && o.lo <= s.lo && s.hi <= o.hi && (o.lo, o.hi) != (s.lo, s.hi))
-                || taken(i, &self.f.callbacks)
-            {
-                continue;
+        let mut targets: Vec<facts::Callee> = Vec::new();
+        if first_fn < self.functions.len() {
+            let arg_spans: Vec<facts::Span> = args.iter().map(|a| self.span(a.expr.span())).collect();
+            let inside = |s: facts::Span| arg_spans.iter().any(|a| a.lo <= s.lo && s.hi <= a.hi);
+            let built: Vec<(u32, facts::Span)> =
+                (first_fn..self.functions.len()).map(|i| (i as u32, self.functions[i].span)).filter(|(_, s)| inside(*s)).collect();
+            // the outermost ones: a function inside another is that one's business, and one an
+            // inner call was handed (`addCommandObject(fromProps({ callback }))`) is that call's
+            let taken = |i: u32, cbs: &[facts::CallbackUse]| cbs.iter().any(|c| c.target == facts::Callee::Local(i));
+            for &(i, s) in &built {
+                if !built.iter().any(|&(j, o)| j != i && o.lo <= s.lo && s.hi <= o.hi && (o.lo, o.hi) != (s.lo, s.hi))
+                    && !taken(i, &self.f.callbacks)
+                {
+                    targets.push(facts::Callee::Local(i));
+                }
             }
-            self.f.callbacks.push(facts::CallbackUse {
-                path: path.clone(),
-                target: facts::Callee::Local(i),
-                span: call_span,
-                label: label.clone(),
-            });
         }
-        let named = |b: &mut Self, e: &Expr| {
-            let e = unparen(e);
-            let e = match e {
+        let mut named = |b: &mut Self, e: &Expr| {
+            let e = match unparen(e) {
                 // `handler.bind(this)` hands over `handler`
                 Expr::Call(c) => match &c.callee {
                     swc_ecma_ast::Callee::Expr(ce) => match unparen(ce) {
@@ -59,7 +55,7 @@ impl<'h> Builder<'h> {
             };
             if matches!(e, Expr::Ident(_) | Expr::Member(_)) {
                 if let Some(target) = b.callee_target_in_module(e) {
-                    b.f.callbacks.push(facts::CallbackUse { path: path.clone(), target, span: call_span, label: label.clone() });
+                    targets.push(target);
                 }
             }
         };
@@ -76,6 +72,15 @@ impl<'h> Builder<'h> {
                 }
                 e => named(self, e),
             }
+        }
+        if targets.is_empty() {
+            return;
+        }
+        let path = path();
+        let label = args.first().and_then(|a| callback_label(&a.expr));
+        let span = self.span(span);
+        for target in targets {
+            self.f.callbacks.push(facts::CallbackUse { path: path.clone(), target, span, label: label.clone() });
         }
     }
 

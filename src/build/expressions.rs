@@ -164,7 +164,7 @@ impl<'h> Builder<'h> {
                 match &n.args {
                     Some(args) => {
                         let v = self.exprs(args.iter().map(|a| &*a.expr));
-                        self.note_callbacks(n.span, format!("new {}", callback_path(&n.callee)), args, first_fn);
+                        self.note_callbacks(n.span, &|| format!("new {}", callback_path(&n.callee)), args, first_fn);
                         v
                     }
                     None => Val::default(),

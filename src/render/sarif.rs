@@ -162,26 +162,28 @@ fn location<'a>(report: &Report, module: u32, lo: u32, hi: u32) -> Location<'a> 
 }
 
 /// One thread flow per task: where it starts (when that is a call in the scan), then the
-/// finding's access for task A; each flow's message names the task.
-fn code_flows(report: &Report, f: &crate::Finding) -> Vec<Value> {
+/// finding's access for task A, and the await (where B runs) for task B; each flow's message
+/// names the task. Positions already computed for the result are reused.
+fn code_flows(report: &Report, f: &crate::Finding, primary: &Location, await_at: Option<&Location>) -> Vec<Value> {
     let Some(t) = &f.tasks else { return Vec::new() };
     if t.tasks.is_empty() {
         return Vec::new();
     }
-    let loc = |module: u32, lo: u32, hi: u32, text: &str| json!({ "location": { "physicalLocation": serde_json::to_value(location(report, module, lo, hi).physical_location).unwrap_or(Value::Null), "message": { "text": text } } });
+    let step = |physical: &PhysicalLocation, text: &str| json!({ "location": { "physicalLocation": serde_json::to_value(physical).unwrap_or(Value::Null), "message": { "text": text } } });
     let flows: Vec<Value> = t
         .tasks
         .iter()
         .map(|task| {
             let mut locations = Vec::new();
             if let Some(site) = task.site {
-                locations.push(loc(site.module, site.span.lo, site.span.hi, &format!("task {} starts here", task.role)));
+                let start = location(report, site.module, site.span.lo, site.span.hi);
+                locations.push(step(&start.physical_location, &format!("task {} starts here", task.role)));
             }
             if task.role == "A" {
-                locations.push(loc(f.module, f.span.lo, f.span.hi, &f.primary_label));
-            } else if let Some(aw) = f.labels.first() {
-                // task B runs while A is suspended at the await (the first label)
-                locations.push(loc(aw.site.module, aw.site.span.lo, aw.site.span.hi, "task B runs while task A awaits here"));
+                locations.push(step(&primary.physical_location, &f.primary_label));
+            } else {
+                let at = await_at.map_or(&primary.physical_location, |l| &l.physical_location);
+                locations.push(step(at, "task B runs while task A awaits here"));
             }
             json!({ "id": task.role, "message": { "text": format!("task {}: {}", task.role, task.text) }, "locations": locations })
         })
@@ -213,26 +215,9 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
             rule
         })
         .collect();
-    let result = |f: &'a crate::Finding, suppression: Option<&'a str>| SarifResult {
-        code_flows: code_flows(report, f),
-        properties: f.tasks.as_ref().map(|t| {
-            let mut p = json!({ "concurrency": if t.latent { "latent" } else { "overlapping" } });
-            if t.latent {
-                p["latentBecause"] = json!(t.reason);
-            }
-            p
-        }),
-        level: level(f.severity),
-        locations: [location(report, f.module, f.span.lo, f.span.hi)],
-        message: Text {
-            text: if f.function.is_empty() {
-                format!("{}. {}", f.message, f.help).into()
-            } else {
-                format!("{} (in `{}`). {}", f.message, f.function, f.help).into()
-            },
-        },
-        partial_fingerprints: Fingerprints { v1: &f.fingerprint },
-        related_locations: f
+    let result = |f: &'a crate::Finding, suppression: Option<&'a str>| {
+        let primary = location(report, f.module, f.span.lo, f.span.hi);
+        let related: Vec<Location> = f
             .labels
             .iter()
             .filter(|l| l.site.module != u32::MAX)
@@ -242,10 +227,33 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
                 message: Some(Text { text: l.message.as_str().into() }),
                 ..location(report, l.site.module, l.site.span.lo, l.site.span.hi)
             })
-            .collect(),
-        rule_id: f.rule.code,
-        rule_index: all.iter().position(|r| r.code == f.rule.code).unwrap_or(0),
-        suppressions: suppression.map(|reason| [Suppression { justification: reason, kind: "inSource" }]),
+            .collect();
+        // the await is the first label: where task B runs
+        let await_at = f.labels.first().filter(|l| l.site.module != u32::MAX).and(related.first());
+        SarifResult {
+            code_flows: code_flows(report, f, &primary, await_at),
+            properties: f.tasks.as_ref().map(|t| {
+                let mut p = json!({ "concurrency": if t.latent { "latent" } else { "overlapping" } });
+                if t.latent {
+                    p["latentBecause"] = json!(t.reason);
+                }
+                p
+            }),
+            level: level(f.severity),
+            locations: [primary],
+            message: Text {
+                text: if f.function.is_empty() {
+                    format!("{}. {}", f.message, f.help).into()
+                } else {
+                    format!("{} (in `{}`). {}", f.message, f.function, f.help).into()
+                },
+            },
+            partial_fingerprints: Fingerprints { v1: &f.fingerprint },
+            related_locations: related,
+            rule_id: f.rule.code,
+            rule_index: all.iter().position(|r| r.code == f.rule.code).unwrap_or(0),
+            suppressions: suppression.map(|reason| [Suppression { justification: reason, kind: "inSource" }]),
+        }
     };
     let mut results: Vec<SarifResult> = report.findings.iter().map(|f| result(f, None)).collect();
     results.extend(report.suppressed.iter().map(|s| result(&s.finding, Some(&s.reason))));
