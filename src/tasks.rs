@@ -62,9 +62,10 @@ pub struct Entry {
     pub site: Option<Site>,
     /// Whether the task can be running twice at once.
     pub repeats: bool,
-    /// For tasks that run once per start: the function that starts them, whose repeating
-    /// makes them repeat.
+    /// The function that starts the task (registers the callback, makes the un-awaited call).
     started_in: Option<FnId>,
+    /// The task runs once per start: it repeats when the function that starts it does.
+    once_per_start: bool,
     /// Started inside a loop: several runs at once.
     in_loop: bool,
 }
@@ -109,6 +110,8 @@ pub struct Tasks {
     /// Per state: the functions that access it themselves (or through a host call), with the
     /// field and whether they write.
     accessors: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>>,
+    /// Per function: the functions that call it within their own task (not un-awaited).
+    callers: Vec<Vec<FnId>>,
 }
 
 impl Tasks {
@@ -143,6 +146,7 @@ impl Tasks {
                         site: Some(Site { module, span: node.span }),
                         repeats: false,
                         started_in: Some(f as FnId),
+                        once_per_start: true,
                         in_loop: in_loop(facts, ni as NodeId),
                     });
                     edges[f].push((t, Some(entries.len() as u32 - 1)));
@@ -197,6 +201,7 @@ impl Tasks {
                                 site,
                                 repeats: false,
                                 started_in: None,
+                                once_per_start: false,
                                 in_loop: false,
                             });
                             entries.len() as u32 - 1
@@ -210,7 +215,8 @@ impl Tasks {
                             root: t,
                             site,
                             repeats: runs == Runs::Repeatedly,
-                            started_in: (runs == Runs::Once).then_some(f as FnId),
+                            started_in: Some(f as FnId),
+                            once_per_start: runs == Runs::Once,
                             in_loop: false,
                         });
                         Some(entries.len() as u32 - 1)
@@ -225,6 +231,7 @@ impl Tasks {
             pred: FxHashMap::default(),
             locks: (0..n).map(|f| lock_of(program, f as FnId)).collect(),
             accessors: accessors(program),
+            callers: vec![Vec::new(); n],
         };
         let many = tasks.push(Entry {
             kind: EntryKind::Many,
@@ -234,6 +241,7 @@ impl Tasks {
             site: None,
             repeats: true,
             started_in: None,
+            once_per_start: false,
             in_loop: false,
         });
         let mut lock_entries: FxHashMap<FnId, u32> = FxHashMap::default();
@@ -254,6 +262,7 @@ impl Tasks {
                 site: None,
                 repeats: false,
                 started_in: None,
+                once_per_start: false,
                 in_loop: false,
             });
             called[f as usize] = true;
@@ -290,6 +299,7 @@ impl Tasks {
                     site: None,
                     repeats: true,
                     started_in: None,
+                    once_per_start: false,
                     in_loop: false,
                 });
                 queue.push_back((f, e, u32::MAX));
@@ -313,6 +323,7 @@ impl Tasks {
                                 site: None,
                                 repeats: false,
                                 started_in: None,
+                                once_per_start: false,
                                 in_loop: false,
                             });
                             tasks.entries.len() as u32 - 1
@@ -350,10 +361,18 @@ impl Tasks {
                     site: None,
                     repeats: true,
                     started_in: None,
+                    once_per_start: false,
                     in_loop: false,
                 });
                 queue.push_back((f, e, u32::MAX));
                 visit(&mut tasks, &mut queue);
+            }
+        }
+        for (f, out) in edges.iter().enumerate() {
+            for &(t, spawn) in out {
+                if spawn.is_none() && !tasks.callers[t as usize].contains(&(f as FnId)) {
+                    tasks.callers[t as usize].push(f as FnId);
+                }
             }
         }
         // a task started once per run of a function repeats when that function's runs overlap
@@ -361,7 +380,7 @@ impl Tasks {
             let mut changed = false;
             for e in 0..tasks.entries.len() {
                 let entry = &tasks.entries[e];
-                if entry.repeats || !matches!(entry.kind, EntryKind::Callback | EntryKind::Detached) {
+                if entry.repeats || !entry.once_per_start {
                     continue;
                 }
                 let repeats = entry.in_loop || entry.started_in.is_some_and(|g| tasks.runs_overlap(g));
@@ -389,9 +408,96 @@ impl Tasks {
     }
 
     /// Whether a run of `g` can happen while a run of `f` is suspended.
-    pub fn concurrent(&self, f: FnId, g: FnId) -> bool {
+    pub fn concurrent(&self, program: &Program, f: FnId, g: FnId) -> bool {
+        self.overlapping_pair(program, f, g).is_some()
+    }
+
+    /// Tasks `a` of `f` and `b` of `g` whose runs can overlap: different tasks, or one that
+    /// repeats, unless `b` only starts once `a`'s run of `f` is over.
+    fn overlapping_pair(&self, program: &Program, f: FnId, g: FnId) -> Option<(u32, u32)> {
         let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
-        rf.iter().any(|&a| rg.iter().any(|&b| a != b || self.entries[a as usize].repeats))
+        // the same task again first: it names the race most plainly
+        let mut pairs: Vec<(u32, u32)> = rf.iter().flat_map(|&a| rg.iter().map(move |&b| (a, b))).collect();
+        pairs.sort_by_key(|&(a, b)| (a != b, self.rank(a), self.rank(b)));
+        pairs.into_iter().find(|&(a, b)| (a != b || self.entries[a as usize].repeats) && !self.starts_after(program, b, a, f))
+    }
+
+    /// How plainly a task explains a race, best first: a user's action or a host event before
+    /// a debug hook, an export or a caller racelint cannot see.
+    fn rank(&self, e: u32) -> u8 {
+        let entry = &self.entries[e as usize];
+        match entry.kind {
+            EntryKind::Callback => match entry.kind_name.as_str() {
+                "slash command" | "event handler" => 0,
+                "interval" | "timer" | "debounced call" => 1,
+                "ready callback" | "fan-out" => 2,
+                _ => 4,
+            },
+            EntryKind::Detached | EntryKind::StartUp => 2,
+            EntryKind::Lock | EntryKind::Exclusive => 3,
+            EntryKind::Export => 5,
+            EntryKind::Unknown => 6,
+            EntryKind::Many => 7,
+        }
+    }
+
+    /// Whether task `b` can only start after task `a`'s run of `f` has finished: `a` runs once,
+    /// and its root starts `b` (registers it, calls it un-awaited, or calls what does) after
+    /// the awaited calls through which it reaches `f`, none of them in a loop:
+    /// `await loadSettings(); $('#reset').on('click', reset);`.
+    fn starts_after(&self, program: &Program, b: u32, a: u32, f: FnId) -> bool {
+        let (ea, eb) = (&self.entries[a as usize], &self.entries[b as usize]);
+        if a == b || ea.repeats || !matches!(ea.kind, EntryKind::StartUp | EntryKind::Callback | EntryKind::Detached) {
+            return false;
+        }
+        let Some(g) = eb.started_in else { return false };
+        let root = ea.root;
+        if f == root || !self.reach[g as usize].contains(&a) {
+            return false;
+        }
+        let facts = program.function(root);
+        let targets = &program.call_targets[root as usize];
+        // where `b` starts in the root: the registration itself, or the calls that lead to it
+        let pb = self.path(g, a);
+        if pb.first() != Some(&root) {
+            return false;
+        }
+        let start = if pb.len() == 1 {
+            match eb.site {
+                Some(site) if site.module == program.functions[root as usize].module => site.span.lo,
+                _ => return false,
+            }
+        } else {
+            let starts = (0..facts.nodes.len()).filter(|&i| targets[i] == pb[1]).map(|i| facts.nodes[i].span.lo);
+            match starts.min() {
+                Some(s) => s,
+                None => return false,
+            }
+        };
+        // every function in `a`'s task that leads to `f`
+        let mut leads = FxHashSet::default();
+        let mut stack = vec![f];
+        while let Some(h) = stack.pop() {
+            if leads.len() > 4096 {
+                return false;
+            }
+            if h != root && self.reach[h as usize].contains(&a) && leads.insert(h) {
+                stack.extend(self.callers[h as usize].iter().copied());
+            }
+        }
+        let mut any = false;
+        for (i, node) in facts.nodes.iter().enumerate() {
+            if !leads.contains(&targets[i]) {
+                continue;
+            }
+            let NodeKind::Call { awaited, .. } = node.kind else { continue };
+            if !awaited || node.span.hi > start || in_loop(facts, i as NodeId) {
+                return false;
+            }
+            any = true;
+        }
+        // `f` reached from the root some other way (a callback it hands over) is not ordered
+        any && facts.callbacks.iter().zip(&program.callback_targets[root as usize]).all(|(_, t)| !leads.contains(t))
     }
 
     /// The functions from `e`'s root to `f`.
@@ -426,10 +532,9 @@ impl Tasks {
                 if !(*writes || touching) || !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
-                if !self.concurrent(f, *g) {
-                    continue;
-                }
-                let b = self.other_task(f, *g);
+                let Some((ea, eb)) = self.overlapping_pair(program, f, *g) else { continue };
+                let a = Some(TaskPath { entry: ea, path: self.path(f, ea) });
+                let b = Some(Other::Task(TaskPath { entry: eb, path: self.path(*g, eb) }));
                 return Concurrency { overlapping: true, a, b, reason: String::new() };
             }
         }
@@ -444,15 +549,6 @@ impl Tasks {
         let runs = self.how_it_runs(program, f);
         let reason = format!("{runs}, and no task that can run meanwhile {what} {}", names.first().cloned().unwrap_or_default());
         Concurrency { overlapping: false, a, b: None, reason }
-    }
-
-    /// The task (and path) of `g`'s run that overlaps a run of `f`.
-    fn other_task(&self, f: FnId, g: FnId) -> Option<Other> {
-        let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
-        let first = *rf.first()?;
-        // another entry of g's than f's first, else the same one again (it repeats)
-        let e = rg.iter().copied().find(|&b| b != first).or_else(|| rg.iter().copied().find(|&b| self.entries[b as usize].repeats))?;
-        Some(Other::Task(TaskPath { entry: e, path: self.path(g, e) }))
     }
 
     /// Why `f` does not overlap itself, in words: "it runs once, at the start-up of `index.js`".
