@@ -104,7 +104,8 @@ pub struct Tasks {
     /// Per function: the entries whose tasks run it.
     reach: Vec<smallvec::SmallVec<[u32; 2]>>,
     /// (function, entry) → the caller it was reached from, for paths.
-    pred: FxHashMap<(FnId, u32), FnId>,
+    /// Per function, beside `reach`: the caller each entry first reached it from.
+    pred: Vec<smallvec::SmallVec<[FnId; 2]>>,
     /// Per function: the state of the busy flag it takes before its first await.
     locks: Vec<Option<u32>>,
     /// Per state: the functions that access it themselves (or through a host call), with the
@@ -228,7 +229,7 @@ impl Tasks {
         let mut tasks = Tasks {
             entries,
             reach: vec![Default::default(); n],
-            pred: FxHashMap::default(),
+            pred: vec![Default::default(); n],
             locks: (0..n).map(|f| lock_of(program, f as FnId)).collect(),
             accessors: accessors(program),
             callers: vec![Vec::new(); n],
@@ -311,24 +312,21 @@ impl Tasks {
                 let entered = e;
                 // a function that takes a busy flag runs one at a time, whoever calls it
                 let e = match tasks.locks[fi] {
-                    Some(state) if tasks.entries[e as usize].kind != EntryKind::Lock => {
-                        tasks.pred.entry((f, e)).or_insert(from);
-                        *lock_entries.entry(f).or_insert_with(|| {
-                            let flag = program.states[state as usize].name.clone();
-                            tasks.entries.push(Entry {
-                                kind: EntryKind::Lock,
-                                kind_name: "busy flag".into(),
-                                label: format!("`{}`, one run at a time behind the busy flag `{flag}`", program.fn_name(f)),
-                                root: f,
-                                site: None,
-                                repeats: false,
-                                started_in: None,
-                                once_per_start: false,
-                                in_loop: false,
-                            });
-                            tasks.entries.len() as u32 - 1
-                        })
-                    }
+                    Some(state) if tasks.entries[e as usize].kind != EntryKind::Lock => *lock_entries.entry(f).or_insert_with(|| {
+                        let flag = program.states[state as usize].name.clone();
+                        tasks.entries.push(Entry {
+                            kind: EntryKind::Lock,
+                            kind_name: "busy flag".into(),
+                            label: format!("`{}`, one run at a time behind the busy flag `{flag}`", program.fn_name(f)),
+                            root: f,
+                            site: None,
+                            repeats: false,
+                            started_in: None,
+                            once_per_start: false,
+                            in_loop: false,
+                        });
+                        tasks.entries.len() as u32 - 1
+                    }),
                     _ => e,
                 };
                 if tasks.reach[fi].contains(&e) {
@@ -341,7 +339,7 @@ impl Tasks {
                 tasks.reach[fi].push(e);
                 // a lock's task starts at the function that takes it
                 let from = if e != entered && tasks.entries[e as usize].kind == EntryKind::Lock { u32::MAX } else { from };
-                tasks.pred.entry((f, e)).or_insert(from);
+                tasks.pred[fi].push(from);
                 for &(t, spawn) in &edges[fi] {
                     if spawn.is_none() {
                         queue.push_back((t, e, f));
@@ -416,10 +414,14 @@ impl Tasks {
     /// repeats, unless `b` only starts once `a`'s run of `f` is over.
     fn overlapping_pair(&self, program: &Program, f: FnId, g: FnId) -> Option<(u32, u32)> {
         let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
+        let mut pairs: smallvec::SmallVec<[(u32, u32); 8]> =
+            rf.iter().flat_map(|&a| rg.iter().map(move |&b| (a, b))).filter(|&(a, b)| a != b || self.entries[a as usize].repeats).collect();
+        if pairs.is_empty() {
+            return None;
+        }
         // the same task again first: it names the race most plainly
-        let mut pairs: Vec<(u32, u32)> = rf.iter().flat_map(|&a| rg.iter().map(move |&b| (a, b))).collect();
         pairs.sort_by_key(|&(a, b)| (a != b, self.rank(a), self.rank(b)));
-        pairs.into_iter().find(|&(a, b)| (a != b || self.entries[a as usize].repeats) && !self.starts_after(program, b, a, f))
+        pairs.into_iter().find(|&(a, b)| !self.starts_after(program, b, a, f))
     }
 
     /// How plainly a task explains a race, best first: a user's action or a host event before
@@ -505,7 +507,7 @@ impl Tasks {
         let mut out = vec![f];
         let mut at = f;
         let mut seen = FxHashSet::default();
-        while let Some(&p) = self.pred.get(&(at, e)) {
+        while let Some(p) = self.reach[at as usize].iter().position(|&x| x == e).map(|i| self.pred[at as usize][i]) {
             if p == u32::MAX || !seen.insert(p) || out.len() > 64 {
                 break;
             }
@@ -691,15 +693,15 @@ fn lock_of(program: &Program, f: FnId) -> Option<u32> {
 fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> {
     let n = program.functions.len();
     let mut out: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> = FxHashMap::default();
-    let mut seen: FxHashSet<(u32, FnId, Option<Atom>, bool)> = FxHashSet::default();
     for f in 0..n {
         let facts = program.function(f as FnId);
         let module = program.functions[f].module;
+        // one entry per state, field and kind of access in this function
+        let mut seen: FxHashSet<(u32, Option<&Atom>, bool)> = FxHashSet::default();
         for i in 0..facts.nodes.len() {
             if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
-                let key = (state, f as FnId, field.cloned(), touch.is_write());
-                if seen.insert(key.clone()) {
-                    out.entry(state).or_default().push((key.1, key.2, key.3));
+                if seen.insert((state, field, touch.is_write())) {
+                    out.entry(state).or_default().push((f as FnId, field.cloned(), touch.is_write()));
                 }
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
@@ -707,7 +709,7 @@ fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)
                 if let Some(h) = t.checked_sub(n).and_then(|h| program.host_fns.get(h)) {
                     for (list, write) in [(&h.reads, false), (&h.writes, true)] {
                         for &state in list {
-                            if seen.insert((state, f as FnId, None, write)) {
+                            if seen.insert((state, None, write)) {
                                 out.entry(state).or_default().push((f as FnId, None, write));
                             }
                         }
