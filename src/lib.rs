@@ -16,6 +16,7 @@ pub mod generated;
 pub mod graph_text;
 pub mod host;
 pub mod inputs;
+pub mod keep;
 pub mod link;
 pub mod lsp;
 pub mod parse;
@@ -289,6 +290,13 @@ fn pool() -> &'static rayon::ThreadPool {
 
 /// Lints the files under `options.paths`.
 pub fn lint(options: &Options) -> Report {
+    lint_keeping(options, None)
+}
+
+/// [`lint`], with the files of an earlier run in `kept` (the language server keeps them between
+/// edits): a file that is still what it was is neither read nor parsed again. Give the report
+/// back with [`keep::Kept::put_back`] for the next run.
+pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
     let timer = Timer::new();
     let discover::Walked { mut files, maps, named, errors: path_errors } = discover::walk(&options.paths, &options.excludes);
     // a buffer named by another spelling of a discovered file (absolute, as editors pass it,
@@ -330,6 +338,26 @@ pub fn lint(options: &Options) -> Report {
     let pool = pool();
     let tree = generated::Tree::new(&files, &maps);
     let skipped: std::sync::Mutex<Vec<Skipped>> = Default::default();
+    let mut reused: Vec<(usize, Option<SourceModule>, Vec<FileError>)> = Vec::new();
+    let mut is_reused = vec![false; files.len()];
+    if let Some(k) = kept.as_deref_mut() {
+        k.check_walk(&files, &maps, &hints);
+        for (i, path) in files.iter().enumerate() {
+            let buffer = overrides.iter().find(|(o, _)| o == path).map(|(_, t)| *t);
+            let Some(f) = k.take(path, buffer) else { continue };
+            is_reused[i] = true;
+            if let Some(reason) = &f.skipped {
+                skipped.lock().unwrap_or_else(|e| e.into_inner()).push(Skipped { path: path.clone(), reason: reason.clone() });
+            }
+            let again = keep::KeptFile { stamp: f.stamp, module: None, errors: f.errors.clone(), skipped: f.skipped };
+            k.files.insert(path.clone(), again);
+            if f.module.is_some() {
+                reused.push((i, f.module, f.errors));
+            }
+        }
+    }
+    let keeping = kept.is_some();
+    let stamped: std::sync::Mutex<Vec<(PathBuf, keep::Stamp, Option<String>)>> = Default::default();
     let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
         // read everything first, then parse the largest files first: in path order a big file
         // met last (world-info.js, 5 ms) kept one core busy while the other idled
@@ -337,12 +365,23 @@ pub fn lint(options: &Options) -> Report {
             .par_iter()
             .cloned()
             .enumerate()
+            .filter(|(i, _)| !is_reused[*i])
             .map(|(i, path)| {
+                let buffer = overrides.iter().any(|(o, _)| *o == path);
+                // taken before the read: a file changed while it is read is read again next time
+                let stamp = match keeping {
+                    true if buffer => Some(keep::Stamp::Buffer),
+                    true => keep::Stamp::of_disk(&path),
+                    false => None,
+                };
                 let read = match options.prefetched.0.get(&path) {
                     Some(b) => Ok(b.clone()),
-                    None if overrides.iter().any(|(o, _)| *o == path) => Ok(Vec::new()),
+                    None if buffer => Ok(Vec::new()),
                     None => std::fs::read(&path),
                 };
+                if let (Some(s), Ok(_)) = (stamp, &read) {
+                    stamped.lock().unwrap_or_else(|e| e.into_inner()).push((path.clone(), s, None));
+                }
                 (i, path, read)
             })
             .filter(|(_, path, read)| {
@@ -353,6 +392,12 @@ pub fn lint(options: &Options) -> Report {
                 }
                 match generated::reason(path, bytes, &tree) {
                     Some(reason) => {
+                        if keeping {
+                            let mut st = stamped.lock().unwrap_or_else(|e| e.into_inner());
+                            if let Some(s) = st.iter_mut().find(|s| s.0 == *path) {
+                                s.2 = Some(reason.clone());
+                            }
+                        }
                         skipped.lock().unwrap_or_else(|e| e.into_inner()).push(Skipped { path: path.clone(), reason });
                         false
                     }
@@ -375,6 +420,24 @@ pub fn lint(options: &Options) -> Report {
                 (i, m, errs)
             })
             .collect();
+        if let Some(k) = kept {
+            k.loaded = done.len();
+            let mut stamps: rustc_hash::FxHashMap<PathBuf, (keep::Stamp, Option<String>)> =
+                stamped.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().map(|(p, s, r)| (p, (s, r))).collect();
+            for (_, m, errs) in &done {
+                if let Some(m) = m {
+                    if let Some((stamp, _)) = stamps.remove(&m.path) {
+                        k.files.insert(m.path.clone(), keep::KeptFile { stamp, module: None, errors: errs.clone(), skipped: None });
+                    }
+                }
+            }
+            for (path, (stamp, reason)) in stamps {
+                if reason.is_some() {
+                    k.files.insert(path, keep::KeptFile { stamp, module: None, errors: Vec::new(), skipped: reason });
+                }
+            }
+        }
+        done.extend(reused);
         done.sort_unstable_by_key(|d| d.0);
         done.into_iter().map(|(_, m, errs)| (m, errs)).collect()
     });
