@@ -70,6 +70,7 @@ pub struct Kept {
     /// Files reused and files loaded by the last run (for tests and timings).
     pub reused: usize,
     pub loaded: usize,
+    pub(crate) rules: RuleMemo,
 }
 
 impl Kept {
@@ -123,4 +124,150 @@ fn hints_key(hints: &HostHints) -> String {
     names[..hints.call_names.len()].sort_unstable();
     names[hints.call_names.len() + 1..].sort_unstable();
     names.join("\n")
+}
+
+/// The rules' findings per function from the last run, with what they were computed from: a
+/// function whose inputs are all the same again is not checked again.
+///
+/// A function's findings depend on its own module's facts, the facts of the modules of the
+/// functions it calls (what a callee returns), and the program around it: its call targets, each
+/// callee's summary, balanced states and name, and every state it touches directly or through a
+/// callee's summary (name, kind, declaration, written, one value, what it backs up), and the
+/// fields written together. A module counts as unchanged when its text is the very text of the
+/// last run (kept files keep theirs); all the rest goes into the function's key. Anything else
+/// (another module list, other rule selection) checks every function again.
+#[derive(Default)]
+pub(crate) struct RuleMemo {
+    paths: Vec<PathBuf>,
+    texts: Vec<std::sync::Arc<str>>,
+    only: Vec<String>,
+    entries: FxHashMap<(u32, u32), (u64, Checked)>,
+    /// Functions checked again and taken from the memo by the last run.
+    pub(crate) checked: usize,
+    pub(crate) reused: usize,
+}
+
+/// What checking one function gave: its findings, and an error if the check panicked.
+pub(crate) type Checked = (Vec<crate::Finding>, Vec<FileError>);
+
+/// A run's keys, from [`RuleMemo::keys`].
+pub(crate) struct RuleKeys {
+    /// Per function: its key, `None` when its own module or a callee's changed.
+    keys: Vec<Option<u64>>,
+}
+
+fn hash_of(f: impl FnOnce(&mut rustc_hash::FxHasher)) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    f(&mut h);
+    h.finish()
+}
+
+impl RuleMemo {
+    /// Every function's key in `program` (computed in parallel).
+    pub(crate) fn keys(&mut self, program: &crate::program::Program, only: &[String]) -> RuleKeys {
+        use rayon::prelude::*;
+        use std::hash::Hash;
+        let same_list = self.only == only
+            && self.paths.len() == program.modules.len()
+            && self.paths.iter().zip(&program.modules).all(|(p, m)| *p == m.path);
+        let unchanged: Vec<bool> = program
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| same_list && self.texts.get(i).is_some_and(|t| std::sync::Arc::ptr_eq(t, &m.text)))
+            .collect();
+        if !same_list {
+            self.entries.clear();
+        }
+        let summaries: Vec<u64> = program
+            .summaries
+            .par_iter()
+            .map(|s| {
+                hash_of(|h| {
+                    for (e, o) in &s.effects {
+                        e.hash(h);
+                        (o.site.module, o.site.span, o.depth).hash(h);
+                    }
+                })
+            })
+            .collect();
+        let states: Vec<u64> = (0..program.states.len() as u32)
+            .into_par_iter()
+            .map(|s| {
+                let st = &program.states[s as usize];
+                hash_of(|h| {
+                    (&st.name, std::mem::discriminant(&st.kind), st.module, st.decl, st.written, st.scalar).hash(h);
+                    program.backs_up(s).hash(h);
+                })
+            })
+            .collect();
+        let together =
+            program.written_together_pairs().map(|(s, a, b)| hash_of(|h| (s, &**a, &**b).hash(h))).fold(0u64, |x, y| x.wrapping_add(y));
+        let n = program.functions.len();
+        let keys = (0..n)
+            .into_par_iter()
+            .map(|id| {
+                let r = &program.functions[id];
+                if !unchanged[r.module as usize] {
+                    return None;
+                }
+                let facts = program.function(id as u32);
+                // the rules look only at async functions: the others are checked at no cost
+                if !facts.has_await {
+                    return None;
+                }
+                let ids = &program.state_ids[r.module as usize];
+                let targets = &program.call_targets[id];
+                let mut out = None;
+                let key = hash_of(|h| {
+                    (r.module, r.local, together).hash(h);
+                    targets.hash(h);
+                    for &t in targets.iter().filter(|&&t| t != u32::MAX) {
+                        if (t as usize) < n && !unchanged[program.functions[t as usize].module as usize] {
+                            return;
+                        }
+                        summaries.get(t as usize).hash(h);
+                        program.balanced.get(t as usize).hash(h);
+                        program.fn_name(t).hash(h);
+                        for (e, _) in program.summaries.get(t as usize).map_or(&[][..], |s| &s.effects) {
+                            states[e.state as usize].hash(h);
+                        }
+                    }
+                    for node in &facts.nodes {
+                        if let crate::facts::NodeKind::Read { access, .. } | crate::facts::NodeKind::Write { access, .. } = &node.kind {
+                            states[ids[access.state as usize] as usize].hash(h);
+                        }
+                    }
+                    out = Some(());
+                });
+                out.map(|()| key)
+            })
+            .collect();
+        RuleKeys { keys }
+    }
+
+    /// The findings and errors of function `id` kept from the last run, if its key is the same.
+    pub(crate) fn get(&self, program: &crate::program::Program, keys: &RuleKeys, id: u32) -> Option<&Checked> {
+        let key = keys.keys.get(id as usize).copied().flatten()?;
+        let r = &program.functions[id as usize];
+        let (k, checked) = self.entries.get(&(r.module, r.local))?;
+        (*k == key).then_some(checked)
+    }
+
+    /// Keeps this run's results (`checked`, per function) for the next run.
+    pub(crate) fn store(&mut self, program: &crate::program::Program, only: &[String], keys: RuleKeys, checked: &[Checked], reused: usize) {
+        self.paths = program.modules.iter().map(|m| m.path.clone()).collect();
+        self.texts = program.modules.iter().map(|m| m.text.clone()).collect();
+        self.only = only.to_vec();
+        self.entries.clear();
+        for (id, (key, c)) in keys.keys.into_iter().zip(checked).enumerate() {
+            if let Some(key) = key {
+                let r = &program.functions[id];
+                self.entries.insert((r.module, r.local), (key, c.clone()));
+            }
+        }
+        self.reused = reused;
+        self.checked = checked.len() - reused;
+    }
 }

@@ -420,7 +420,7 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
                 (i, m, errs)
             })
             .collect();
-        if let Some(k) = kept {
+        if let Some(k) = &mut kept {
             k.loaded = done.len();
             let mut stamps: rustc_hash::FxHashMap<PathBuf, (keep::Stamp, Option<String>)> =
                 stamped.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().map(|(p, s, r)| (p, (s, r))).collect();
@@ -447,7 +447,8 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
         modules.extend(m);
     }
     timer.lap(&format!("read, parse {} of {} files", PARSED.load(std::sync::atomic::Ordering::Relaxed), modules.len()));
-    let mut report = analyse(modules, errors, options, &hosts, pool, &timer);
+    let memo = kept.map(|k| &mut k.rules);
+    let mut report = analyse(modules, errors, options, &hosts, pool, &timer, memo);
     report.skipped = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     // findings in generated files that were linted anyway: where their source maps say the
@@ -553,7 +554,7 @@ pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> R
     let pool = pool();
     let path = path.into();
     let m = pool.install(|| analyse_source(path, text.into(), &hints, &mut errors));
-    analyse(vec![m], errors, options, &hosts, pool, &Timer::new())
+    analyse(vec![m], errors, options, &hosts, pool, &Timer::new(), None)
 }
 
 fn analyse(
@@ -563,28 +564,42 @@ fn analyse(
     hosts: &Hosts,
     pool: &rayon::ThreadPool,
     timer: &Timer,
+    mut memo: Option<&mut keep::RuleMemo>,
 ) -> Report {
     let program = pool.install(|| Program::link(modules, hosts));
     timer.lap("link and summarise");
+    // the language server's memo: functions whose inputs did not change keep their findings
+    let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));
+    let remembered = |id: u32| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
-    let mut findings: Vec<Finding> = pool
-        .install(|| {
-            (0..program.functions.len() as u32)
-                .into_par_iter()
-                .map(|id| {
-                    let module = &program.modules[program.functions[id as usize].module as usize].path;
-                    let mut errs = Vec::new();
-                    let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
-                        Some(v) => {
-                            rules::check_function(&v).iter().filter(|c| selected(c.rule)).map(|c| Finding::from_candidate(&v, c)).collect()
-                        }
-                        None => Vec::new(),
-                    })
-                    .unwrap_or_default();
-                    (out, errs)
+    let checked: Vec<(keep::Checked, bool)> = pool.install(|| {
+        (0..program.functions.len() as u32)
+            .into_par_iter()
+            .map(|id| {
+                if let Some(checked) = remembered(id) {
+                    return (checked, true);
+                }
+                let module = &program.modules[program.functions[id as usize].module as usize].path;
+                let mut errs = Vec::new();
+                let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
+                    Some(v) => {
+                        rules::check_function(&v).iter().filter(|c| selected(c.rule)).map(|c| Finding::from_candidate(&v, c)).collect()
+                    }
+                    None => Vec::new(),
                 })
-                .collect::<Vec<(Vec<Finding>, Vec<FileError>)>>()
-        })
+                .unwrap_or_default();
+                ((out, errs), false)
+            })
+            .collect()
+    });
+    let reused = checked.iter().filter(|c| c.1).count();
+    let checked: Vec<keep::Checked> = checked.into_iter().map(|(c, _)| c).collect();
+    let mut rules_lap = "rules and findings".to_string();
+    if let (Some(m), Some(keys)) = (memo, keys) {
+        m.store(&program, &options.only, keys, &checked, reused);
+        rules_lap = format!("rules ({reused} of {} remembered), findings", checked.len());
+    }
+    let mut findings: Vec<Finding> = checked
         .into_iter()
         .flat_map(|(out, errs)| {
             errors.extend(errs);
@@ -629,7 +644,7 @@ fn analyse(
     };
     findings.sort_by(by_position);
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
-    timer.lap("rules and findings");
+    timer.lap(&rules_lap);
     Report {
         program,
         findings,
