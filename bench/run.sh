@@ -119,3 +119,8 @@ mem() { # command...
 } > "$WORK/mem.txt"
 
 python3 "$ROOT/bench/report.py" "$WORK"
+
+if [[ ${LSP:-1} != 0 ]]; then
+    say "language server: keystroke -> diagnostics (bench/lsp_keystroke.py, $RUNS rounds, medians; LSP=0 skips it)"
+    python3 "$ROOT/bench/lsp_keystroke.py" --runs "$RUNS" --bin "racelint=$RL" --json "$WORK/lsp.json"
+fi

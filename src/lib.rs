@@ -16,6 +16,7 @@ pub mod generated;
 pub mod graph_text;
 pub mod host;
 pub mod inputs;
+pub mod keep;
 pub mod link;
 pub mod lsp;
 pub mod parse;
@@ -290,6 +291,13 @@ fn pool() -> &'static rayon::ThreadPool {
 
 /// Lints the files under `options.paths`.
 pub fn lint(options: &Options) -> Report {
+    lint_keeping(options, None)
+}
+
+/// [`lint`], with the files of an earlier run in `kept` (the language server keeps them between
+/// edits): a file that is still what it was is neither read nor parsed again. Give the report
+/// back with [`keep::Kept::put_back`] for the next run.
+pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
     let timer = Timer::new();
     let discover::Walked { mut files, maps, named, errors: path_errors } = discover::walk(&options.paths, &options.excludes);
     // a buffer named by another spelling of a discovered file (absolute, as editors pass it,
@@ -331,6 +339,26 @@ pub fn lint(options: &Options) -> Report {
     let pool = pool();
     let tree = generated::Tree::new(&files, &maps);
     let skipped: std::sync::Mutex<Vec<Skipped>> = Default::default();
+    let mut reused: Vec<(usize, Option<SourceModule>, Vec<FileError>)> = Vec::new();
+    let mut is_reused = vec![false; files.len()];
+    if let Some(k) = kept.as_deref_mut() {
+        k.check_walk(&files, &maps, &hints);
+        for (i, path) in files.iter().enumerate() {
+            let buffer = overrides.iter().find(|(o, _)| o == path).map(|(_, t)| *t);
+            let Some(f) = k.take(path, buffer) else { continue };
+            is_reused[i] = true;
+            if let Some(reason) = &f.skipped {
+                skipped.lock().unwrap_or_else(|e| e.into_inner()).push(Skipped { path: path.clone(), reason: reason.clone() });
+            }
+            let again = keep::KeptFile { stamp: f.stamp, module: None, errors: f.errors.clone(), skipped: f.skipped };
+            k.files.insert(path.clone(), again);
+            if f.module.is_some() {
+                reused.push((i, f.module, f.errors));
+            }
+        }
+    }
+    let keeping = kept.is_some();
+    let stamped: std::sync::Mutex<Vec<(PathBuf, keep::Stamp, Option<String>)>> = Default::default();
     let loaded: Vec<(Option<SourceModule>, Vec<FileError>)> = pool.install(|| {
         // read everything first, then parse the largest files first: in path order a big file
         // met last (world-info.js, 5 ms) kept one core busy while the other idled
@@ -338,12 +366,23 @@ pub fn lint(options: &Options) -> Report {
             .par_iter()
             .cloned()
             .enumerate()
+            .filter(|(i, _)| !is_reused[*i])
             .map(|(i, path)| {
+                let buffer = overrides.iter().any(|(o, _)| *o == path);
+                // taken before the read: a file changed while it is read is read again next time
+                let stamp = match keeping {
+                    true if buffer => Some(keep::Stamp::Buffer),
+                    true => keep::Stamp::of_disk(&path),
+                    false => None,
+                };
                 let read = match options.prefetched.0.get(&path) {
                     Some(b) => Ok(b.clone()),
-                    None if overrides.iter().any(|(o, _)| *o == path) => Ok(Vec::new()),
+                    None if buffer => Ok(Vec::new()),
                     None => std::fs::read(&path),
                 };
+                if let (Some(s), Ok(_)) = (stamp, &read) {
+                    stamped.lock().unwrap_or_else(|e| e.into_inner()).push((path.clone(), s, None));
+                }
                 (i, path, read)
             })
             .filter(|(_, path, read)| {
@@ -354,6 +393,12 @@ pub fn lint(options: &Options) -> Report {
                 }
                 match generated::reason(path, bytes, &tree) {
                     Some(reason) => {
+                        if keeping {
+                            let mut st = stamped.lock().unwrap_or_else(|e| e.into_inner());
+                            if let Some(s) = st.iter_mut().find(|s| s.0 == *path) {
+                                s.2 = Some(reason.clone());
+                            }
+                        }
                         skipped.lock().unwrap_or_else(|e| e.into_inner()).push(Skipped { path: path.clone(), reason });
                         false
                     }
@@ -376,6 +421,24 @@ pub fn lint(options: &Options) -> Report {
                 (i, m, errs)
             })
             .collect();
+        if let Some(k) = &mut kept {
+            k.loaded = done.len();
+            let mut stamps: rustc_hash::FxHashMap<PathBuf, (keep::Stamp, Option<String>)> =
+                stamped.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().map(|(p, s, r)| (p, (s, r))).collect();
+            for (_, m, errs) in &done {
+                if let Some(m) = m {
+                    if let Some((stamp, _)) = stamps.remove(&m.path) {
+                        k.files.insert(m.path.clone(), keep::KeptFile { stamp, module: None, errors: errs.clone(), skipped: None });
+                    }
+                }
+            }
+            for (path, (stamp, reason)) in stamps {
+                if reason.is_some() {
+                    k.files.insert(path, keep::KeptFile { stamp, module: None, errors: Vec::new(), skipped: reason });
+                }
+            }
+        }
+        done.extend(reused);
         done.sort_unstable_by_key(|d| d.0);
         done.into_iter().map(|(_, m, errs)| (m, errs)).collect()
     });
@@ -385,7 +448,8 @@ pub fn lint(options: &Options) -> Report {
         modules.extend(m);
     }
     timer.lap(&format!("read, parse {} of {} files", PARSED.load(std::sync::atomic::Ordering::Relaxed), modules.len()));
-    let mut report = analyse(modules, errors, options, &hosts, pool, &timer);
+    let memo = kept.map(|k| &mut k.rules);
+    let mut report = analyse(modules, errors, options, &hosts, pool, &timer, memo);
     report.skipped = skipped.into_inner().unwrap_or_else(|e| e.into_inner());
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     // findings in generated files that were linted anyway: where their source maps say the
@@ -491,7 +555,7 @@ pub fn lint_source(path: impl Into<PathBuf>, text: &str, options: &Options) -> R
     let pool = pool();
     let path = path.into();
     let m = pool.install(|| analyse_source(path, text.into(), &hints, &mut errors));
-    analyse(vec![m], errors, options, &hosts, pool, &Timer::new())
+    analyse(vec![m], errors, options, &hosts, pool, &Timer::new(), None)
 }
 
 fn analyse(
@@ -501,28 +565,42 @@ fn analyse(
     hosts: &Hosts,
     pool: &rayon::ThreadPool,
     timer: &Timer,
+    mut memo: Option<&mut keep::RuleMemo>,
 ) -> Report {
     let program = pool.install(|| Program::link(modules, hosts));
     timer.lap("link and summarise");
+    // the language server's memo: functions whose inputs did not change keep their findings
+    let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));
+    let remembered = |id: u32| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
     let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
-    let mut findings: Vec<Finding> = pool
-        .install(|| {
-            (0..program.functions.len() as u32)
-                .into_par_iter()
-                .map(|id| {
-                    let module = &program.modules[program.functions[id as usize].module as usize].path;
-                    let mut errs = Vec::new();
-                    let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
-                        Some(v) => {
-                            rules::check_function(&v).iter().filter(|c| selected(c.rule)).map(|c| Finding::from_candidate(&v, c)).collect()
-                        }
-                        None => Vec::new(),
-                    })
-                    .unwrap_or_default();
-                    (out, errs)
+    let checked: Vec<(keep::Checked, bool)> = pool.install(|| {
+        (0..program.functions.len() as u32)
+            .into_par_iter()
+            .map(|id| {
+                if let Some(checked) = remembered(id) {
+                    return (checked, true);
+                }
+                let module = &program.modules[program.functions[id as usize].module as usize].path;
+                let mut errs = Vec::new();
+                let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
+                    Some(v) => {
+                        rules::check_function(&v).iter().filter(|c| selected(c.rule)).map(|c| Finding::from_candidate(&v, c)).collect()
+                    }
+                    None => Vec::new(),
                 })
-                .collect::<Vec<(Vec<Finding>, Vec<FileError>)>>()
-        })
+                .unwrap_or_default();
+                ((out, errs), false)
+            })
+            .collect()
+    });
+    let reused = checked.iter().filter(|c| c.1).count();
+    let checked: Vec<keep::Checked> = checked.into_iter().map(|(c, _)| c).collect();
+    let mut rules_lap = "rules and findings".to_string();
+    if let (Some(m), Some(keys)) = (memo, keys) {
+        m.store(&program, &options.only, keys, &checked, reused);
+        rules_lap = format!("rules ({reused} of {} remembered), findings", checked.len());
+    }
+    let mut findings: Vec<Finding> = checked
         .into_iter()
         .flat_map(|(out, errs)| {
             errors.extend(errs);
@@ -575,7 +653,7 @@ fn analyse(
     };
     findings.sort_by(by_position);
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
-    timer.lap("rules and findings");
+    timer.lap(&rules_lap);
     Report {
         program,
         findings,

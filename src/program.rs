@@ -396,6 +396,16 @@ impl Program {
         self.backs_up = backs_up;
     }
 
+    /// The states whose values `state` holds a saved copy of.
+    pub fn backs_up(&self, state: u32) -> &[u32] {
+        self.backs_up.get(state as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every (state, field, field) that a synchronous function writes together, in no order.
+    pub fn written_together_pairs(&self) -> impl Iterator<Item = &(u32, Atom, Atom)> {
+        self.written_together.iter()
+    }
+
     /// Whether a synchronous function somewhere writes these two fields of `state` together.
     pub fn written_together(&self, state: u32, a: Option<&Atom>, b: Option<&Atom>) -> bool {
         let (Some(a), Some(b)) = (a, b) else { return false };

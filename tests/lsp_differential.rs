@@ -192,3 +192,61 @@ fn server_diagnostics_after_each_random_edit_equal_a_cold_run() {
     }
     c.shut_down();
 }
+
+/// Versions of a module that is never opened: the test rewrites it on disk between edits of the
+/// open one. The first two have the same length, so only their modification times (or, for a
+/// file written moments ago, their contents) tell them apart.
+const ON_DISK: [&str; 4] = [
+    "export let flag = false;\nexport function set(v) { flag = v; }\n",
+    "export let flag = false;\nexport function set(v) { flag = 1; }\n",
+    "export let flag = false;\nexport function set(v) { void v; }\n",
+    "export let flag = 0;\nexport async function set(v) { flag = v; await v; flag = v; }\n",
+];
+
+const OPEN_LINES: [&str; 4] = [
+    "import { flag, set } from './state.js';",
+    "export async function job(g) { set(true); await g(); set(false); }",
+    "export async function load(g) { if (!flag) { await g(); set(true); } }",
+    "export async function wait(g) { await set(g); flag; }",
+];
+
+/// The server keeps every file's facts between analyses: a file changed on disk (saved by
+/// another program, with or without a `didSave`) must be read again, and its effects on the open
+/// module's findings must equal a cold run's.
+#[test]
+fn server_diagnostics_after_files_change_on_disk_equal_a_cold_run() {
+    let steps: usize = std::env::var("RACELINT_DIFF_STEPS").ok().and_then(|s| s.parse().ok()).map_or(60, |s: usize| s / 5 + 1);
+    let (_d, root) = workspace(&[("state.js", ON_DISK[0]), ("a.js", "")]);
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = Client::start_with(&root, &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())]);
+    c.initialize(&root);
+    let mut rng = Rng(0x0d15_c0de);
+    let a = uri(&root.join("a.js"));
+    let mut lines: Vec<&str> = OPEN_LINES.to_vec();
+    let mut disk = ON_DISK[0];
+    let text = |lines: &[&str]| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    c.open(&a, 1, &text(&lines));
+    c.publication(&a);
+    let mut version = 1;
+    for step in 0..steps {
+        if rng.below(3) == 0 {
+            let l = OPEN_LINES[rng.below(OPEN_LINES.len())];
+            match lines.iter().position(|x| *x == l) {
+                Some(i) => drop(lines.remove(i)),
+                None => lines.push(l),
+            }
+            version += 1;
+            c.change(&a, version, &text(&lines));
+        } else {
+            disk = ON_DISK[rng.below(ON_DISK.len())];
+            std::fs::write(root.join("state.js"), disk).unwrap();
+            c.notify("textDocument/didSave", serde_json::json!({ "textDocument": { "uri": uri(&root.join("state.js")) } }));
+        }
+        let mut server: Vec<Diag> = c.diagnostics_for(&a).iter().map(from_lsp).collect();
+        server.sort();
+        let texts: BTreeMap<String, String> = [("a.js".to_string(), text(&lines)), ("state.js".to_string(), disk.to_string())].into();
+        let cold = cold_run(&texts).remove("a.js").unwrap_or_default();
+        assert_eq!(server, cold, "step {step}: state.js is {disk:?}, a.js is {:?}", text(&lines));
+    }
+    c.shut_down();
+}

@@ -35,6 +35,8 @@ const TEST_PANIC: &str = "RACELINT_LSP_TEST_PANIC";
 pub fn serve<E>(jobs: Receiver<Job>, done: Sender<E>, wrap: impl Fn(Done) -> E) {
     let docs = super::diagnostics::write_docs();
     let panic_marker = std::env::var(TEST_PANIC).ok().filter(|m| !m.is_empty());
+    // every file's facts, kept from one job to the next: only what changed is loaded again
+    let mut kept = crate::keep::Kept::default();
     for job in jobs {
         let generation = job.generation;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -43,9 +45,11 @@ pub fn serve<E>(jobs: Receiver<Job>, done: Sender<E>, wrap: impl Fn(Done) -> E) 
                     panic!("{TEST_PANIC}: a buffer contains the marker");
                 }
             }
-            analyse(&job, &docs)
+            analyse(&job, &docs, &mut kept)
         }))
         .map_err(|payload| {
+            // what a panicking run left behind is not to be trusted
+            kept = crate::keep::Kept::default();
             payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -58,7 +62,7 @@ pub fn serve<E>(jobs: Receiver<Job>, done: Sender<E>, wrap: impl Fn(Done) -> E) 
     }
 }
 
-fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>) -> Vec<(PathBuf, Vec<Value>)> {
+fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>, kept: &mut crate::keep::Kept) -> Vec<(PathBuf, Vec<Value>)> {
     let config = crate::config::Config::find(&job.root).and_then(|p| crate::config::Config::load(&p).ok()).unwrap_or_default();
     let options = Options {
         paths: vec![job.root.clone()],
@@ -70,6 +74,8 @@ fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>) -> Vec<(PathBuf, Ve
         cache_dir: Some(crate::cache::default_dir()),
         ..Default::default()
     };
-    let report = crate::lint(&options);
-    job.targets.iter().map(|p| (p.clone(), super::diagnostics::diagnostics(&report, p, docs))).collect()
+    let report = crate::lint_keeping(&options, Some(kept));
+    let out = job.targets.iter().map(|p| (p.clone(), super::diagnostics::diagnostics(&report, p, docs))).collect();
+    kept.put_back(report);
+    out
 }
