@@ -221,7 +221,9 @@ impl RuleMemo {
                 let targets = &program.call_targets[id];
                 let mut out = None;
                 let key = hash_of(|h| {
-                    (r.module, r.local, together).hash(h);
+                    // the findings carry the function's and states' program-wide ids (the task
+                    // model classifies them afterwards): a renumbering is a change
+                    (r.module, r.local, id, together).hash(h);
                     targets.hash(h);
                     for &t in targets.iter().filter(|&&t| t != u32::MAX) {
                         if (t as usize) < n && !unchanged[program.functions[t as usize].module as usize] {
@@ -236,7 +238,8 @@ impl RuleMemo {
                     }
                     for node in &facts.nodes {
                         if let crate::facts::NodeKind::Read { access, .. } | crate::facts::NodeKind::Write { access, .. } = &node.kind {
-                            states[ids[access.state as usize] as usize].hash(h);
+                            let s = ids[access.state as usize];
+                            (s, states[s as usize]).hash(h);
                         }
                     }
                     out = Some(());
