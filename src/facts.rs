@@ -252,6 +252,10 @@ pub struct FnFacts {
     /// statement): the callee runs on as a task of its own beside this function's.
     #[serde(default)]
     pub detached: Vec<NodeId>,
+    /// Functions of this module this one defines and calls on the spot
+    /// (`p = (async () => { … })()`): they run in this function's tasks.
+    #[serde(default)]
+    pub immediate: Vec<u32>,
     /// Sets of branch decisions on values fixed for the whole call (parameters and top-level
     /// `const`s never assigned again): (value, taken when truthy). Entry 0 is the empty set.
     pub decisions: Vec<Vec<(u32, bool)>>,

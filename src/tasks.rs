@@ -275,12 +275,15 @@ impl Tasks {
                 queue.push_back((tasks.entries[e as usize].root, e, u32::MAX));
             }
         }
-        // a function defined inside another that nothing visibly calls is called through a
-        // local (`const step = async () => …; await step()`): by its enclosing function
-        for (f, parent) in enclosing_functions(program) {
-            if !called[f as usize] {
-                called[f as usize] = true;
-                edges[parent as usize].push((f, None));
+        // a function defined and called on the spot runs in its definer's tasks; other nested
+        // functions nothing visibly calls may have escaped (`return { run }` of a factory) and
+        // count as called from outside
+        for f in 0..n {
+            let m = program.functions[f].module as usize;
+            for &i in &program.function(f as FnId).immediate {
+                let t = program.fn_base[m] + i;
+                called[t as usize] = true;
+                edges[f].push((t, None));
             }
         }
         let exported = exported_functions(program);
@@ -716,29 +719,6 @@ fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)
                     }
                 }
             }
-        }
-    }
-    out
-}
-
-/// Each function defined inside another, with the innermost one around it.
-fn enclosing_functions(program: &Program) -> Vec<(FnId, FnId)> {
-    let mut out = Vec::new();
-    for (m, module) in program.modules.iter().enumerate() {
-        let fns = &module.facts.functions;
-        // by start, outer before inner; a stack of the functions open at each start
-        let mut order: Vec<u32> = (0..fns.len() as u32).filter(|&i| fns[i as usize].span.hi > fns[i as usize].span.lo).collect();
-        order.sort_by_key(|&i| (fns[i as usize].span.lo, std::cmp::Reverse(fns[i as usize].span.hi)));
-        let mut open: Vec<u32> = Vec::new();
-        for i in order {
-            let s = fns[i as usize].span;
-            while open.last().is_some_and(|&o| fns[o as usize].span.hi < s.hi) {
-                open.pop();
-            }
-            if let Some(&p) = open.last() {
-                out.push((program.fn_base[m] + i, program.fn_base[m] + p));
-            }
-            open.push(i);
         }
     }
     out

@@ -6,6 +6,13 @@ impl<'h> Builder<'h> {
     pub(super) fn call(&mut self, span: swc_common::Span, callee: Option<&Expr>, args: &[ExprOrSpread]) -> Val {
         let first_fn = self.functions.len();
         let v = self.call_inner(span, callee, args);
+        // `(async () => { … })()`: the function is called right here
+        if let Some(f @ (Expr::Fn(_) | Expr::Arrow(_))) = callee.map(unparen) {
+            let at = self.span(f.span());
+            if let Some(i) = (first_fn..self.functions.len()).find(|&i| self.functions[i].span == at) {
+                self.f.immediate.push(i as u32);
+            }
+        }
         if let Some(callee) = callee.map(unparen) {
             let inlined = matches!(callee, Expr::Member(m) if matches!(prop_name(&m.prop).as_deref(), Some("then" | "catch" | "finally")));
             if !inlined {

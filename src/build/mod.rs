@@ -168,6 +168,7 @@ struct FnBuilder {
     unset_tests: Vec<NodeId>,
     callbacks: Vec<facts::CallbackUse>,
     detached: Vec<NodeId>,
+    immediate: Vec<u32>,
     /// The call of the expression statement being built (`save();`): nobody awaits it.
     detach: Option<swc_common::Span>,
     /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
@@ -226,6 +227,7 @@ impl FnBuilder {
             unset_tests: Vec::new(),
             callbacks: Vec::new(),
             detached: Vec::new(),
+            immediate: Vec::new(),
             detach: None,
             returned: NodeList::new(),
             returns_all: false,
@@ -280,6 +282,7 @@ impl FnBuilder {
             unset_tests: self.unset_tests,
             callbacks: self.callbacks,
             detached: self.detached,
+            immediate: self.immediate,
             returns_all: self.returns_all,
             returned: self.returned,
             decisions: self.decision_sets,
