@@ -278,12 +278,12 @@ impl Tasks {
         // a function defined and called on the spot runs in its definer's tasks; other nested
         // functions nothing visibly calls may have escaped (`return { run }` of a factory) and
         // count as called from outside
-        for f in 0..n {
+        for (f, out) in edges.iter_mut().enumerate() {
             let m = program.functions[f].module as usize;
             for &i in &program.function(f as FnId).immediate {
                 let t = program.fn_base[m] + i;
                 called[t as usize] = true;
-                edges[f].push((t, None));
+                out.push((t, None));
             }
         }
         let exported = exported_functions(program);
