@@ -28,6 +28,9 @@ pub struct HostCallback {
     /// `getContext().eventSource.on`; `*` is any one segment (`*.addEventListener`); a call in
     /// the path is written `()` (`$().on`).
     pub calls: Vec<String>,
+    /// Only when the call's first argument names one of these (`'DOMContentLoaded'`).
+    #[serde(default)]
+    pub labels: Vec<String>,
     /// What findings call such a task: `event handler`, `slash command`, `timer`.
     pub kind: String,
     pub runs: Runs,
@@ -216,8 +219,8 @@ impl Hosts {
     /// How a function handed to a call at `path` runs, and what its task is called: the first
     /// matching `[[callback]]`, users' models first (so they can correct ours), then the
     /// built-in ones in order.
-    pub fn callback(&self, path: &str) -> Option<(&str, Runs)> {
-        self.callbacks().find(path)
+    pub fn callback(&self, path: &str, label: Option<&str>) -> Option<(&str, Runs)> {
+        self.callbacks().find(path, label)
     }
 
     /// The `[[callback]]` patterns, indexed by their last segment, for many lookups.
@@ -230,7 +233,7 @@ impl Hosts {
                 for p in &c.calls {
                     let segs: Vec<&str> = p.split('.').collect();
                     let last = segs.last().copied().unwrap_or("");
-                    by_last.entry(last).or_default().push((order, segs, c.kind.as_str(), c.runs));
+                    by_last.entry(last).or_default().push((order, segs, &c.labels, c.kind.as_str(), c.runs));
                     order += 1;
                 }
             }
@@ -262,16 +265,22 @@ pub struct CallbackIndex<'h> {
     by_last: rustc_hash::FxHashMap<&'h str, Vec<CallbackPattern<'h>>>,
 }
 
-/// One pattern: (precedence, segments, kind, runs).
-type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h str, Runs);
+/// One pattern: (precedence, segments, first-argument labels, kind, runs).
+type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h [String], &'h str, Runs);
 
 impl<'h> CallbackIndex<'h> {
     /// How a function handed to a call at `path` runs (see [`Hosts::callback`]).
-    pub fn find(&self, path: &str) -> Option<(&'h str, Runs)> {
+    pub fn find(&self, path: &str, label: Option<&str>) -> Option<(&'h str, Runs)> {
         let last = path.rsplit('.').next().unwrap_or(path);
         let candidates = self.by_last.get(last)?;
         let segs: Vec<&str> = path.split('.').collect();
-        candidates.iter().filter(|(_, pat, _, _)| suffix_matches(&segs, pat)).min_by_key(|c| c.0).map(|c| (c.2, c.3))
+        candidates
+            .iter()
+            .filter(|(_, pat, labels, _, _)| {
+                suffix_matches(&segs, pat) && (labels.is_empty() || label.is_some_and(|l| labels.iter().any(|x| x == l)))
+            })
+            .min_by_key(|c| c.0)
+            .map(|c| (c.3, c.4))
     }
 }
 

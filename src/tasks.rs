@@ -124,7 +124,9 @@ impl Tasks {
         let mut called = vec![false; n];
         let mut exclusive: FxHashMap<(u32, String), u32> = FxHashMap::default();
         let index = hosts.callbacks();
-        let mut runs_of: FxHashMap<&str, Option<(&str, Runs)>> = FxHashMap::default();
+        // how each (callee path, first argument) runs, looked up once
+        type RunsOf<'a> = FxHashMap<(&'a str, Option<&'a str>), Option<(&'a str, Runs)>>;
+        let mut runs_of: RunsOf = FxHashMap::default();
         for f in 0..n {
             let facts = program.function(f as FnId);
             let module = program.functions[f].module;
@@ -174,7 +176,8 @@ impl Tasks {
                 }
                 called[t as usize] = true;
                 let site = Some(Site { module, span: cb.span });
-                let modelled = *runs_of.entry(cb.path.as_str()).or_insert_with(|| index.find(&cb.path));
+                let modelled =
+                    *runs_of.entry((cb.path.as_str(), cb.label.as_deref())).or_insert_with(|| index.find(&cb.path, cb.label.as_deref()));
                 // handed to a function of the program (`processQueue(async (op) => …)`): it runs
                 // when that function calls it, in that function's tasks
                 if let (None, Some(&r)) = (modelled, receivers.get(&cb.span)) {
@@ -422,8 +425,8 @@ impl Tasks {
         if pairs.is_empty() {
             return None;
         }
-        // the same task again first: it names the race most plainly
-        pairs.sort_by_key(|&(a, b)| (a != b, self.rank(a), self.rank(b)));
+        // the most plausible tasks first, and among equals the same task again
+        pairs.sort_by_key(|&(a, b)| (self.rank(b), self.rank(a), a != b));
         pairs.into_iter().find(|&(a, b)| !self.starts_after(program, b, a, f))
     }
 
@@ -528,20 +531,30 @@ impl Tasks {
         let reach = &self.reach[f as usize];
         let a_entry = reach.first().copied();
         let a = a_entry.map(|e| TaskPath { entry: e, path: self.path(f, e) });
-        for (s, field) in states {
+        // the pair that explains the race best: tasks a user or the host starts before exports
+        // and callers racelint cannot see; among equals, the function's own runs again
+        type Best = ((u8, u8, bool, bool), FnId, u32, u32);
+        let mut best: Option<Best> = None;
+        'states: for (s, field) in states {
             let Some(list) = self.accessors.get(s) else { continue };
-            // the function's own runs first: the most direct evidence
-            let mut order: Vec<&(FnId, Option<Atom>, bool)> = list.iter().filter(|(g, _, _)| *g == f).collect();
-            order.extend(list.iter().filter(|(g, _, _)| *g != f));
-            for (g, gfield, writes) in order {
+            for (g, gfield, writes) in list {
                 if !(*writes || touching) || !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
                 let Some((ea, eb)) = self.overlapping_pair(program, f, *g) else { continue };
-                let a = Some(TaskPath { entry: ea, path: self.path(f, ea) });
-                let b = Some(Other::Task(TaskPath { entry: eb, path: self.path(*g, eb) }));
-                return Concurrency { overlapping: true, a, b, reason: String::new() };
+                let key = (self.rank(eb), self.rank(ea), *g != f, ea != eb);
+                if best.as_ref().is_none_or(|b| key < b.0) {
+                    best = Some((key, *g, ea, eb));
+                    if key == (0, 0, false, false) {
+                        break 'states;
+                    }
+                }
             }
+        }
+        if let Some((_, g, ea, eb)) = best {
+            let a = Some(TaskPath { entry: ea, path: self.path(f, ea) });
+            let b = Some(Other::Task(TaskPath { entry: eb, path: self.path(g, eb) }));
+            return Concurrency { overlapping: true, a, b, reason: String::new() };
         }
         // the host last: a task in the scan says more
         for (s, _) in states {
