@@ -42,6 +42,9 @@ pub struct Finding {
     /// The function the finding is in, and its states with their fields (for the tasks).
     pub fn_id: Option<crate::program::FnId>,
     pub keys: Vec<(u32, Option<crate::facts::Atom>)>,
+    /// What each await between the two accesses awaits: the called path (`callGenericPopup`),
+    /// or `None` for anything else.
+    pub window: Vec<Option<String>>,
     /// Which tasks race here, or why none can today (`None` for findings about comments).
     pub tasks: Option<FindingTasks>,
 }
@@ -77,7 +80,8 @@ impl Finding {
     /// Names the tasks in the timeline and, for a latent finding, lowers it to a note.
     pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
         let Some(fn_id) = self.fn_id else { return };
-        let c = tasks.classify(program, fn_id, &self.keys, self.rule.races_with_readers);
+        let modal = !self.window.is_empty() && self.window.iter().all(|w| w.as_deref().is_some_and(|p| tasks.is_modal(p)));
+        let c = tasks.classify(program, fn_id, &self.keys, self.rule.races_with_readers, modal);
         let info = |role: &'static str, t: &crate::tasks::TaskPath| {
             let e = &tasks.entries[t.entry as usize];
             TaskInfo {
@@ -296,9 +300,67 @@ impl Finding {
             original: None,
             fn_id: Some(view.id),
             keys: c.states.clone(),
+            window: {
+                let (first, last) = if primary_first { (c.primary.node, c.other.node) } else { (c.other.node, c.primary.node) };
+                window_awaits(program, module, view.facts, first, last)
+            },
             tasks: None,
         }
     }
+}
+
+/// The awaits on the paths from node `from` to node `to`, each as the path of the call it
+/// awaits (`await callGenericPopup(…)`: `callGenericPopup`), or `None` when it awaits anything
+/// else. Bounded: a function too big to search has an unknown window (one `None`).
+fn window_awaits(program: &Program, module: u32, f: &crate::facts::FnFacts, from: u32, to: u32) -> Vec<Option<String>> {
+    const LIMIT: usize = 200_000;
+    let n = f.nodes.len();
+    if n > LIMIT {
+        return vec![None];
+    }
+    let mut fwd = vec![false; n];
+    let mut stack: Vec<u32> = f.nodes[from as usize].succ.to_vec();
+    while let Some(x) = stack.pop() {
+        if x == from || std::mem::replace(&mut fwd[x as usize], true) {
+            continue;
+        }
+        stack.extend_from_slice(&f.nodes[x as usize].succ);
+    }
+    let mut preds: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, node) in f.nodes.iter().enumerate() {
+        for &s in &node.succ {
+            preds[s as usize].push(i as u32);
+        }
+    }
+    let mut back = vec![false; n];
+    let mut stack: Vec<u32> = preds[to as usize].clone();
+    while let Some(x) = stack.pop() {
+        if x == to || std::mem::replace(&mut back[x as usize], true) {
+            continue;
+        }
+        stack.extend_from_slice(&preds[x as usize]);
+    }
+    let text = &program.modules[module as usize].text;
+    (0..n)
+        .filter(|&i| fwd[i] && back[i] && matches!(f.nodes[i].kind, NodeKind::Await(_)))
+        .map(|i| match f.nodes[i].kind {
+            NodeKind::Await(crate::facts::AwaitKind::Await) => {
+                let span = f.nodes[i].span;
+                awaited_callee(text.get(span.lo as usize..span.hi as usize).unwrap_or(""))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `await Popup.show.confirm(…)` → `Popup.show.confirm`: the callee of an awaited call, when
+/// it is a plain path.
+fn awaited_callee(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix("await")?.trim_start();
+    let rest = rest.strip_prefix("new ").map(str::trim_start).unwrap_or(rest);
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))?;
+    let (path, after) = rest.split_at(end);
+    (!path.is_empty() && after.trim_start().starts_with('(')).then(|| path.to_string())
 }
 
 /// FNV-1a, 64-bit: stable across runs, platforms and Rust versions (unlike `DefaultHasher`).

@@ -18,6 +18,17 @@ pub struct HostModel {
     pub calls: Vec<HostCall>,
     #[serde(default, rename = "callback")]
     pub callbacks: Vec<HostCallback>,
+    #[serde(default, rename = "modal")]
+    pub modals: Vec<HostModal>,
+}
+
+/// Calls that show a modal dialog and settle when it closes: while one is awaited, the page
+/// takes no input, so the handlers of the user's input (`input = true` callbacks) cannot run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostModal {
+    /// Callee paths, matched on their last segments like `[[callback]]` paths.
+    pub calls: Vec<String>,
 }
 
 /// Calls that take a function and call it later: where tasks start, and how often.
@@ -34,6 +45,10 @@ pub struct HostCallback {
     /// What findings call such a task: `event handler`, `slash command`, `timer`.
     pub kind: String,
     pub runs: Runs,
+    /// The callback answers the user's input on the page (a click, a key): a modal dialog
+    /// keeps it from firing.
+    #[serde(default)]
+    pub input: bool,
 }
 
 /// How a registered function runs.
@@ -219,8 +234,17 @@ impl Hosts {
     /// How a function handed to a call at `path` runs, and what its task is called: the first
     /// matching `[[callback]]`, users' models first (so they can correct ours), then the
     /// built-in ones in order.
-    pub fn callback(&self, path: &str, label: Option<&str>) -> Option<(&str, Runs)> {
+    pub fn callback(&self, path: &str, label: Option<&str>) -> Option<(&str, Runs, bool)> {
         self.callbacks().find(path, label)
+    }
+
+    /// Whether awaiting a call at `path` waits for a modal dialog.
+    pub fn is_modal(&self, path: &str) -> bool {
+        let segs: Vec<&str> = path.split('.').collect();
+        self.models.iter().flat_map(|m| &m.modals).flat_map(|m| &m.calls).any(|p| {
+            let pat: Vec<&str> = p.split('.').collect();
+            suffix_matches(&segs, &pat)
+        })
     }
 
     /// The `[[callback]]` patterns, indexed by their last segment, for many lookups.
@@ -233,7 +257,7 @@ impl Hosts {
                 for p in &c.calls {
                     let segs: Vec<&str> = p.split('.').collect();
                     let last = segs.last().copied().unwrap_or("");
-                    by_last.entry(last).or_default().push((order, segs, &c.labels, c.kind.as_str(), c.runs));
+                    by_last.entry(last).or_default().push((order, segs, &c.labels, c.kind.as_str(), c.runs, c.input));
                     order += 1;
                 }
             }
@@ -265,22 +289,22 @@ pub struct CallbackIndex<'h> {
     by_last: rustc_hash::FxHashMap<&'h str, Vec<CallbackPattern<'h>>>,
 }
 
-/// One pattern: (precedence, segments, first-argument labels, kind, runs).
-type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h [String], &'h str, Runs);
+/// One pattern: (precedence, segments, first-argument labels, kind, runs, input).
+type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h [String], &'h str, Runs, bool);
 
 impl<'h> CallbackIndex<'h> {
     /// How a function handed to a call at `path` runs (see [`Hosts::callback`]).
-    pub fn find(&self, path: &str, label: Option<&str>) -> Option<(&'h str, Runs)> {
+    pub fn find(&self, path: &str, label: Option<&str>) -> Option<(&'h str, Runs, bool)> {
         let last = path.rsplit('.').next().unwrap_or(path);
         let candidates = self.by_last.get(last)?;
         let segs: Vec<&str> = path.split('.').collect();
         candidates
             .iter()
-            .filter(|(_, pat, labels, _, _)| {
+            .filter(|(_, pat, labels, _, _, _)| {
                 suffix_matches(&segs, pat) && (labels.is_empty() || label.is_some_and(|l| labels.iter().any(|x| x == l)))
             })
             .min_by_key(|c| c.0)
-            .map(|c| (c.3, c.4))
+            .map(|c| (c.3, c.4, c.5))
     }
 }
 

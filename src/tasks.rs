@@ -68,6 +68,8 @@ pub struct Entry {
     once_per_start: bool,
     /// Started inside a loop: several runs at once.
     in_loop: bool,
+    /// The task answers the user's input on the page: a modal dialog keeps it out.
+    pub input: bool,
 }
 
 /// A task reaching a function: the entry and the functions from its root to the function.
@@ -113,6 +115,8 @@ pub struct Tasks {
     accessors: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>>,
     /// Per function: the functions that call it within their own task (not un-awaited).
     callers: Vec<Vec<FnId>>,
+    /// Callee paths whose awaited call waits for a modal dialog (the host models' `[[modal]]`).
+    modals: Vec<Vec<String>>,
 }
 
 impl Tasks {
@@ -125,7 +129,7 @@ impl Tasks {
         let mut exclusive: FxHashMap<(u32, String), u32> = FxHashMap::default();
         let index = hosts.callbacks();
         // how each (callee path, first argument) runs, looked up once
-        type RunsOf<'a> = FxHashMap<(&'a str, Option<&'a str>), Option<(&'a str, Runs)>>;
+        type RunsOf<'a> = FxHashMap<(&'a str, Option<&'a str>), Option<(&'a str, Runs, bool)>>;
         let mut runs_of: RunsOf = FxHashMap::default();
         for f in 0..n {
             let facts = program.function(f as FnId);
@@ -151,6 +155,7 @@ impl Tasks {
                         started_in: Some(f as FnId),
                         once_per_start: true,
                         in_loop: in_loop(facts, ni as NodeId),
+                        input: false,
                     });
                     edges[f].push((t, Some(entries.len() as u32 - 1)));
                 } else {
@@ -184,7 +189,7 @@ impl Tasks {
                     edges[r as usize].push((t, None));
                     continue;
                 }
-                let (kind_name, runs) = modelled.unwrap_or(("callback", Runs::Repeatedly));
+                let (kind_name, runs, input) = modelled.unwrap_or(("callback", Runs::Repeatedly, false));
                 let named = |what: &str| match &cb.label {
                     Some(l) if kind_name != "callback" && kind_name != "fan-out" && kind_name != "inline callback" => {
                         format!("the `{l}` {what}")
@@ -207,6 +212,7 @@ impl Tasks {
                                 started_in: None,
                                 once_per_start: false,
                                 in_loop: false,
+                                input: false,
                             });
                             entries.len() as u32 - 1
                         }))
@@ -222,6 +228,7 @@ impl Tasks {
                             started_in: Some(f as FnId),
                             once_per_start: runs == Runs::Once,
                             in_loop: false,
+                            input,
                         });
                         Some(entries.len() as u32 - 1)
                     }
@@ -236,6 +243,13 @@ impl Tasks {
             locks: (0..n).map(|f| lock_of(program, f as FnId)).collect(),
             accessors: accessors(program),
             callers: vec![Vec::new(); n],
+            modals: hosts
+                .models
+                .iter()
+                .flat_map(|m| &m.modals)
+                .flat_map(|m| &m.calls)
+                .map(|p| p.split('.').map(String::from).collect())
+                .collect(),
         };
         let many = tasks.push(Entry {
             kind: EntryKind::Many,
@@ -247,6 +261,7 @@ impl Tasks {
             started_in: None,
             once_per_start: false,
             in_loop: false,
+            input: false,
         });
         let mut lock_entries: FxHashMap<FnId, u32> = FxHashMap::default();
         let mut queue: std::collections::VecDeque<(FnId, u32, FnId)> = Default::default();
@@ -268,6 +283,7 @@ impl Tasks {
                 started_in: None,
                 once_per_start: false,
                 in_loop: false,
+                input: false,
             });
             called[f as usize] = true;
             queue.push_back((f, e, u32::MAX));
@@ -308,6 +324,7 @@ impl Tasks {
                     started_in: None,
                     once_per_start: false,
                     in_loop: false,
+                    input: false,
                 });
                 queue.push_back((f, e, u32::MAX));
             }
@@ -330,6 +347,7 @@ impl Tasks {
                             started_in: None,
                             once_per_start: false,
                             in_loop: false,
+                            input: false,
                         });
                         tasks.entries.len() as u32 - 1
                     }),
@@ -367,6 +385,7 @@ impl Tasks {
                     started_in: None,
                     once_per_start: false,
                     in_loop: false,
+                    input: false,
                 });
                 queue.push_back((f, e, u32::MAX));
                 visit(&mut tasks, &mut queue);
@@ -413,21 +432,34 @@ impl Tasks {
 
     /// Whether a run of `g` can happen while a run of `f` is suspended.
     pub fn concurrent(&self, program: &Program, f: FnId, g: FnId) -> bool {
-        self.overlapping_pair(program, f, g).is_some()
+        self.overlapping_pair(program, f, g, false).is_some()
     }
 
     /// Tasks `a` of `f` and `b` of `g` whose runs can overlap: different tasks, or one that
     /// repeats, unless `b` only starts once `a`'s run of `f` is over.
-    fn overlapping_pair(&self, program: &Program, f: FnId, g: FnId) -> Option<(u32, u32)> {
+    fn overlapping_pair(&self, program: &Program, f: FnId, g: FnId, modal: bool) -> Option<(u32, u32)> {
         let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
-        let mut pairs: smallvec::SmallVec<[(u32, u32); 8]> =
-            rf.iter().flat_map(|&a| rg.iter().map(move |&b| (a, b))).filter(|&(a, b)| a != b || self.entries[a as usize].repeats).collect();
+        let mut pairs: smallvec::SmallVec<[(u32, u32); 8]> = rf
+            .iter()
+            .flat_map(|&a| rg.iter().map(move |&b| (a, b)))
+            .filter(|&(a, b)| a != b || self.entries[a as usize].repeats)
+            // behind a modal dialog, the user's clicks and keys wait
+            .filter(|&(_, b)| !(modal && self.entries[b as usize].input))
+            .collect();
         if pairs.is_empty() {
             return None;
         }
         // the most plausible tasks first, and among equals the same task again
         pairs.sort_by_key(|&(a, b)| (self.rank(b), self.rank(a), a != b));
         pairs.into_iter().find(|&(a, b)| !self.starts_after(program, b, a, f))
+    }
+
+    /// Whether awaiting a call of `path` waits for a modal dialog.
+    pub fn is_modal(&self, path: &str) -> bool {
+        let segs: Vec<&str> = path.split('.').collect();
+        self.modals
+            .iter()
+            .any(|pat| pat.len() <= segs.len() && segs[segs.len() - pat.len()..].iter().zip(pat).all(|(s, p)| p == "*" || s == p))
     }
 
     /// How plainly a task explains a race, best first: a user's action or a host event before
@@ -527,7 +559,9 @@ impl Tasks {
     /// Whether the finding in `f` on `states` has two tasks that can overlap at its await:
     /// another task (or another run of `f`'s) that writes the state, or for `touching` rules
     /// (an override, a half-done update) also one that reads it.
-    pub fn classify(&self, program: &Program, f: FnId, states: &[(u32, Option<Atom>)], touching: bool) -> Concurrency {
+    /// `modal`: every await between the finding's accesses waits for a modal dialog, so tasks
+    /// that answer the user's input on the page cannot run there.
+    pub fn classify(&self, program: &Program, f: FnId, states: &[(u32, Option<Atom>)], touching: bool, modal: bool) -> Concurrency {
         let reach = &self.reach[f as usize];
         let a_entry = reach.first().copied();
         let a = a_entry.map(|e| TaskPath { entry: e, path: self.path(f, e) });
@@ -541,7 +575,7 @@ impl Tasks {
                 if !(*writes || touching) || !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
-                let Some((ea, eb)) = self.overlapping_pair(program, f, *g) else { continue };
+                let Some((ea, eb)) = self.overlapping_pair(program, f, *g, modal) else { continue };
                 let key = (self.rank(eb), self.rank(ea), *g != f, ea != eb);
                 if best.as_ref().is_none_or(|b| key < b.0) {
                     best = Some((key, *g, ea, eb));
@@ -563,9 +597,14 @@ impl Tasks {
             }
         }
         let what = if touching { "touches" } else { "writes" };
+        let during = if modal { " while the modal dialog it awaits is open" } else { " meanwhile" };
         let names: Vec<String> = states.iter().map(|(s, _)| format!("`{}`", program.states[*s as usize].name)).collect();
-        let runs = self.how_it_runs(program, f);
-        let reason = format!("{runs}, and no task that can run meanwhile {what} {}", names.first().cloned().unwrap_or_default());
+        let runs = if modal && self.runs_overlap(f) {
+            format!("`{}` runs again only on the user's input, which a modal dialog holds back", program.fn_name(f))
+        } else {
+            self.how_it_runs(program, f)
+        };
+        let reason = format!("{runs}, and no task that can run{during} {what} {}", names.first().cloned().unwrap_or_default());
         Concurrency { overlapping: false, a, b: None, reason }
     }
 
