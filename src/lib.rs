@@ -62,19 +62,25 @@ pub struct Options {
     pub overrides: Vec<(PathBuf, String)>,
     /// Where to keep the warm-run cache of file facts; `None` parses every file.
     pub cache_dir: Option<PathBuf>,
-    /// File contents already read (by the whole-run cache's key), so they are not read twice.
+    /// The walk and the file contents the whole-run cache's key already made, so the files are
+    /// neither discovered nor read twice.
     pub prefetched: Prefetched,
     /// Lint generated files found in directory walks too (`--include-generated`).
     pub include_generated: bool,
 }
 
-/// Files read ahead of the run, by path.
+/// What was done ahead of the run (by [`cache::RunKey::compute`]): the walk of
+/// `Options::paths` with `Options::excludes`, and the files read, by path.
 #[derive(Clone, Default)]
-pub struct Prefetched(pub Arc<rustc_hash::FxHashMap<PathBuf, Vec<u8>>>);
+pub struct Prefetched {
+    /// The walk; `None`: the run walks the paths itself.
+    pub walked: Option<Arc<discover::Walked>>,
+    pub bytes: Arc<rustc_hash::FxHashMap<PathBuf, Vec<u8>>>,
+}
 
 impl std::fmt::Debug for Prefetched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} prefetched files", self.0.len())
+        write!(f, "{} prefetched files", self.bytes.len())
     }
 }
 
@@ -299,7 +305,18 @@ pub fn lint(options: &Options) -> Report {
 /// back with [`keep::Kept::put_back`] for the next run.
 pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
     let timer = Timer::new();
-    let discover::Walked { mut files, maps, named, errors: path_errors } = discover::walk(&options.paths, &options.excludes);
+    // walked once: the whole-run cache's key may have walked the same paths already
+    let walked_here;
+    let walked: &discover::Walked = match options.prefetched.walked.as_deref() {
+        Some(w) => w,
+        None => {
+            walked_here = discover::walk(&options.paths, &options.excludes);
+            &walked_here
+        }
+    };
+    let discover::Walked { files, maps, named, errors: path_errors } = walked;
+    // only a buffer that is not on disk adds to the walk's files
+    let mut files = std::borrow::Cow::Borrowed(files);
     // a buffer named by another spelling of a discovered file (absolute, as editors pass it,
     // or `../dir/x.js` from inside `dir`) replaces that file under the walk's spelling: one
     // module, not two, so imports between it and its neighbours still resolve
@@ -318,7 +335,7 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
             let path = match by_key.get(&same_file_key(&cwd, p)) {
                 Some(&i) => files[i].clone(),
                 None => {
-                    files.push(cleaned.clone());
+                    files.to_mut().push(cleaned.clone());
                     added = true;
                     cleaned
                 }
@@ -326,23 +343,23 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
             out.push((path, t.as_str()));
         }
         if added {
-            discover::sort_paths(&mut files);
+            discover::sort_paths(files.to_mut());
         }
         out
     };
     let stdin_path = options.stdin.as_ref().map(|_| overrides[0].0.clone());
     timer.lap("discover");
-    let mut errors: Vec<FileError> = path_errors.into_iter().map(|e| FileError::new(e.path, None, e.message)).collect();
+    let mut errors: Vec<FileError> = path_errors.iter().map(|e| FileError::new(e.path.clone(), None, e.message.clone())).collect();
     let hosts = load_hosts(options, &mut errors);
     let hints = hosts.hints();
     let cache = options.cache_dir.as_deref().and_then(|d| cache::Cache::open(d, &hints));
     let pool = pool();
-    let tree = generated::Tree::new(&files, &maps);
+    let tree = generated::Tree::new(&files, maps);
     let skipped: std::sync::Mutex<Vec<Skipped>> = Default::default();
     let mut reused: Vec<(usize, Option<SourceModule>, Vec<FileError>)> = Vec::new();
     let mut is_reused = vec![false; files.len()];
     if let Some(k) = kept.as_deref_mut() {
-        k.check_walk(&files, &maps, &hints);
+        k.check_walk(&files, maps, &hints);
         for (i, path) in files.iter().enumerate() {
             let buffer = overrides.iter().find(|(o, _)| o == path).map(|(_, t)| *t);
             let Some(f) = k.take(path, buffer) else { continue };
@@ -375,7 +392,7 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
                     true => keep::Stamp::of_disk(&path),
                     false => None,
                 };
-                let read = match options.prefetched.0.get(&path) {
+                let read = match options.prefetched.bytes.get(&path) {
                     Some(b) => Ok(b.clone()),
                     None if buffer => Ok(Vec::new()),
                     None => std::fs::read(&path),

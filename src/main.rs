@@ -303,7 +303,7 @@ fn main() -> ExitCode {
             if std::env::var_os("RACELINT_TIMINGS").is_some() {
                 eprintln!("racelint timing: unchanged inputs: the previous run's output");
             }
-            let linted: Vec<&std::path::Path> = options.prefetched.0.keys().map(PathBuf::as_path).collect();
+            let linted: Vec<&std::path::Path> = options.prefetched.bytes.keys().map(PathBuf::as_path).collect();
             warn_excluded(&options.paths, &linted, &excluded_by);
             if let Err(e) = emit(&mut stdout, cli.output_file.as_deref(), &out) {
                 return usage_error(&e);
