@@ -629,7 +629,7 @@ fn analyse(
     // edits that move lines keep them
     let mut seen: rustc_hash::FxHashMap<u64, u32> = Default::default();
     for f in &mut findings {
-        let path = program.modules[f.module as usize].path.to_string_lossy().replace('\\', "/");
+        let path = discover::forward_slashes(&program.modules[f.module as usize].path);
         let base = finding::fnv64(&[f.rule.code, &path, &f.function, &f.state]);
         let n = seen.entry(base).or_insert(0);
         f.fingerprint = format!("{:016x}", finding::fnv64(&[&base.to_string(), &n.to_string()]));

@@ -132,7 +132,7 @@ fn sources(dir: &Path) -> Vec<String> {
             if p.is_dir() {
                 walk(base, &p, out);
             } else if is_source(&p) {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+                out.push(racelint::discover::forward_slashes(p.strip_prefix(base).unwrap()));
             }
         }
     }
