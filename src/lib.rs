@@ -50,7 +50,7 @@ pub struct Options {
     /// Host model files added to the built-in ones (`--host-model`).
     pub host_models: Vec<PathBuf>,
     /// Rule levels and the exit threshold from `racelint.toml` (its excludes and host models
-    /// are merged into the fields above by whoever loads it).
+    /// are merged into the fields above by [`Options::configured`]).
     pub config: config::Config,
     /// Report only findings whose fingerprints this baseline file does not list.
     pub baseline: Option<PathBuf>,
@@ -67,6 +67,20 @@ pub struct Options {
     pub prefetched: Prefetched,
     /// Lint generated files found in directory walks too (`--include-generated`).
     pub include_generated: bool,
+}
+
+impl Options {
+    /// The options of a run under `config` (a `racelint.toml`, or the default): its rule levels
+    /// and exit threshold, and its excludes and host models merged with the ones given (the
+    /// command line's): the given excludes, then the config's; the config's host models, then
+    /// the given ones. The other fields are the defaults.
+    pub fn configured(config: config::Config, excludes: Vec<String>, host_models: Vec<PathBuf>) -> Options {
+        let mut all_excludes = excludes;
+        all_excludes.extend(config.exclude.iter().cloned());
+        let mut all_models = config.host_models.clone();
+        all_models.extend(host_models);
+        Options { excludes: all_excludes, host_models: all_models, config, ..Default::default() }
+    }
 }
 
 /// What was done ahead of the run (by [`cache::RunKey::compute`]): the walk of
@@ -679,5 +693,18 @@ fn analyse(
         baseline,
         fail_on: options.config.fail_on.map_or(Some(Severity::Warning), |f| f.threshold()),
         skipped: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn configured_merges_the_configs_excludes_after_and_its_host_models_before_the_given_ones() {
+        let config = super::config::Config { exclude: vec!["dist".into()], host_models: vec!["host.toml".into()], ..Default::default() };
+        let o = super::Options::configured(config, vec!["build".into()], vec!["cli.toml".into()]);
+        assert_eq!(o.excludes, ["build", "dist"]);
+        assert_eq!(o.host_models, [std::path::PathBuf::from("host.toml"), "cli.toml".into()]);
+        assert_eq!(o.config.exclude, ["dist"]);
+        assert!(o.paths.is_empty() && o.cache_dir.is_none());
     }
 }
