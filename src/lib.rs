@@ -1,32 +1,37 @@
 //! racelint: finds races on shared module state across `await` points in JavaScript.
 //!
-//! The pipeline: [`discover`] files, [`parse`] each once, [`build`] its facts (effect graphs per
-//! function), [`program`] links modules and summarises functions, [`rules`] query the graphs,
+//! The pipeline: [`discover`] files, [`parse`] each once, `build` its facts (effect graphs per
+//! function), `program` links modules and summarises functions, [`rules`] query the graphs,
 //! and [`render`] prints the findings. [`lint`] runs it all; the CLI is a thin layer over it.
+//!
+//! The modules the binary, the language server's tests, the examples and the fuzz target use
+//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `analysis`, `tasks`,
+//! `finding`, `suppress`, `generated`, `keep`) is the crate's own. Its types still reach the
+//! caller through [`Report`] (`Report::program`, [`Finding`]).
 
-pub mod analysis;
+pub(crate) mod analysis;
 pub mod baseline;
-pub mod build;
+pub(crate) mod build;
 pub mod cache;
 pub mod config;
 pub mod discover;
-pub mod facts;
-pub mod finding;
-pub mod generated;
+pub(crate) mod facts;
+pub(crate) mod finding;
+pub(crate) mod generated;
 pub mod graph_text;
 pub mod host;
 pub mod inputs;
-pub mod keep;
-pub mod link;
+pub(crate) mod keep;
+pub(crate) mod link;
 pub mod lsp;
 pub mod parse;
-pub mod program;
+pub(crate) mod program;
 pub mod render;
 pub mod rules;
 pub mod sfc;
 pub mod source;
-pub mod suppress;
-pub mod tasks;
+pub(crate) mod suppress;
+pub(crate) mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -317,7 +322,7 @@ pub fn lint(options: &Options) -> Report {
 /// [`lint`], with the files of an earlier run in `kept` (the language server keeps them between
 /// edits): a file that is still what it was is neither read nor parsed again. Give the report
 /// back with [`keep::Kept::put_back`] for the next run.
-pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
+pub(crate) fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
     let timer = Timer::new();
     // walked once: the whole-run cache's key may have walked the same paths already
     let walked_here;
