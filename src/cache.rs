@@ -168,14 +168,15 @@ impl RunKey {
     /// Reads the files `options` would lint and hashes them with `extra` (the output settings).
     /// `None` when the run cannot be cached (standard input, unreadable inputs are fine: their
     /// errors are part of the key).
-    /// Also returns the files' contents, for the run to use on a miss instead of reading them
-    /// again.
+    /// Also returns the walk and the files' contents, for the run to use on a miss instead of
+    /// walking and reading them again.
     pub fn compute(options: &crate::Options, extra: &str) -> Option<(RunKey, crate::Prefetched)> {
         use rayon::prelude::*;
         if options.stdin.is_some() || !options.overrides.is_empty() {
             return None;
         }
-        let crate::discover::Walked { files, maps, errors, .. } = crate::discover::walk(&options.paths, &options.excludes);
+        let walked = crate::discover::walk(&options.paths, &options.excludes);
+        let crate::discover::Walked { files, maps, errors, .. } = &walked;
         // a source map decides whether its bundle is linted: the maps beside the files and the
         // ones a `sourceMappingURL` names are part of the key (by size and modification time)
         let stamp = |p: &std::path::Path| {
@@ -197,11 +198,11 @@ impl RunKey {
                 }
             })
             .collect();
-        let mut maps: Vec<PathBuf> = maps.into_iter().collect();
+        let mut maps: Vec<&Path> = maps.iter().map(PathBuf::as_path).collect();
         maps.sort();
         let hashes: Vec<u64> = read.iter().map(|(h, _)| *h).collect();
         let prefetched: rustc_hash::FxHashMap<PathBuf, Vec<u8>> =
-            files.into_iter().zip(read).filter_map(|(p, (_, b))| b.map(|b| (p, b))).collect();
+            files.iter().zip(read).filter_map(|(p, (_, b))| b.map(|b| (p.clone(), b))).collect();
         let read = |p: &Option<PathBuf>| p.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
         let mut parts: Vec<String> = vec![
             env!("CARGO_PKG_VERSION").to_string(),
@@ -216,7 +217,8 @@ impl RunKey {
         parts.extend(hashes.iter().map(|h| format!("{h:016x}")));
         parts.extend(maps.iter().map(|m| format!("{:016x}", stamp(m))));
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-        Some((RunKey(fnv64(&refs)), crate::Prefetched(std::sync::Arc::new(prefetched))))
+        let prefetched = crate::Prefetched { walked: Some(std::sync::Arc::new(walked)), bytes: std::sync::Arc::new(prefetched) };
+        Some((RunKey(fnv64(&refs)), prefetched))
     }
 }
 

@@ -153,6 +153,12 @@ pub fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()
 }
 
+/// A path as racelint shows it (in every output format, fingerprints and skip reasons): with
+/// forward slashes on every platform.
+pub fn forward_slashes(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
 fn walk_error(root: &Path, err: ignore::Error) -> PathError {
     let path = match &err {
         ignore::Error::WithPath { path, .. } => path.clone(),

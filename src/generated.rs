@@ -63,7 +63,7 @@ pub fn reason(path: &Path, text: &[u8], tree: &Tree) -> Option<String> {
         return None;
     }
     let first = found.first()?;
-    let first = first.to_string_lossy().replace('\\', "/");
+    let first = crate::discover::forward_slashes(first);
     Some(match found.len() {
         1 => format!("source map lists {first}"),
         n => format!("source map lists {first} and {} more {}", n - 1, if n == 2 { "file" } else { "files" }),
@@ -266,7 +266,7 @@ impl Mapping {
             .map(|s| {
                 let s = s.as_deref().unwrap_or("");
                 match locate(dir, root, s, tree) {
-                    Some(p) => p.to_string_lossy().replace('\\', "/"),
+                    Some(p) => crate::discover::forward_slashes(p),
                     None if s.contains("://") => s.to_string(),
                     None => {
                         let root = if root.contains("://") { "" } else { root };

@@ -1,32 +1,37 @@
 //! racelint: finds races on shared module state across `await` points in JavaScript.
 //!
-//! The pipeline: [`discover`] files, [`parse`] each once, [`build`] its facts (effect graphs per
-//! function), [`program`] links modules and summarises functions, [`rules`] query the graphs,
+//! The pipeline: [`discover`] files, [`parse`] each once, `build` its facts (effect graphs per
+//! function), `program` links modules and summarises functions, [`rules`] query the graphs,
 //! and [`render`] prints the findings. [`lint`] runs it all; the CLI is a thin layer over it.
+//!
+//! The modules the binary, the language server's tests, the examples and the fuzz target use
+//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `analysis`, `tasks`,
+//! `finding`, `suppress`, `generated`, `keep`) is the crate's own. Its types still reach the
+//! caller through [`Report`] (`Report::program`, [`Finding`]).
 
-pub mod analysis;
+pub(crate) mod analysis;
 pub mod baseline;
-pub mod build;
+pub(crate) mod build;
 pub mod cache;
 pub mod config;
 pub mod discover;
-pub mod facts;
-pub mod finding;
-pub mod generated;
+pub(crate) mod facts;
+pub(crate) mod finding;
+pub(crate) mod generated;
 pub mod graph_text;
 pub mod host;
 pub mod inputs;
-pub mod keep;
-pub mod link;
+pub(crate) mod keep;
+pub(crate) mod link;
 pub mod lsp;
 pub mod parse;
-pub mod program;
+pub(crate) mod program;
 pub mod render;
 pub mod rules;
 pub mod sfc;
 pub mod source;
-pub mod suppress;
-pub mod tasks;
+pub(crate) mod suppress;
+pub(crate) mod tasks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -50,7 +55,7 @@ pub struct Options {
     /// Host model files added to the built-in ones (`--host-model`).
     pub host_models: Vec<PathBuf>,
     /// Rule levels and the exit threshold from `racelint.toml` (its excludes and host models
-    /// are merged into the fields above by whoever loads it).
+    /// are merged into the fields above by [`Options::configured`]).
     pub config: config::Config,
     /// Report only findings whose fingerprints this baseline file does not list.
     pub baseline: Option<PathBuf>,
@@ -62,19 +67,39 @@ pub struct Options {
     pub overrides: Vec<(PathBuf, String)>,
     /// Where to keep the warm-run cache of file facts; `None` parses every file.
     pub cache_dir: Option<PathBuf>,
-    /// File contents already read (by the whole-run cache's key), so they are not read twice.
+    /// The walk and the file contents the whole-run cache's key already made, so the files are
+    /// neither discovered nor read twice.
     pub prefetched: Prefetched,
     /// Lint generated files found in directory walks too (`--include-generated`).
     pub include_generated: bool,
 }
 
-/// Files read ahead of the run, by path.
+impl Options {
+    /// The options of a run under `config` (a `racelint.toml`, or the default): its rule levels
+    /// and exit threshold, and its excludes and host models merged with the ones given (the
+    /// command line's): the given excludes, then the config's; the config's host models, then
+    /// the given ones. The other fields are the defaults.
+    pub fn configured(config: config::Config, excludes: Vec<String>, host_models: Vec<PathBuf>) -> Options {
+        let mut all_excludes = excludes;
+        all_excludes.extend(config.exclude.iter().cloned());
+        let mut all_models = config.host_models.clone();
+        all_models.extend(host_models);
+        Options { excludes: all_excludes, host_models: all_models, config, ..Default::default() }
+    }
+}
+
+/// What was done ahead of the run (by [`cache::RunKey::compute`]): the walk of
+/// `Options::paths` with `Options::excludes`, and the files read, by path.
 #[derive(Clone, Default)]
-pub struct Prefetched(pub Arc<rustc_hash::FxHashMap<PathBuf, Vec<u8>>>);
+pub struct Prefetched {
+    /// The walk; `None`: the run walks the paths itself.
+    pub walked: Option<Arc<discover::Walked>>,
+    pub bytes: Arc<rustc_hash::FxHashMap<PathBuf, Vec<u8>>>,
+}
 
 impl std::fmt::Debug for Prefetched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} prefetched files", self.0.len())
+        write!(f, "{} prefetched files", self.bytes.len())
     }
 }
 
@@ -297,9 +322,20 @@ pub fn lint(options: &Options) -> Report {
 /// [`lint`], with the files of an earlier run in `kept` (the language server keeps them between
 /// edits): a file that is still what it was is neither read nor parsed again. Give the report
 /// back with [`keep::Kept::put_back`] for the next run.
-pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
+pub(crate) fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Report {
     let timer = Timer::new();
-    let discover::Walked { mut files, maps, named, errors: path_errors } = discover::walk(&options.paths, &options.excludes);
+    // walked once: the whole-run cache's key may have walked the same paths already
+    let walked_here;
+    let walked: &discover::Walked = match options.prefetched.walked.as_deref() {
+        Some(w) => w,
+        None => {
+            walked_here = discover::walk(&options.paths, &options.excludes);
+            &walked_here
+        }
+    };
+    let discover::Walked { files, maps, named, errors: path_errors } = walked;
+    // only a buffer that is not on disk adds to the walk's files
+    let mut files = std::borrow::Cow::Borrowed(files);
     // a buffer named by another spelling of a discovered file (absolute, as editors pass it,
     // or `../dir/x.js` from inside `dir`) replaces that file under the walk's spelling: one
     // module, not two, so imports between it and its neighbours still resolve
@@ -318,7 +354,7 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
             let path = match by_key.get(&same_file_key(&cwd, p)) {
                 Some(&i) => files[i].clone(),
                 None => {
-                    files.push(cleaned.clone());
+                    files.to_mut().push(cleaned.clone());
                     added = true;
                     cleaned
                 }
@@ -326,23 +362,23 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
             out.push((path, t.as_str()));
         }
         if added {
-            discover::sort_paths(&mut files);
+            discover::sort_paths(files.to_mut());
         }
         out
     };
     let stdin_path = options.stdin.as_ref().map(|_| overrides[0].0.clone());
     timer.lap("discover");
-    let mut errors: Vec<FileError> = path_errors.into_iter().map(|e| FileError::new(e.path, None, e.message)).collect();
+    let mut errors: Vec<FileError> = path_errors.iter().map(|e| FileError::new(e.path.clone(), None, e.message.clone())).collect();
     let hosts = load_hosts(options, &mut errors);
     let hints = hosts.hints();
     let cache = options.cache_dir.as_deref().and_then(|d| cache::Cache::open(d, &hints));
     let pool = pool();
-    let tree = generated::Tree::new(&files, &maps);
+    let tree = generated::Tree::new(&files, maps);
     let skipped: std::sync::Mutex<Vec<Skipped>> = Default::default();
     let mut reused: Vec<(usize, Option<SourceModule>, Vec<FileError>)> = Vec::new();
     let mut is_reused = vec![false; files.len()];
     if let Some(k) = kept.as_deref_mut() {
-        k.check_walk(&files, &maps, &hints);
+        k.check_walk(&files, maps, &hints);
         for (i, path) in files.iter().enumerate() {
             let buffer = overrides.iter().find(|(o, _)| o == path).map(|(_, t)| *t);
             let Some(f) = k.take(path, buffer) else { continue };
@@ -375,7 +411,7 @@ pub fn lint_keeping(options: &Options, mut kept: Option<&mut keep::Kept>) -> Rep
                     true => keep::Stamp::of_disk(&path),
                     false => None,
                 };
-                let read = match options.prefetched.0.get(&path) {
+                let read = match options.prefetched.bytes.get(&path) {
                     Some(b) => Ok(b.clone()),
                     None if buffer => Ok(Vec::new()),
                     None => std::fs::read(&path),
@@ -612,7 +648,7 @@ fn analyse(
     // edits that move lines keep them
     let mut seen: rustc_hash::FxHashMap<u64, u32> = Default::default();
     for f in &mut findings {
-        let path = program.modules[f.module as usize].path.to_string_lossy().replace('\\', "/");
+        let path = discover::forward_slashes(&program.modules[f.module as usize].path);
         let base = finding::fnv64(&[f.rule.code, &path, &f.function, &f.state]);
         let n = seen.entry(base).or_insert(0);
         f.fingerprint = format!("{:016x}", finding::fnv64(&[&base.to_string(), &n.to_string()]));
@@ -662,5 +698,18 @@ fn analyse(
         baseline,
         fail_on: options.config.fail_on.map_or(Some(Severity::Warning), |f| f.threshold()),
         skipped: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn configured_merges_the_configs_excludes_after_and_its_host_models_before_the_given_ones() {
+        let config = super::config::Config { exclude: vec!["dist".into()], host_models: vec!["host.toml".into()], ..Default::default() };
+        let o = super::Options::configured(config, vec!["build".into()], vec!["cli.toml".into()]);
+        assert_eq!(o.excludes, ["build", "dist"]);
+        assert_eq!(o.host_models, [std::path::PathBuf::from("host.toml"), "cli.toml".into()]);
+        assert_eq!(o.config.exclude, ["dist"]);
+        assert!(o.paths.is_empty() && o.cache_dir.is_none());
     }
 }

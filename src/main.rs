@@ -250,32 +250,21 @@ fn main() -> ExitCode {
         }
         None => None,
     };
-    let mut excludes = cli.exclude;
-    excludes.extend(config.exclude.iter().cloned());
-    let mut host_models = config.host_models.clone();
-    host_models.extend(cli.host_model);
+    let mut options = racelint::Options::configured(config, cli.exclude, cli.host_model);
     // a glob the shell did not expand (`'src/*.js'`) is expanded here
-    let paths = match racelint::inputs::expand_globs(&cli.paths, &excludes) {
+    options.paths = match racelint::inputs::expand_globs(&cli.paths, &options.excludes) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    let excluded_by = match &config.path {
-        Some(p) if !config.exclude.is_empty() => format!("--exclude or `exclude` in {}", p.display()),
+    let excluded_by = match &options.config.path {
+        Some(p) if !options.config.exclude.is_empty() => format!("--exclude or `exclude` in {}", p.display()),
         _ => "--exclude".to_string(),
     };
-    let options = racelint::Options {
-        paths,
-        excludes,
-        only: rules,
-        host_models,
-        config,
-        baseline: cli.baseline,
-        stdin,
-        overrides: Vec::new(),
-        cache_dir: if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) },
-        prefetched: Default::default(),
-        include_generated: cli.include_generated,
-    };
+    options.only = rules;
+    options.baseline = cli.baseline;
+    options.stdin = stdin;
+    options.cache_dir = if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) };
+    options.include_generated = cli.include_generated;
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -285,7 +274,6 @@ fn main() -> ExitCode {
         }
     };
     // a re-run on an unchanged tree prints the previous run's output
-    let mut options = options;
     let run_cache = match (&options.cache_dir, &cli.write_baseline) {
         (Some(dir), None) => {
             let hints = racelint::host::Hosts::load(&options.host_models).map(|h| h.hints()).unwrap_or_default();
@@ -303,7 +291,7 @@ fn main() -> ExitCode {
             if std::env::var_os("RACELINT_TIMINGS").is_some() {
                 eprintln!("racelint timing: unchanged inputs: the previous run's output");
             }
-            let linted: Vec<&std::path::Path> = options.prefetched.0.keys().map(PathBuf::as_path).collect();
+            let linted: Vec<&std::path::Path> = options.prefetched.bytes.keys().map(PathBuf::as_path).collect();
             warn_excluded(&options.paths, &linted, &excluded_by);
             if let Err(e) = emit(&mut stdout, cli.output_file.as_deref(), &out) {
                 return usage_error(&e);

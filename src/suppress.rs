@@ -187,7 +187,7 @@ pub fn apply(
     let mut modules: Vec<_> = per_module.into_iter().collect();
     modules.sort_by_key(|(m, _)| *m);
     for (module, (dirs, used)) in modules {
-        let path = program.modules[module as usize].path.to_string_lossy().replace('\\', "/");
+        let path = crate::discover::forward_slashes(&program.modules[module as usize].path);
         for (d, used) in dirs.iter().zip(used) {
             let (rule, message, help) = match (&d.problem, used) {
                 (Some(p), _) if d.codes.is_empty() && p.contains("not a racelint directive") => (

@@ -17,8 +17,8 @@ const FORMATS: [&str; 5] = ["human", "json", "eslint-json", "sarif", "github"];
 #[test]
 fn twenty_thousand_unclosed_functions_are_one_error_and_a_count_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "broken.js", &unclosed(20_000, ""));
-    write(dir.path(), "lines.js", &unclosed(20_000, "\n"));
+    write(dir.path(), "broken.js", unclosed(20_000, ""));
+    write(dir.path(), "lines.js", unclosed(20_000, "\n"));
     write(dir.path(), "ok.js", "let busy = false;\nexport async function run(g) { busy = true; await g(); busy = false; }\n");
     for format in FORMATS {
         let out = racelint(&["--no-cache", "--format", format, "."], dir.path());

@@ -60,7 +60,7 @@ fn warm_runs_reuse_facts_and_only_edited_files_are_parsed() {
     assert_eq!(parsed(&warm), "0 of 3");
     let uncached_sarif = run(dir.path(), cache.path(), &["--format", "sarif", "--no-cache"]);
     assert!(warm.stdout == uncached_sarif.stdout, "same findings from the cache");
-    write(dir.path(), "c.js", &C.replace("v;", "v + 1;"));
+    write(dir.path(), "c.js", C.replace("v;", "v + 1;"));
     let edited = run(dir.path(), cache.path(), &[]);
     assert_eq!(parsed(&edited), "1 of 3", "only the edited file is parsed again");
     let uncached = run(dir.path(), cache.path(), &["--no-cache"]);
@@ -104,7 +104,7 @@ fn concurrent_runs_share_the_cache_safely() {
     let dir = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
     for i in 0..60 {
-        write(dir.path(), &format!("m{i}.js"), &A.replace("busy", &format!("busy{i}")));
+        write(dir.path(), &format!("m{i}.js"), A.replace("busy", &format!("busy{i}")));
     }
     let reference = stdout(&run(dir.path(), tempfile::tempdir().unwrap().path(), &["--no-cache"]));
     assert!(reference.contains("\"findings\": 60"), "{}", &reference[..200.min(reference.len())]);

@@ -57,9 +57,9 @@ fn suppressions_need_a_reason_and_unused_ones_are_reported() {
         "    // racelint-ignore-next-line RC001: run() is only called from the serial queue\n    busy = true;",
     );
     write(dir.path(), "a.js", &suppressed);
-    write(dir.path(), "b.js", &format!("// racelint-ignore-file RC002: settings are frozen after start-up\n{TORN}"));
+    write(dir.path(), "b.js", format!("// racelint-ignore-file RC002: settings are frozen after start-up\n{TORN}"));
     write(dir.path(), "c.js", "// racelint-ignore-next-line RC003: nothing here races\nexport const x = 1;\n");
-    write(dir.path(), "d.js", &FLAG.replace("    busy = true;", "    // racelint-ignore-next-line RC001\n    busy = true;"));
+    write(dir.path(), "d.js", FLAG.replace("    busy = true;", "    // racelint-ignore-next-line RC001\n    busy = true;"));
     let out = racelint(&["--format", "json"], dir.path());
     let v = json(&out);
     let got: Vec<String> = v["findings"]
@@ -100,9 +100,9 @@ fn baseline_reports_only_new_findings_and_stale_entries() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("racelint-baseline.json")).unwrap()).unwrap();
     assert_eq!(base["findings"].as_array().unwrap().len(), 2);
     // unrelated edits above the code keep the fingerprints; a new race is new; a fixed one is stale
-    write(dir.path(), "a.js", &format!("// header\n\nexport const version = 2;\n{FLAG}"));
+    write(dir.path(), "a.js", format!("// header\n\nexport const version = 2;\n{FLAG}"));
     write(dir.path(), "b.js", "export const fixed = true;\n");
-    write(dir.path(), "c.js", &FLAG.replace("busy", "loading"));
+    write(dir.path(), "c.js", FLAG.replace("busy", "loading"));
     let out = racelint(&["--format", "json", "--baseline", "racelint-baseline.json"], dir.path());
     let v = json(&out);
     let files: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();

@@ -10,21 +10,23 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use proptest::prelude::*;
 
+mod common;
+
+use common::{json, root, run_with, stderr, stdout, write};
+
 // ---------------------------------------------------------------------------------------------
-// helpers
+// helpers (the shared ones are in tests/common)
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// racelint without a config and without backtraces, on rayon's default threads, its cache in
+/// this suite's folder.
 fn command(args: &[&str], cwd: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_racelint"));
-    c.arg("--no-config").args(args).current_dir(cwd).env("NO_COLOR", "1").env("RUST_BACKTRACE", "0").env_remove("RAYON_NUM_THREADS");
-    // a warm-run cache, if racelint keeps one, goes to this suite's folder, not the user's
+    let mut c = common::command(&["--no-config"], cwd);
+    c.args(args).env("RUST_BACKTRACE", "0").env_remove("RAYON_NUM_THREADS");
+    // a warm-run cache, if racelint keeps one, goes to this suite's folder
     c.env("XDG_CACHE_HOME", cache_home());
     c
 }
@@ -33,39 +35,8 @@ fn cache_home() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("robustness-cache")
 }
 
-/// Runs racelint and kills it (failing the test) if it has not finished after `limit`: a hang
-/// must fail the suite, not stall it. The limit is generous (debug build, busy CI machine);
-/// nothing here asserts how fast racelint is.
-fn run_with(mut c: Command, limit: Duration) -> Output {
-    let mut child = c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start racelint");
-    // drain the pipes on other threads so a large output cannot block the child
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut out, &mut v).unwrap();
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut err, &mut v).unwrap();
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("racelint did not finish within {limit:?}: {c:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output { status, stdout: out_t.join().unwrap(), stderr: err_t.join().unwrap() }
-}
-
+/// The limit is generous (debug build, busy CI machine); nothing here asserts how fast
+/// racelint is.
 const LIMIT: Duration = Duration::from_secs(120);
 
 fn racelint(args: &[&str], cwd: &Path) -> Output {
@@ -78,19 +49,6 @@ fn racelint_threads(args: &[&str], cwd: &Path, threads: &str) -> Output {
     run_with(c, LIMIT)
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}); exit {:?}; stderr: {}; stdout: {}", o.status, stderr(o), stdout(o)))
-}
-
 /// The exit code, failing when the process was killed by a signal (a crash, a stack overflow)
 /// or exited with anything but racelint's 0, 1 or 2 (a panic exits 101).
 fn code(o: &Output) -> i32 {
@@ -98,12 +56,6 @@ fn code(o: &Output) -> i32 {
         Some(c @ 0..=2) => c,
         _ => panic!("racelint did not exit normally: {:?}\nstderr: {}", o.status, stderr(o)),
     }
-}
-
-fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// Copies the JavaScript and TypeScript files under `from` into `to`, keeping the layout.
@@ -132,7 +84,7 @@ fn sources(dir: &Path) -> Vec<String> {
             if p.is_dir() {
                 walk(base, &p, out);
             } else if is_source(&p) {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+                out.push(racelint::discover::forward_slashes(p.strip_prefix(base).unwrap()));
             }
         }
     }

@@ -23,10 +23,6 @@ fn rl(args: &[&str], cwd: &Path) -> Output {
     racelint(&all, cwd)
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn rules_of(v: &serde_json::Value) -> Vec<String> {
     v["findings"].as_array().unwrap().iter().map(|f| format!("{}:{}", f["rule"].as_str().unwrap(), f["line"])).collect()
 }
@@ -51,7 +47,7 @@ fn with_stdin(args: &[&str], cwd: &Path, input: &str) -> Output {
 fn a_utf8_bom_does_not_move_positions_or_empty_snippets() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "plain.js", FLAG);
-    write(dir.path(), "bom.js", &format!("\u{feff}{FLAG}"));
+    write(dir.path(), "bom.js", format!("\u{feff}{FLAG}"));
     let v = json(&rl(&["--format", "json", "."], dir.path()));
     let f: Vec<&serde_json::Value> = v["findings"].as_array().unwrap().iter().collect();
     assert_eq!(f.len(), 2);
@@ -238,7 +234,7 @@ fn a_quoted_glob_is_expanded() {
 fn misspelled_directives_are_rs002() {
     let dir = tempfile::tempdir().unwrap();
     let text = FLAG.replace("    busy = true;", "    // racelint-disable-next-line RC001: one caller\n    busy = true;");
-    write(dir.path(), "a.js", &format!("// racelint-ignore-line RC002: typo\n{text}"));
+    write(dir.path(), "a.js", format!("// racelint-ignore-line RC002: typo\n{text}"));
     let out = rl(&["--format", "json", "a.js"], dir.path());
     let v = json(&out);
     assert_eq!(rules_of(&v), vec!["RS002:1", "RS002:4", "RC001:5"]);

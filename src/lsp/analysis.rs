@@ -66,13 +66,10 @@ fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>, kept: &mut crate::k
     let config = crate::config::Config::find(&job.root).and_then(|p| crate::config::Config::load(&p).ok()).unwrap_or_default();
     let options = Options {
         paths: vec![job.root.clone()],
-        excludes: config.exclude.clone(),
-        host_models: config.host_models.clone(),
-        config,
         overrides: job.open.iter().map(|(p, t)| (p.clone(), t.clone())).collect(),
         // files on disk come from the facts cache; only the open buffers are parsed per change
         cache_dir: Some(crate::cache::default_dir()),
-        ..Default::default()
+        ..Options::configured(config, Vec::new(), Vec::new())
     };
     let report = crate::lint_keeping(&options, Some(kept));
     let out = job.targets.iter().map(|p| (p.clone(), super::diagnostics::diagnostics(&report, p, docs))).collect();

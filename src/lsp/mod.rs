@@ -3,14 +3,14 @@
 //! time with the open buffers in place of the files on disk, so a change in one module updates
 //! the findings its effects cause in others.
 //!
-//! Three threads: one reads and frames the client's messages ([`transport`]), one analyses
-//! ([`analysis`]), and the main one ([`server`]) answers requests at once, keeps the buffers,
+//! Three threads: one reads and frames the client's messages (`transport`), one analyses
+//! (`analysis`), and the main one ([`server`]) answers requests at once, keeps the buffers,
 //! and publishes an analysis only if no newer change arrived while it ran.
 
-pub mod analysis;
-pub mod diagnostics;
+pub(crate) mod analysis;
+pub(crate) mod diagnostics;
 pub mod server;
-pub mod transport;
+pub(crate) mod transport;
 
 pub use diagnostics::diagnostics;
 

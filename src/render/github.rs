@@ -22,7 +22,7 @@ pub fn render(report: &Report) -> String {
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let p = &report.program;
     for (e, pos) in report.errors.iter().zip(super::error_positions(report)) {
-        let file = property(&e.path.to_string_lossy().replace('\\', "/"));
+        let file = property(&crate::discover::forward_slashes(&e.path));
         let message = data(&e.full_message());
         match pos {
             Some(pos) => writeln!(out, "::error file={file},line={},col={},title=racelint::{message}", pos.line, pos.column)?,

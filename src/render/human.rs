@@ -9,6 +9,7 @@ use miette::{
 };
 
 use super::{display_path, range};
+use crate::discover::forward_slashes;
 use crate::{Report, Severity};
 
 /// A module's text shared with miette without copying it.
@@ -121,7 +122,7 @@ pub fn render(report: &Report, style: Style) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     let sources: Vec<NamedSource<SharedText>> =
-        p.modules.iter().map(|m| NamedSource::new(m.path.to_string_lossy().replace('\\', "/"), SharedText::new(m.text.clone()))).collect();
+        p.modules.iter().map(|m| NamedSource::new(forward_slashes(&m.path), SharedText::new(m.text.clone()))).collect();
     let module_of: rustc_hash::FxHashMap<&std::path::Path, usize> =
         p.modules.iter().enumerate().map(|(i, m)| (m.path.as_path(), i)).collect();
     let mut out = String::new();
@@ -138,8 +139,8 @@ pub fn render(report: &Report, style: Style) -> String {
             _ => e.at,
         };
         let message = match pos {
-            Some(pos) => format!("{}:{}:{}: {}", e.path.to_string_lossy().replace('\\', "/"), pos.line, pos.column, e.full_message()),
-            None => format!("{}: {}", e.path.to_string_lossy().replace('\\', "/"), e.full_message()),
+            Some(pos) => format!("{}:{}:{}: {}", forward_slashes(&e.path), pos.line, pos.column, e.full_message()),
+            None => format!("{}: {}", forward_slashes(&e.path), e.full_message()),
         };
         let frame = Frame { message, code: None, severity: miette::Severity::Error, help: None, labels, source };
         let _ = handler.render_report(&mut out, &frame);
@@ -252,7 +253,7 @@ pub fn summary(report: &Report) -> String {
         const LISTED: usize = 5;
         let n = report.skipped.len();
         let mut listed: Vec<String> =
-            report.skipped.iter().take(LISTED).map(|k| format!("{} ({})", k.path.to_string_lossy().replace('\\', "/"), k.reason)).collect();
+            report.skipped.iter().take(LISTED).map(|k| format!("{} ({})", forward_slashes(&k.path), k.reason)).collect();
         if n > LISTED {
             listed.push(format!("and {} more", n - LISTED));
         }

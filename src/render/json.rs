@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{display_path, range};
+use crate::discover::forward_slashes;
 use crate::Report;
 
 #[derive(Serialize)]
@@ -145,7 +146,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         .iter()
         .zip(super::error_positions(report))
         .map(|(e, pos)| JsonError {
-            file: e.path.to_string_lossy().replace('\\', "/"),
+            file: forward_slashes(&e.path),
             line: pos.map(|p| p.line),
             column: pos.map(|p| p.column),
             message: e.message.clone(),
@@ -165,11 +166,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         errors,
         suppressed,
         baseline,
-        skipped: report
-            .skipped
-            .iter()
-            .map(|k| JsonSkipped { file: k.path.to_string_lossy().replace('\\', "/"), reason: &k.reason })
-            .collect(),
+        skipped: report.skipped.iter().map(|k| JsonSkipped { file: forward_slashes(&k.path), reason: &k.reason }).collect(),
     };
     // serde_json writes in many small pieces: buffer them here, where the writer's type is
     // known, instead of making a dynamic call per piece

@@ -19,7 +19,7 @@ pub(crate) fn to_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>)
 
 /// A file path as shown in output: forward slashes on every platform.
 pub fn display_path(program: &Program, module: u32) -> String {
-    program.modules[module as usize].path.to_string_lossy().replace('\\', "/")
+    crate::discover::forward_slashes(&program.modules[module as usize].path)
 }
 
 /// The position of every error of the report, in order (`None` for errors without one): the

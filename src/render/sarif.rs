@@ -263,7 +263,7 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
         .zip(super::error_positions(report))
         .map(|(e, pos)| {
             let mut n = json!({ "level": "error", "message": { "text": e.full_message() } });
-            let (uri, base) = artifact_uri(&e.path.to_string_lossy().replace('\\', "/"));
+            let (uri, base) = artifact_uri(&crate::discover::forward_slashes(&e.path));
             let mut artifact = json!({ "uri": uri });
             if let Some(base) = base {
                 artifact["uriBaseId"] = json!(base);
