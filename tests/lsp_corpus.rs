@@ -1,10 +1,11 @@
-//! Incremental = cold on a real workspace: SillyTavern's `public/` (fetched into `.cache/` by
-//! `tests/sillytavern.rs` or `bench/run.sh`; skipped without it unless
+//! Incremental = cold on a real workspace: SillyTavern's `public/` (fetched into `.cache/` with `npm pack`
+//! on first use, as `tests/sillytavern.rs` does; skipped without npm unless
 //! `RACELINT_REQUIRE_CORPUS=1`). `script.js` is edited in the server, which keeps every other
 //! file's facts and the findings of functions whose inputs did not change; after each edit the
 //! diagnostics of `script.js` and of `scripts/world-info.js` (which imports it) equal a cold CLI
 //! run on a copy of the tree with the edited text.
 
+mod common;
 mod lsp_client;
 
 use std::path::{Path, PathBuf};
@@ -13,15 +14,7 @@ use lsp_client::{uri, Client};
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sillytavern-1.13.5/package/public");
-    if p.join("script.js").is_file() {
-        return Some(p);
-    }
-    if std::env::var_os("RACELINT_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
-        panic!("no corpus at {}", p.display());
-    }
-    eprintln!("skipped: no corpus at {} (run tests/sillytavern.rs or bench/run.sh first)", p.display());
-    None
+    common::sillytavern("1.13.5").map(|p| p.join("public"))
 }
 
 fn copy_tree(from: &Path, to: &Path) {

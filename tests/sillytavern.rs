@@ -6,38 +6,15 @@
 //! compared with the reviewed list in `tests/expected/sillytavern-1.13.5.txt`; after a reviewed
 //! change in precision, `RACELINT_BLESS=1 cargo test --test sillytavern` rewrites it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const VERSION: &str = "1.13.5";
 
 fn corpus() -> Option<PathBuf> {
-    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache");
-    let dir = cache.join(format!("sillytavern-{VERSION}"));
-    let package = dir.join("package");
-    if package.join("public/script.js").is_file() {
-        return Some(package);
-    }
-    std::fs::create_dir_all(&dir).ok()?;
-    let fetched = Command::new("npm")
-        .args(["pack", &format!("sillytavern@{VERSION}"), "--pack-destination"])
-        .arg(&dir)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    let tarball = dir.join(format!("sillytavern-{VERSION}.tgz"));
-    let unpacked = fetched && Command::new("tar").arg("xzf").arg(&tarball).current_dir(&dir).status().map(|s| s.success()).unwrap_or(false);
-    let _ = std::fs::remove_file(&tarball);
-    if unpacked && package.join("public/script.js").is_file() {
-        Some(package)
-    } else {
-        let msg = format!("could not fetch sillytavern@{VERSION} with npm pack");
-        if std::env::var_os("RACELINT_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
-            panic!("{msg}");
-        }
-        eprintln!("skipped: {msg} (set RACELINT_REQUIRE_CORPUS=1 to make this a failure)");
-        None
-    }
+    common::sillytavern(VERSION)
 }
 
 fn find_minified(dir: &Path, out: &mut Vec<PathBuf>) {

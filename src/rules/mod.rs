@@ -1,4 +1,4 @@
-//! The rule classes. Each rule is a small query over a function's [`FnView`]: it proposes
+//! The rule classes. Each rule is a small query over a function's `FnView` (`analysis.rs`): it proposes
 //! candidates, and [`check_function`] keeps one finding per problem.
 
 mod rc001_override_across_await;

@@ -83,3 +83,36 @@ pub fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// SillyTavern's npm package at `version` (its `package/` folder), fetched with `npm pack` into
+/// the git-ignored `.cache/` on first use. Without npm or the registry: `None` with a notice,
+/// or a failure with `RACELINT_REQUIRE_CORPUS=1` (as in `.ci/run`).
+pub fn sillytavern(version: &str) -> Option<std::path::PathBuf> {
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache");
+    let dir = cache.join(format!("sillytavern-{version}"));
+    let package = dir.join("package");
+    if package.join("public/script.js").is_file() {
+        return Some(package);
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    let fetched = std::process::Command::new("npm")
+        .args(["pack", &format!("sillytavern@{version}"), "--pack-destination"])
+        .arg(&dir)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    let tarball = dir.join(format!("sillytavern-{version}.tgz"));
+    let unpacked = fetched
+        && std::process::Command::new("tar").arg("xzf").arg(&tarball).current_dir(&dir).status().map(|s| s.success()).unwrap_or(false);
+    let _ = std::fs::remove_file(&tarball);
+    if unpacked && package.join("public/script.js").is_file() {
+        Some(package)
+    } else {
+        let msg = format!("could not fetch sillytavern@{version} with npm pack");
+        if std::env::var_os("RACELINT_REQUIRE_CORPUS").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("skipped: {msg} (set RACELINT_REQUIRE_CORPUS=1 to make this a failure)");
+        None
+    }
+}
