@@ -567,25 +567,51 @@ impl Tasks {
         let a = a_entry.map(|e| TaskPath { entry: e, path: self.path(f, e) });
         // the pair that explains the race best: tasks a user or the host starts before exports
         // and callers racelint cannot see; among equals, the function's own runs again
-        type Best = ((u8, u8, bool, bool), FnId, u32, u32);
-        let mut best: Option<Best> = None;
-        'states: for (s, field) in states {
+        // Each pair of tasks once, with the accessor that shows it best; whether B starts only
+        // after A (the costly question) is asked of the pairs in order, until one overlaps.
+        type Key = (u8, u8, bool, bool);
+        // the tasks that touch the state, each with one function of it that does (this one if
+        // it is among them)
+        let mut others: FxHashMap<u32, FnId> = FxHashMap::default();
+        for (s, field) in states {
             let Some(list) = self.accessors.get(s) else { continue };
             for (g, gfield, writes) in list {
                 if !(*writes || touching) || !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
-                let Some((ea, eb)) = self.overlapping_pair(program, f, *g, modal) else { continue };
-                let key = (self.rank(eb), self.rank(ea), *g != f, ea != eb);
-                if best.as_ref().is_none_or(|b| key < b.0) {
-                    best = Some((key, *g, ea, eb));
-                    if key == (0, 0, false, false) {
-                        break 'states;
+                for &eb in &self.reach[*g as usize] {
+                    if modal && self.entries[eb as usize].input {
+                        continue;
+                    }
+                    let slot = others.entry(eb).or_insert(*g);
+                    if *g == f || (*slot != f && *g < *slot) {
+                        *slot = *g;
                     }
                 }
             }
         }
-        if let Some((_, g, ea, eb)) = best {
+        let mut pairs: Vec<((u32, u32), (Key, FnId))> = Vec::new();
+        for &ea in &self.reach[f as usize] {
+            for (&eb, &g) in &others {
+                if ea == eb && !self.entries[ea as usize].repeats {
+                    continue;
+                }
+                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, ea != eb), g)));
+            }
+        }
+        // the best pair first; the next only when B turns out to start after A (rare)
+        let mut best = None;
+        while let Some(i) = (0..pairs.len()).min_by_key(|&i| {
+            let ((a, b), (key, g)) = pairs[i];
+            (key, a, b, g)
+        }) {
+            let ((ea, eb), (_, g)) = pairs.swap_remove(i);
+            if !self.starts_after(program, eb, ea, f) {
+                best = Some((g, ea, eb));
+                break;
+            }
+        }
+        if let Some((g, ea, eb)) = best {
             let a = Some(TaskPath { entry: ea, path: self.path(f, ea) });
             let b = Some(Other::Task(TaskPath { entry: eb, path: self.path(g, eb) }));
             return Concurrency { overlapping: true, a, b, reason: String::new() };
