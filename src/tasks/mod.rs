@@ -15,9 +15,12 @@
 //! handed one after another. A finding whose state no concurrent task touches is *latent*: it
 //! becomes a race when the code that serialises it today changes.
 
+mod facts;
+
+use facts::{accessors, exported_functions, in_loop, lock_of};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::facts::{Atom, FnFacts, NodeId, NodeKind, WriteKind};
+use crate::facts::{Atom, NodeId, NodeKind};
 use crate::host::{Hosts, Runs};
 use crate::program::{fields_conflict, FnId, Program, Site};
 
@@ -26,7 +29,6 @@ const MAX_ENTRIES: usize = 8;
 /// Functions shown on a task's path from its entry; longer paths are cut in the middle.
 const MAX_PATH: usize = 6;
 /// Nodes searched to tell whether an un-awaited call is in a loop.
-const LOOP_SEARCH: usize = 20_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -70,6 +72,25 @@ pub struct Entry {
     in_loop: bool,
     /// The task answers the user's input on the page: a modal dialog keeps it out.
     pub input: bool,
+}
+
+impl Entry {
+    /// A task of `kind` starting in `root`, started nowhere in particular, running once,
+    /// answering no input; the fields that differ are set by the caller.
+    fn new(kind: EntryKind, kind_name: &str, label: String, root: FnId) -> Entry {
+        Entry {
+            kind,
+            kind_name: kind_name.to_string(),
+            label,
+            root,
+            site: None,
+            repeats: false,
+            started_in: None,
+            once_per_start: false,
+            in_loop: false,
+            input: false,
+        }
+    }
 }
 
 /// A task reaching a function: the entry and the functions from its root to the function.
@@ -145,17 +166,18 @@ impl Tasks {
                 called[t as usize] = true;
                 let spawn = detached.contains(&(ni as NodeId)) && program.function(t).is_async;
                 if spawn {
-                    entries.push(Entry {
-                        kind: EntryKind::Detached,
-                        kind_name: "un-awaited call".into(),
-                        label: format!("the un-awaited call of `{}` in `{}`", program.fn_name(t), facts.name),
-                        root: t,
-                        site: Some(Site { module, span: node.span }),
-                        repeats: false,
-                        started_in: Some(f as FnId),
-                        once_per_start: true,
-                        in_loop: in_loop(facts, ni as NodeId),
-                        input: false,
+                    entries.push({
+                        let mut e = Entry::new(
+                            EntryKind::Detached,
+                            "un-awaited call",
+                            format!("the un-awaited call of `{}` in `{}`", program.fn_name(t), facts.name),
+                            t,
+                        );
+                        e.site = Some(Site { module, span: node.span });
+                        e.started_in = Some(f as FnId);
+                        e.once_per_start = true;
+                        e.in_loop = in_loop(facts, ni as NodeId);
+                        e
                     });
                     edges[f].push((t, Some(entries.len() as u32 - 1)));
                 } else {
@@ -202,34 +224,20 @@ impl Tasks {
                         let receiver = cb.path.rsplit_once('.').map_or(cb.path.as_str(), |(r, _)| r).to_string();
                         let key = (module, format!("{receiver}:{}", cb.label.as_deref().unwrap_or("")));
                         Some(*exclusive.entry(key).or_insert_with(|| {
-                            entries.push(Entry {
-                                kind: EntryKind::Exclusive,
-                                kind_name: kind_name.into(),
-                                label: format!("the exclusive section of `{}`", cb.path),
-                                root: t,
-                                site,
-                                repeats: false,
-                                started_in: None,
-                                once_per_start: false,
-                                in_loop: false,
-                                input: false,
-                            });
+                            let mut e = Entry::new(EntryKind::Exclusive, kind_name, format!("the exclusive section of `{}`", cb.path), t);
+                            e.site = site;
+                            entries.push(e);
                             entries.len() as u32 - 1
                         }))
                     }
                     Runs::Once | Runs::Repeatedly => {
-                        entries.push(Entry {
-                            kind: EntryKind::Callback,
-                            kind_name: kind_name.into(),
-                            label: named(kind_name),
-                            root: t,
-                            site,
-                            repeats: runs == Runs::Repeatedly,
-                            started_in: Some(f as FnId),
-                            once_per_start: runs == Runs::Once,
-                            in_loop: false,
-                            input,
-                        });
+                        let mut e = Entry::new(EntryKind::Callback, kind_name, named(kind_name), t);
+                        e.site = site;
+                        e.repeats = runs == Runs::Repeatedly;
+                        e.started_in = Some(f as FnId);
+                        e.once_per_start = runs == Runs::Once;
+                        e.input = input;
+                        entries.push(e);
                         Some(entries.len() as u32 - 1)
                     }
                 };
@@ -251,17 +259,10 @@ impl Tasks {
                 .map(|p| p.split('.').map(String::from).collect())
                 .collect(),
         };
-        let many = tasks.push(Entry {
-            kind: EntryKind::Many,
-            kind_name: "many tasks".into(),
-            label: "many tasks".into(),
-            root: u32::MAX,
-            site: None,
-            repeats: true,
-            started_in: None,
-            once_per_start: false,
-            in_loop: false,
-            input: false,
+        let many = tasks.push({
+            let mut e = Entry::new(EntryKind::Many, "many tasks", "many tasks".into(), u32::MAX);
+            e.repeats = true;
+            e
         });
         let mut lock_entries: FxHashMap<FnId, u32> = FxHashMap::default();
         let mut queue: std::collections::VecDeque<(FnId, u32, FnId)> = Default::default();
@@ -273,18 +274,7 @@ impl Tasks {
             }
             let f = program.fn_base[m] + count - 1;
             let file = module.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let e = tasks.push(Entry {
-                kind: EntryKind::StartUp,
-                kind_name: "module start-up".into(),
-                label: format!("the start-up of `{file}`"),
-                root: f,
-                site: None,
-                repeats: false,
-                started_in: None,
-                once_per_start: false,
-                in_loop: false,
-                input: false,
-            });
+            let e = tasks.push(Entry::new(EntryKind::StartUp, "module start-up", format!("the start-up of `{file}`"), f));
             called[f as usize] = true;
             queue.push_back((f, e, u32::MAX));
         }
@@ -337,18 +327,12 @@ impl Tasks {
                 let e = match tasks.locks[fi] {
                     Some(state) if tasks.entries[e as usize].kind != EntryKind::Lock => *lock_entries.entry(f).or_insert_with(|| {
                         let flag = program.states[state as usize].name.clone();
-                        tasks.entries.push(Entry {
-                            kind: EntryKind::Lock,
-                            kind_name: "busy flag".into(),
-                            label: format!("`{}`, one run at a time behind the busy flag `{flag}`", program.fn_name(f)),
-                            root: f,
-                            site: None,
-                            repeats: false,
-                            started_in: None,
-                            once_per_start: false,
-                            in_loop: false,
-                            input: false,
-                        });
+                        tasks.entries.push(Entry::new(
+                            EntryKind::Lock,
+                            "busy flag",
+                            format!("`{}`, one run at a time behind the busy flag `{flag}`", program.fn_name(f)),
+                            f,
+                        ));
                         tasks.entries.len() as u32 - 1
                     }),
                     _ => e,
@@ -375,17 +359,15 @@ impl Tasks {
         // cycles nothing outside calls into: a caller racelint does not see
         for f in 0..n as FnId {
             if tasks.reach[f as usize].is_empty() {
-                let e = tasks.push(Entry {
-                    kind: EntryKind::Unknown,
-                    kind_name: "unseen caller".into(),
-                    label: format!("a caller of `{}` outside what racelint follows", program.fn_name(f)),
-                    root: f,
-                    site: None,
-                    repeats: true,
-                    started_in: None,
-                    once_per_start: false,
-                    in_loop: false,
-                    input: false,
+                let e = tasks.push({
+                    let mut e = Entry::new(
+                        EntryKind::Unknown,
+                        "unseen caller",
+                        format!("a caller of `{}` outside what racelint follows", program.fn_name(f)),
+                        f,
+                    );
+                    e.repeats = true;
+                    e
                 });
                 queue.push_back((f, e, u32::MAX));
                 visit(&mut tasks, &mut queue);
@@ -679,152 +661,4 @@ impl Tasks {
         }
         out
     }
-}
-
-/// Whether node `from` can reach itself: it runs once per iteration of a loop.
-fn in_loop(f: &FnFacts, from: NodeId) -> bool {
-    let mut seen = vec![false; f.nodes.len()];
-    let mut stack: Vec<NodeId> = f.nodes[from as usize].succ.to_vec();
-    let mut steps = 0;
-    while let Some(n) = stack.pop() {
-        if n == from {
-            return true;
-        }
-        steps += 1;
-        if steps > LOOP_SEARCH {
-            return true;
-        }
-        if std::mem::replace(&mut seen[n as usize], true) {
-            continue;
-        }
-        stack.extend_from_slice(&f.nodes[n as usize].succ);
-    }
-    false
-}
-
-/// The shared state a function tests and sets before its first await, as a busy flag:
-/// `if (busy) return; busy = true;`, or `if (!running) { running = true; … }`. A second run
-/// finds it set and leaves (or waits) before reaching any await, so runs past it do not
-/// overlap.
-fn lock_of(program: &Program, f: FnId) -> Option<u32> {
-    let facts = program.function(f);
-    if facts.bail_tests.is_empty() && facts.unset_tests.is_empty() {
-        return None;
-    }
-    let module = program.functions[f as usize].module;
-    // the nodes that run before the first await
-    let mut before = vec![false; facts.nodes.len()];
-    let mut stack = vec![0 as NodeId];
-    while let Some(n) = stack.pop() {
-        if std::mem::replace(&mut before[n as usize], true) {
-            continue;
-        }
-        let node = &facts.nodes[n as usize];
-        if matches!(node.kind, NodeKind::Await(_) | NodeKind::Resume { .. }) {
-            before[n as usize] = false;
-            continue;
-        }
-        stack.extend_from_slice(&node.succ);
-    }
-    let tests = |g: NodeId, state: u32, field: &Option<Atom>| {
-        before.get(g as usize).copied().unwrap_or(false)
-            && matches!(&facts.nodes[g as usize].kind, NodeKind::Read { access, test: true }
-                if program.global_state(module, access) == state && fields_conflict(access.field.as_ref(), field.as_ref()))
-    };
-    for (a, node) in facts.nodes.iter().enumerate() {
-        if !before[a] {
-            continue;
-        }
-        let NodeKind::Write { access, kind: WriteKind::Assign, .. } = &node.kind else { continue };
-        let state = program.global_state(module, access);
-        if state == u32::MAX {
-            continue;
-        }
-        let bail = facts.bail_tests.iter().any(|&g| tests(g, state, &access.field));
-        // `if (!running) { running = true; … await …; running = false }`: a claim is a lock
-        // when it is given back after an await (a lazy `if (!x.cache) x.cache = {}` is not)
-        let released = || {
-            facts.nodes.iter().enumerate().any(|(w, n)| {
-                !before[w]
-                    && matches!(&n.kind, NodeKind::Write { access: a2, .. }
-                        if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
-            })
-        };
-        let claim =
-            node.guards.iter().any(|&g| facts.unset_tests.contains(&g) && !facts.exit_tests.contains(&g) && tests(g, state, &access.field));
-        // a function with no await of its own holds the flag for work it starts
-        // (`if (p) return p; p = (async () => { … finally { p = null } })()`) only when it does
-        // not give it back itself: released in the same synchronous run, it protects nothing
-        let sync_hold = || {
-            !facts.has_await
-                && facts.nodes.iter().enumerate().all(|(w, n)| {
-                    w == a
-                        || !matches!(&n.kind, NodeKind::Write { access: a2, .. }
-                            if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
-                })
-        };
-        if (facts.has_await && (bail || (claim && released()))) || ((bail || claim) && sync_hold()) {
-            return Some(state);
-        }
-    }
-    None
-}
-
-/// Per state: who accesses it themselves, or through a host call.
-fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> {
-    let n = program.functions.len();
-    let mut out: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> = FxHashMap::default();
-    for f in 0..n {
-        let facts = program.function(f as FnId);
-        let module = program.functions[f].module;
-        // one entry per state, field and kind of access in this function
-        let mut seen: FxHashSet<(u32, Option<&Atom>, bool)> = FxHashSet::default();
-        for i in 0..facts.nodes.len() {
-            if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
-                if seen.insert((state, field, touch.is_write())) {
-                    out.entry(state).or_default().push((f as FnId, field.cloned(), touch.is_write()));
-                }
-            }
-            if let NodeKind::Call { .. } = facts.nodes[i].kind {
-                let t = program.call_targets[f][i] as usize;
-                if let Some(h) = t.checked_sub(n).and_then(|h| program.host_fns.get(h)) {
-                    for (list, write) in [(&h.reads, false), (&h.writes, true)] {
-                        for &state in list {
-                            if seen.insert((state, None, write)) {
-                                out.entry(state).or_default().push((f as FnId, None, write));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Functions a module exports (by their own name, or as methods of an exported class or
-/// object): other code may call them.
-fn exported_functions(program: &Program) -> FxHashSet<FnId> {
-    let mut out = FxHashSet::default();
-    for (m, module) in program.modules.iter().enumerate() {
-        let locals: FxHashSet<&str> = module
-            .facts
-            .exports
-            .iter()
-            .filter_map(|e| match e {
-                crate::facts::Export::Local { local, .. } => Some(&**local),
-                _ => None,
-            })
-            .collect();
-        if locals.is_empty() {
-            continue;
-        }
-        for (name, i) in &module.facts.fn_names {
-            let head = name.split(['.', '#']).next().unwrap_or(name);
-            if locals.contains(head) {
-                out.insert(program.fn_base[m] + i);
-            }
-        }
-    }
-    out
 }

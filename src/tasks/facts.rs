@@ -1,0 +1,158 @@
+//! What the task model reads off the program's facts: loops around un-awaited calls, busy
+//! flags taken before the first await, who accesses each state, and what modules export.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::facts::{Atom, FnFacts, NodeId, NodeKind, WriteKind};
+use crate::program::{fields_conflict, FnId, Program};
+
+/// Nodes searched to tell whether an un-awaited call is in a loop.
+const LOOP_SEARCH: usize = 20_000;
+
+/// Whether node `from` can reach itself: it runs once per iteration of a loop.
+pub(super) fn in_loop(f: &FnFacts, from: NodeId) -> bool {
+    let mut seen = vec![false; f.nodes.len()];
+    let mut stack: Vec<NodeId> = f.nodes[from as usize].succ.to_vec();
+    let mut steps = 0;
+    while let Some(n) = stack.pop() {
+        if n == from {
+            return true;
+        }
+        steps += 1;
+        if steps > LOOP_SEARCH {
+            return true;
+        }
+        if std::mem::replace(&mut seen[n as usize], true) {
+            continue;
+        }
+        stack.extend_from_slice(&f.nodes[n as usize].succ);
+    }
+    false
+}
+
+/// The shared state a function tests and sets before its first await, as a busy flag:
+/// `if (busy) return; busy = true;`, or `if (!running) { running = true; … }`. A second run
+/// finds it set and leaves (or waits) before reaching any await, so runs past it do not
+/// overlap.
+pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
+    let facts = program.function(f);
+    if facts.bail_tests.is_empty() && facts.unset_tests.is_empty() {
+        return None;
+    }
+    let module = program.functions[f as usize].module;
+    // the nodes that run before the first await
+    let mut before = vec![false; facts.nodes.len()];
+    let mut stack = vec![0 as NodeId];
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut before[n as usize], true) {
+            continue;
+        }
+        let node = &facts.nodes[n as usize];
+        if matches!(node.kind, NodeKind::Await(_) | NodeKind::Resume { .. }) {
+            before[n as usize] = false;
+            continue;
+        }
+        stack.extend_from_slice(&node.succ);
+    }
+    let tests = |g: NodeId, state: u32, field: &Option<Atom>| {
+        before.get(g as usize).copied().unwrap_or(false)
+            && matches!(&facts.nodes[g as usize].kind, NodeKind::Read { access, test: true }
+                if program.global_state(module, access) == state && fields_conflict(access.field.as_ref(), field.as_ref()))
+    };
+    for (a, node) in facts.nodes.iter().enumerate() {
+        if !before[a] {
+            continue;
+        }
+        let NodeKind::Write { access, kind: WriteKind::Assign, .. } = &node.kind else { continue };
+        let state = program.global_state(module, access);
+        if state == u32::MAX {
+            continue;
+        }
+        let bail = facts.bail_tests.iter().any(|&g| tests(g, state, &access.field));
+        // `if (!running) { running = true; … await …; running = false }`: a claim is a lock
+        // when it is given back after an await (a lazy `if (!x.cache) x.cache = {}` is not)
+        let released = || {
+            facts.nodes.iter().enumerate().any(|(w, n)| {
+                !before[w]
+                    && matches!(&n.kind, NodeKind::Write { access: a2, .. }
+                        if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
+            })
+        };
+        let claim =
+            node.guards.iter().any(|&g| facts.unset_tests.contains(&g) && !facts.exit_tests.contains(&g) && tests(g, state, &access.field));
+        // a function with no await of its own holds the flag for work it starts
+        // (`if (p) return p; p = (async () => { … finally { p = null } })()`) only when it does
+        // not give it back itself: released in the same synchronous run, it protects nothing
+        let sync_hold = || {
+            !facts.has_await
+                && facts.nodes.iter().enumerate().all(|(w, n)| {
+                    w == a
+                        || !matches!(&n.kind, NodeKind::Write { access: a2, .. }
+                            if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
+                })
+        };
+        if (facts.has_await && (bail || (claim && released()))) || ((bail || claim) && sync_hold()) {
+            return Some(state);
+        }
+    }
+    None
+}
+
+/// Per state: who accesses it themselves, or through a host call.
+pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> {
+    let n = program.functions.len();
+    let mut out: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> = FxHashMap::default();
+    for f in 0..n {
+        let facts = program.function(f as FnId);
+        let module = program.functions[f].module;
+        // one entry per state, field and kind of access in this function
+        let mut seen: FxHashSet<(u32, Option<&Atom>, bool)> = FxHashSet::default();
+        for i in 0..facts.nodes.len() {
+            if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
+                if seen.insert((state, field, touch.is_write())) {
+                    out.entry(state).or_default().push((f as FnId, field.cloned(), touch.is_write()));
+                }
+            }
+            if let NodeKind::Call { .. } = facts.nodes[i].kind {
+                let t = program.call_targets[f][i] as usize;
+                if let Some(h) = t.checked_sub(n).and_then(|h| program.host_fns.get(h)) {
+                    for (list, write) in [(&h.reads, false), (&h.writes, true)] {
+                        for &state in list {
+                            if seen.insert((state, None, write)) {
+                                out.entry(state).or_default().push((f as FnId, None, write));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Functions a module exports (by their own name, or as methods of an exported class or
+/// object): other code may call them.
+pub(super) fn exported_functions(program: &Program) -> FxHashSet<FnId> {
+    let mut out = FxHashSet::default();
+    for (m, module) in program.modules.iter().enumerate() {
+        let locals: FxHashSet<&str> = module
+            .facts
+            .exports
+            .iter()
+            .filter_map(|e| match e {
+                crate::facts::Export::Local { local, .. } => Some(&**local),
+                _ => None,
+            })
+            .collect();
+        if locals.is_empty() {
+            continue;
+        }
+        for (name, i) in &module.facts.fn_names {
+            let head = name.split(['.', '#']).next().unwrap_or(name);
+            if locals.contains(head) {
+                out.insert(program.fn_base[m] + i);
+            }
+        }
+    }
+    out
+}
