@@ -30,7 +30,7 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-type Diag = (u64, u64, u64, u64, String, String);
+use lsp_client::Diag;
 
 fn from_lsp(d: &Value) -> Diag {
     let n = |v: &Value| v.as_u64().unwrap();
@@ -54,23 +54,12 @@ fn cold(dir: &Path, file: &str) -> Vec<Diag> {
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let n = |v: &Value| v.as_u64().unwrap_or(1) - 1;
     let mut v: Vec<Diag> = Vec::new();
     for f in doc["findings"].as_array().unwrap().iter().filter(|f| f["file"] == file) {
-        let help = f["help"].as_str().unwrap_or_default();
-        let message = f["message"].as_str().unwrap().to_string();
-        let message = if help.is_empty() { message } else { format!("{message}\nhelp: {help}") };
-        v.push((n(&f["line"]), n(&f["column"]), n(&f["end_line"]), n(&f["end_column"]), f["rule"].as_str().unwrap().to_string(), message));
+        v.push(lsp_client::finding_diag(f));
     }
     for e in doc["errors"].as_array().unwrap().iter().filter(|e| e["file"] == file) {
-        let mut message = e["message"].as_str().unwrap().to_string();
-        match e["more_errors"].as_u64() {
-            Some(1) => message.push_str(" (and 1 more parse error in this file)"),
-            Some(k) => message.push_str(&format!(" (and {k} more parse errors in this file)")),
-            None => {}
-        }
-        let (l, c) = (n(&e["line"]), n(&e["column"]));
-        v.push((l, c, l, c, String::new(), message));
+        v.push(lsp_client::error_diag(e));
     }
     v.sort();
     v

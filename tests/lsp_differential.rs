@@ -86,7 +86,7 @@ fn edit(lines: &mut Vec<String>, rng: &mut Rng) {
 }
 
 /// A diagnostic as both sides can say it: 0-based start and end, code, message.
-type Diag = (u64, u64, u64, u64, String, String);
+use lsp_client::Diag;
 
 fn from_lsp(d: &Value) -> Diag {
     let n = |v: &Value| v.as_u64().unwrap();
@@ -115,23 +115,11 @@ fn cold_run(texts: &BTreeMap<String, String>) -> BTreeMap<String, Vec<Diag>> {
     let doc: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("CLI JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     let mut by_file: BTreeMap<String, Vec<Diag>> = texts.keys().map(|k| (k.clone(), Vec::new())).collect();
-    let n = |v: &Value| v.as_u64().unwrap_or(1) - 1;
     for f in doc["findings"].as_array().unwrap() {
-        let help = f["help"].as_str().unwrap_or_default();
-        let message = f["message"].as_str().unwrap().to_string();
-        let message = if help.is_empty() { message } else { format!("{message}\nhelp: {help}") };
-        let d = (n(&f["line"]), n(&f["column"]), n(&f["end_line"]), n(&f["end_column"]), f["rule"].as_str().unwrap().to_string(), message);
-        by_file.entry(f["file"].as_str().unwrap().to_string()).or_default().push(d);
+        by_file.entry(f["file"].as_str().unwrap().to_string()).or_default().push(lsp_client::finding_diag(f));
     }
     for e in doc["errors"].as_array().unwrap() {
-        let mut message = e["message"].as_str().unwrap().to_string();
-        match e["more_errors"].as_u64() {
-            Some(1) => message.push_str(" (and 1 more parse error in this file)"),
-            Some(k) => message.push_str(&format!(" (and {k} more parse errors in this file)")),
-            None => {}
-        }
-        let (l, c) = (n(&e["line"]), n(&e["column"]));
-        by_file.entry(e["file"].as_str().unwrap().to_string()).or_default().push((l, c, l, c, String::new(), message));
+        by_file.entry(e["file"].as_str().unwrap().to_string()).or_default().push(lsp_client::error_diag(e));
     }
     for v in by_file.values_mut() {
         v.sort();

@@ -193,3 +193,34 @@ pub fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathB
     }
     (dir, root)
 }
+
+/// A diagnostic as compared between the server and the CLI: 0-based range, rule, message.
+pub type Diag = (u64, u64, u64, u64, String, String);
+
+/// What the server publishes for a finding of the CLI's JSON output (message, help, and for a
+/// latent finding why it is latent).
+pub fn finding_diag(f: &Value) -> Diag {
+    let n = |v: &Value| v.as_u64().unwrap_or(1) - 1;
+    let help = f["help"].as_str().unwrap_or_default();
+    let mut message = f["message"].as_str().unwrap().to_string();
+    if !help.is_empty() {
+        message = format!("{message}\nhelp: {help}");
+    }
+    if f["concurrency"] == "latent" {
+        message = format!("{message}\nlatent: {}", f["latent_because"].as_str().unwrap_or_default());
+    }
+    (n(&f["line"]), n(&f["column"]), n(&f["end_line"]), n(&f["end_column"]), f["rule"].as_str().unwrap().to_string(), message)
+}
+
+/// What the server publishes for a parse error of the CLI's JSON output.
+pub fn error_diag(e: &Value) -> Diag {
+    let n = |v: &Value| v.as_u64().unwrap_or(1) - 1;
+    let mut message = e["message"].as_str().unwrap().to_string();
+    match e["more_errors"].as_u64() {
+        Some(1) => message.push_str(" (and 1 more parse error in this file)"),
+        Some(k) => message.push_str(&format!(" (and {k} more parse errors in this file)")),
+        None => {}
+    }
+    let (l, c) = (n(&e["line"]), n(&e["column"]));
+    (l, c, l, c, String::new(), message)
+}
