@@ -231,23 +231,9 @@ impl Hosts {
         None
     }
 
-    /// How a function handed to a call at `path` runs, and what its task is called: the first
-    /// matching `[[callback]]`, users' models first (so they can correct ours), then the
-    /// built-in ones in order.
-    pub fn callback(&self, path: &str, label: Option<&str>) -> Option<(&str, Runs, bool)> {
-        self.callbacks().find(path, label)
-    }
-
-    /// Whether awaiting a call at `path` waits for a modal dialog.
-    pub fn is_modal(&self, path: &str) -> bool {
-        let segs: Vec<&str> = path.split('.').collect();
-        self.models.iter().flat_map(|m| &m.modals).flat_map(|m| &m.calls).any(|p| {
-            let pat: Vec<&str> = p.split('.').collect();
-            suffix_matches(&segs, &pat)
-        })
-    }
-
-    /// The `[[callback]]` patterns, indexed by their last segment, for many lookups.
+    /// The `[[callback]]` patterns, indexed by their last segment, for many lookups. The first
+    /// match wins: users' models first (so they can correct ours), then the built-in ones in
+    /// order.
     pub fn callbacks(&self) -> CallbackIndex<'_> {
         let builtin = self.models.len().min(BUILTIN_MODELS);
         let mut by_last: rustc_hash::FxHashMap<&str, Vec<CallbackPattern>> = Default::default();
@@ -293,7 +279,8 @@ pub struct CallbackIndex<'h> {
 type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h [String], &'h str, Runs, bool);
 
 impl<'h> CallbackIndex<'h> {
-    /// How a function handed to a call at `path` runs (see [`Hosts::callback`]).
+    /// How a function handed to a call at `path` whose first argument names `label` runs: what
+    /// its task is called, how often it runs, and whether it answers the user's input.
     pub fn find(&self, path: &str, label: Option<&str>) -> Option<(&'h str, Runs, bool)> {
         let last = path.rsplit('.').next().unwrap_or(path);
         let candidates = self.by_last.get(last)?;
@@ -308,14 +295,33 @@ impl<'h> CallbackIndex<'h> {
     }
 }
 
-/// Whether the path's last segments are the pattern's (`*` matching any one segment).
-fn suffix_matches(path: &[&str], pat: &[&str]) -> bool {
-    pat.len() <= path.len() && path[path.len() - pat.len()..].iter().zip(pat).all(|(s, p)| *p == "*" || s == p)
+/// Whether the path's last segments are the pattern's (`*` matching any one segment): how
+/// `[[callback]]` and `[[modal]]` paths are matched.
+pub(crate) fn suffix_matches<S: AsRef<str>>(path: &[&str], pat: &[S]) -> bool {
+    pat.len() <= path.len() && path[path.len() - pat.len()..].iter().zip(pat).all(|(s, p)| p.as_ref() == "*" || *s == p.as_ref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callbacks_match_on_last_segments_with_labels_and_precedence() {
+        let hosts = Hosts::load(&[] as &[&str]).expect("built-in models");
+        let index = hosts.callbacks();
+        // SillyTavern's own events before the web model's generic `*.on`
+        assert_eq!(index.find("getContext().eventSource.on", Some("CHAT_CHANGED")), Some(("event handler", Runs::Repeatedly, false)));
+        assert_eq!(index.find("$().on", Some("click")), Some(("event handler", Runs::Repeatedly, true)));
+        // a label narrows a pattern: the page's load event fires once
+        assert_eq!(index.find("document.addEventListener", Some("DOMContentLoaded")), Some(("ready callback", Runs::Once, false)));
+        assert_eq!(index.find("setTimeout", None).map(|c| c.1), Some(Runs::Once));
+        assert_eq!(index.find("mutex.runExclusive", None).map(|c| c.1), Some(Runs::OneAtATime));
+        // `*` needs a segment; an unknown callee is no callback the models know
+        assert_eq!(index.find("addEventListener", Some("click")), None);
+        assert_eq!(index.find("registerThing", None), None);
+        assert!(suffix_matches(&["Popup", "show", "confirm"], &["show", "confirm"]));
+        assert!(!suffix_matches(&["confirm"], &["show", "confirm"]));
+    }
 
     #[test]
     fn builtin_model_loads_and_slash_commands_depend_on_their_argument() {

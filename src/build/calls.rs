@@ -35,15 +35,20 @@ impl<'h> Builder<'h> {
         if first_fn < self.functions.len() {
             let arg_spans: Vec<facts::Span> = args.iter().map(|a| self.span(a.expr.span())).collect();
             let inside = |s: facts::Span| arg_spans.iter().any(|a| a.lo <= s.lo && s.hi <= a.hi);
-            let built: Vec<(u32, facts::Span)> =
+            let mut built: Vec<(u32, facts::Span)> =
                 (first_fn..self.functions.len()).map(|i| (i as u32, self.functions[i].span)).filter(|(_, s)| inside(*s)).collect();
-            // the outermost ones: a function inside another is that one's business, and one an
-            // inner call was handed (`addCommandObject(fromProps({ callback }))`) is that call's
-            let taken = |i: u32, cbs: &[facts::CallbackUse]| cbs.iter().any(|c| c.target == facts::Callee::Local(i));
+            // the outermost ones (a function inside another is that one's business), in one
+            // sweep by start: outer before inner
+            built.sort_unstable_by_key(|&(_, s)| (s.lo, std::cmp::Reverse(s.hi)));
+            let mut outer: Option<facts::Span> = None;
             for &(i, s) in &built {
-                if !built.iter().any(|&(j, o)| j != i && o.lo <= s.lo && s.hi <= o.hi && (o.lo, o.hi) != (s.lo, s.hi))
-                    && !taken(i, &self.f.callbacks)
-                {
+                if outer.is_some_and(|o| o.lo <= s.lo && s.hi <= o.hi && o != s) {
+                    continue;
+                }
+                outer = Some(s);
+                // one an inner call was handed (`addCommandObject(fromProps({ callback }))`) is
+                // that call's
+                if !self.f.handed.contains(&i) {
                     targets.push(facts::Callee::Local(i));
                 }
             }
@@ -87,6 +92,9 @@ impl<'h> Builder<'h> {
         let label = args.first().and_then(|a| callback_label(&a.expr));
         let span = self.span(span);
         for target in targets {
+            if let facts::Callee::Local(i) = target {
+                self.f.handed.insert(i);
+            }
             self.f.callbacks.push(facts::CallbackUse { path: path.clone(), target, span, label: label.clone() });
         }
     }

@@ -167,6 +167,8 @@ struct FnBuilder {
     /// Test reads of conditions that pass only while the state is unset (`!x`, `x == null`).
     unset_tests: Vec<NodeId>,
     callbacks: Vec<facts::CallbackUse>,
+    /// The functions of this module `callbacks` hands over (a function is one call's).
+    handed: FxHashSet<u32>,
     detached: Vec<NodeId>,
     immediate: Vec<u32>,
     /// The call of the expression statement being built (`save();`): nobody awaits it.
@@ -226,6 +228,7 @@ impl FnBuilder {
             exit_tests: Vec::new(),
             unset_tests: Vec::new(),
             callbacks: Vec::new(),
+            handed: FxHashSet::default(),
             detached: Vec::new(),
             immediate: Vec::new(),
             detach: None,

@@ -412,36 +412,10 @@ impl Tasks {
         r.len() >= 2 || r.iter().any(|&e| self.entries[e as usize].repeats)
     }
 
-    /// Whether a run of `g` can happen while a run of `f` is suspended.
-    pub fn concurrent(&self, program: &Program, f: FnId, g: FnId) -> bool {
-        self.overlapping_pair(program, f, g, false).is_some()
-    }
-
-    /// Tasks `a` of `f` and `b` of `g` whose runs can overlap: different tasks, or one that
-    /// repeats, unless `b` only starts once `a`'s run of `f` is over.
-    fn overlapping_pair(&self, program: &Program, f: FnId, g: FnId, modal: bool) -> Option<(u32, u32)> {
-        let (rf, rg) = (&self.reach[f as usize], &self.reach[g as usize]);
-        let mut pairs: smallvec::SmallVec<[(u32, u32); 8]> = rf
-            .iter()
-            .flat_map(|&a| rg.iter().map(move |&b| (a, b)))
-            .filter(|&(a, b)| a != b || self.entries[a as usize].repeats)
-            // behind a modal dialog, the user's clicks and keys wait
-            .filter(|&(_, b)| !(modal && self.entries[b as usize].input))
-            .collect();
-        if pairs.is_empty() {
-            return None;
-        }
-        // the most plausible tasks first, and among equals the same task again
-        pairs.sort_by_key(|&(a, b)| (self.rank(b), self.rank(a), a != b));
-        pairs.into_iter().find(|&(a, b)| !self.starts_after(program, b, a, f))
-    }
-
     /// Whether awaiting a call of `path` waits for a modal dialog.
     pub fn is_modal(&self, path: &str) -> bool {
         let segs: Vec<&str> = path.split('.').collect();
-        self.modals
-            .iter()
-            .any(|pat| pat.len() <= segs.len() && segs[segs.len() - pat.len()..].iter().zip(pat).all(|(s, p)| p == "*" || s == p))
+        self.modals.iter().any(|pat| crate::host::suffix_matches(&segs, pat))
     }
 
     /// How plainly a task explains a race, best first: a user's action or a host event before
