@@ -22,7 +22,9 @@ impl<'h> Builder<'h> {
             if let Some(u) = f.unit_stack.last_mut() {
                 u.awaits = true;
             }
-            if let Some(t) = f.tries.last_mut() {
+            // a `.then` callback runs after the synchronous run, outside any `try` around the
+            // call: a rejection reaches the derived promise, never this `catch`
+            if let (Some(t), false) = (f.tries.last_mut(), matches!(kind, NodeKind::Await(AwaitKind::Then))) {
                 t.awaits.push(id);
             }
         }
