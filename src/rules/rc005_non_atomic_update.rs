@@ -69,6 +69,21 @@ fn rerun_overwrites(a: NodeId, e1: &Eff, b: NodeId, e2: &Eff) -> bool {
     a == b && e1.via.is_some() && named(e1) && named(e2) && !keyed(e1.touch) && !keyed(e2.touch)
 }
 
+/// Whether the later write only moves one field on to a constant (`cache.inFlight = p` …
+/// `cache.inFlight = null`, `status = 'loading'` … `status = 'done'`): a marker set and cleared,
+/// or a status that advances. Between the two the field holds a whole value, and what other
+/// tasks make of the marker is a check-then-act or an override, not a half-done update.
+fn marker_moves_on(e1: &Eff, e2: &Eff) -> bool {
+    let assign_of = |e: &Eff| matches!(e.touch, Touch::Write { kind: WriteKind::Assign, .. });
+    let literal = matches!(e2.touch, Touch::Write { literal: 1.., .. });
+    e1.field.is_some()
+        && e1.field == e2.field
+        && e1.field.is_some_and(|f| !f.contains(crate::facts::ANY_FIELD))
+        && assign_of(e1)
+        && assign_of(e2)
+        && literal
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -82,6 +97,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     && v.direct(e1)
                     && v.direct(e2)
                     && pieces_of_one_update(a, e1.touch, b, e2.touch)
+                    && !marker_moves_on(e1, e2)
                     && !v.balanced(a, e1.state)
                     && !v.balanced(b, e2.state)
                     && !fixes_up(v, b, e2)
