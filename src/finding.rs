@@ -42,6 +42,8 @@ pub struct Finding {
     /// The function the finding is in, and its states with their fields (for the tasks).
     pub fn_id: Option<crate::program::FnId>,
     pub keys: Vec<(u32, Option<crate::facts::Atom>)>,
+    /// What a racing task must write (see `Candidate::cover`).
+    pub cover: Vec<Vec<(u32, Option<crate::facts::Atom>)>>,
     /// What each await between the two accesses awaits: the called path (`callGenericPopup`),
     /// or `None` for anything else.
     pub window: Vec<Option<String>>,
@@ -81,7 +83,7 @@ impl Finding {
     pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
         let Some(fn_id) = self.fn_id else { return };
         let modal = !self.window.is_empty() && self.window.iter().all(|w| w.as_deref().is_some_and(|p| tasks.is_modal(p)));
-        let c = tasks.classify(program, fn_id, &self.keys, self.rule.races_with_readers, modal);
+        let c = tasks.classify(program, fn_id, &self.keys, &self.cover, self.rule.races_with_readers, modal);
         let info = |role: &'static str, t: &crate::tasks::TaskPath| {
             let e = &tasks.entries[t.entry as usize];
             TaskInfo {
@@ -300,6 +302,7 @@ impl Finding {
             original: None,
             fn_id: Some(view.id),
             keys: c.states.clone(),
+            cover: c.cover.clone(),
             window: {
                 let (first, last) = if primary_first { (c.primary.node, c.other.node) } else { (c.other.node, c.primary.node) };
                 window_awaits(program, module, view.facts, first, last)

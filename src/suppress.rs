@@ -222,6 +222,7 @@ pub fn apply(
                 original: None,
                 fn_id: None,
                 keys: Vec::new(),
+                cover: Vec::new(),
                 window: Vec::new(),
                 tasks: None,
             });

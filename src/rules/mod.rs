@@ -139,11 +139,24 @@ pub struct Candidate {
     pub other: Point,
     pub compound: bool,
     pub flag: bool,
+    /// What a racing task must write for the pattern to go wrong: every item of one of these
+    /// alternatives (none: any write of `states`). A torn read needs one task that writes both
+    /// what was read before the await and what is read after it.
+    pub cover: Vec<Vec<(u32, Option<Atom>)>>,
 }
 
 impl Candidate {
     pub fn new(rule: &'static Rule, e: &Eff, primary: Point, await_node: NodeId, other: Point) -> Candidate {
-        Candidate { rule, states: vec![(e.state, e.field.cloned())], primary, await_node, other, compound: false, flag: false }
+        Candidate {
+            rule,
+            states: vec![(e.state, e.field.cloned())],
+            primary,
+            await_node,
+            other,
+            compound: false,
+            flag: false,
+            cover: Vec::new(),
+        }
     }
 }
 
@@ -191,9 +204,17 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     let mut order = Vec::new();
     for c in all {
         let root = c.states[0].0;
-        if let std::collections::hash_map::Entry::Vacant(v) = best.entry(root) {
-            order.push(root);
-            v.insert(c);
+        match best.entry(root) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                order.push(root);
+                v.insert(c);
+            }
+            // the same rule's other candidates on this state are the same problem: any of
+            // their ways to go wrong is one
+            std::collections::hash_map::Entry::Occupied(mut o) if std::ptr::eq(o.get().rule, c.rule) => {
+                merge_cover(&mut o.get_mut().cover, c.cover);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {}
         }
     }
     // torn reads: the candidate of the state with the most torn reads leads
@@ -218,6 +239,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
                         && m.primary.via.is_some()))
         }) {
             m.states.extend(c.states);
+            merge_cover(&mut m.cover, c.cover);
         } else {
             merged.push(c);
         }
@@ -228,7 +250,10 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     merged.sort_by_key(|c| c.rule.priority);
     for c in merged {
         match folded.iter_mut().find(|m| m.primary.node == c.primary.node && m.other.node == c.other.node) {
-            Some(m) => m.states.extend(c.states),
+            Some(m) => {
+                m.states.extend(c.states);
+                merge_cover(&mut m.cover, c.cover);
+            }
             None => folded.push(c),
         }
     }
@@ -250,6 +275,19 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
         });
     }
     merged
+}
+
+/// Two candidates' covers as one: either's way to go wrong; none when either has none.
+fn merge_cover(into: &mut Vec<Vec<(u32, Option<Atom>)>>, other: Vec<Vec<(u32, Option<Atom>)>>) {
+    if into.is_empty() || other.is_empty() {
+        into.clear();
+    } else {
+        for alt in other {
+            if !into.contains(&alt) {
+                into.push(alt);
+            }
+        }
+    }
 }
 
 /// `a`, `a and b`, `a, b and c`, with backticks.

@@ -48,6 +48,18 @@ fn consumed_before_await(v: &FnView, awaits: &[crate::facts::Span], r: u32) -> b
     awaits.iter().any(|&a| within(span, a))
 }
 
+/// What a task must write to tear the two reads: what was read before the await (so the old
+/// value is stale) and what is read after it (so the new value differs), both in one task. A
+/// task that writes only one of them leaves a view that existed: the state before it ran, or
+/// after.
+fn tear(before: &crate::analysis::Eff, after: &crate::analysis::Eff) -> Vec<(u32, Option<crate::facts::Atom>)> {
+    let mut out = vec![(before.state, before.field.cloned())];
+    if before.field != after.field {
+        out.push((after.state, after.field.cloned()));
+    }
+    out
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let mut reloads: Vec<(u32, u32)> = Vec::new();
     for n in v.nodes_with_effects() {
@@ -82,7 +94,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                         if ef.state == er.state && !reloaded_between(v, &reloads, r, f, er.state) {
                             let mut root = *ef;
                             root.field = None;
-                            out.push(Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er)));
+                            let mut c = Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er));
+                            c.cover = vec![tear(er, ef)];
+                            out.push(c);
                         }
                     }
                 }
@@ -100,7 +114,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                             // a torn read is about the object as a whole: name its root
                             let mut root = *ef;
                             root.field = None;
-                            out.push(Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er)));
+                            let mut c = Candidate::new(&RULE, &root, Point::of(f, ef), aw, Point::of(r, er));
+                            c.cover = vec![tear(er, ef)];
+                            out.push(c);
                         }
                     }
                 }

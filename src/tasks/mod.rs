@@ -517,7 +517,17 @@ impl Tasks {
     /// (an override, a half-done update) also one that reads it.
     /// `modal`: every await between the finding's accesses waits for a modal dialog, so tasks
     /// that answer the user's input on the page cannot run there.
-    pub fn classify(&self, program: &Program, f: FnId, states: &[(u32, Option<Atom>)], touching: bool, modal: bool) -> Concurrency {
+    /// `cover`: what one racing task must write, every item of one alternative (none: any write
+    /// of `states`).
+    pub fn classify(
+        &self,
+        program: &Program,
+        f: FnId,
+        states: &[(u32, Option<Atom>)],
+        cover: &[Vec<(u32, Option<Atom>)>],
+        touching: bool,
+        modal: bool,
+    ) -> Concurrency {
         let reach = &self.reach[f as usize];
         let a_entry = reach.first().copied();
         let a = a_entry.map(|e| TaskPath { entry: e, path: self.path(f, e) });
@@ -529,6 +539,7 @@ impl Tasks {
         // the tasks that touch the state, each with one function of it that does (this one if
         // it is among them)
         let mut others: FxHashMap<u32, FnId> = FxHashMap::default();
+        let covering = self.covering(cover);
         for (s, field) in states {
             let Some(list) = self.accessors.get(s) else { continue };
             for (g, gfield, writes) in list {
@@ -537,6 +548,9 @@ impl Tasks {
                 }
                 for &eb in &self.reach[*g as usize] {
                     if modal && self.entries[eb as usize].input {
+                        continue;
+                    }
+                    if covering.as_ref().is_some_and(|c| !c.contains(&eb)) {
                         continue;
                     }
                     let slot = others.entry(eb).or_insert(*g);
@@ -586,8 +600,55 @@ impl Tasks {
         } else {
             self.how_it_runs(program, f)
         };
-        let reason = format!("{runs}, and no task that can run{during} {what} {}", names.first().cloned().unwrap_or_default());
+        let written = match cover.first() {
+            // a torn read: what one task would have to write
+            Some(alt) => {
+                let parts: Vec<String> = alt
+                    .iter()
+                    .map(|(s, field)| {
+                        let name = &program.states[*s as usize].name;
+                        match field.as_deref().filter(|f| !f.contains(crate::facts::ANY_FIELD)) {
+                            Some(f) => format!("`{name}.{f}`"),
+                            None => format!("`{name}`"),
+                        }
+                    })
+                    .collect();
+                match parts.as_slice() {
+                    [one] => format!("writes {one}"),
+                    [first, rest @ ..] => format!("writes both {first} and {}", rest.join(" and ")),
+                    [] => format!("{what} {}", names.first().cloned().unwrap_or_default()),
+                }
+            }
+            None => format!("{what} {}", names.first().cloned().unwrap_or_default()),
+        };
+        let reason = format!("{runs}, and no task that can run{during} {written}");
         Concurrency { overlapping: false, a, b: None, reason }
+    }
+
+    /// The tasks that write every item of one of `cover`'s alternatives, each item in some
+    /// function the task runs; `None` when there is nothing to cover.
+    fn covering(&self, cover: &[Vec<(u32, Option<Atom>)>]) -> Option<FxHashSet<u32>> {
+        if cover.is_empty() {
+            return None;
+        }
+        let mut out = FxHashSet::default();
+        for alt in cover {
+            let mut all: Option<FxHashSet<u32>> = None;
+            for (s, field) in alt {
+                let mut writers = FxHashSet::default();
+                for (g, gfield, writes) in self.accessors.get(s).map(Vec::as_slice).unwrap_or_default() {
+                    if *writes && fields_conflict(field.as_ref(), gfield.as_ref()) {
+                        writers.extend(self.reach[*g as usize].iter().copied());
+                    }
+                }
+                all = Some(match all {
+                    None => writers,
+                    Some(so_far) => so_far.intersection(&writers).copied().collect(),
+                });
+            }
+            out.extend(all.unwrap_or_default());
+        }
+        Some(out)
     }
 
     /// Why `f` does not overlap itself, in words: "it runs once, at the start-up of `index.js`".
