@@ -117,6 +117,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     && !v.balanced(a, e1.state)
                     && !v.balanced(b, e2.state)
                     && !fixes_up(v, b, e2)
+                    && !v.lands_only_in_its_epoch(b)
                 {
                     let mut e = *e1;
                     e.field = None;
