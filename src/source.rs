@@ -114,6 +114,11 @@ impl LineIndex {
         }
         let column = match &self.blocks {
             None => (end - start) as u32,
+            // near the line's start, counting the units between costs less than two lookups
+            Some(_) if end - start <= BLOCK => {
+                count_scanned(end - start);
+                utf16_len(&text[start..end])
+            }
             Some(_) => self.units_before(text, end) - self.units_before(text, start),
         };
         Position { line: line as u32 + 1, column: column + 1 }
