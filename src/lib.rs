@@ -30,6 +30,7 @@ pub mod render;
 pub mod rules;
 pub mod sfc;
 pub mod source;
+pub mod suggest;
 pub(crate) mod suppress;
 pub(crate) mod tasks;
 
@@ -688,6 +689,7 @@ fn analyse(
         None => None,
     };
     findings.sort_by(by_position);
+    pool.install(|| suggest::attach(&program, &mut findings));
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
     timer.lap(&rules_lap);
     Report {

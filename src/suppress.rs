@@ -225,6 +225,7 @@ pub fn apply(
                 cover: Vec::new(),
                 window: Vec::new(),
                 tasks: None,
+                suggestions: Vec::new(),
             });
         }
     }
