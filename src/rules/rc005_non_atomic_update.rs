@@ -1,6 +1,6 @@
 //! RC005 non-atomic-update: writes to the same shared state separated by awaits.
 
-use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use super::{Candidate, Describe, Point, Rule, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeId;
 use crate::facts::WriteKind;
@@ -150,11 +150,19 @@ fn describe(d: &Describe) -> Text {
             "compute the new values first (await everything you need), then apply them in one synchronous step; or serialise `{}` through a lock or queue so updates of `{root}` don't interleave",
             d.function
         ),
-        timeline: vec![
-            format!("task A  writes part of `{root}` (line {})", d.primary_line),
-            d.await_step(),
-            format!("task B  writes its own values into `{root}`"),
-            format!("task A  writes the rest (line {}): `{root}` now mixes A's and B's values", d.other_line),
-        ],
+        timeline: match d.b {
+            TaskB::Again | TaskB::Writes => vec![
+                format!("task A  writes part of `{root}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  writes its own values into `{root}`"),
+                format!("task A  writes the rest (line {}): `{root}` now mixes A's and B's values", d.other_line),
+            ],
+            TaskB::Reads => vec![
+                format!("task A  writes part of `{root}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  reads `{root}` half-updated: the part from line {} without the rest", d.primary_line),
+                format!("task A  writes the rest (line {}), after B has used the half-done state", d.other_line),
+            ],
+        },
     }
 }
