@@ -537,7 +537,8 @@ impl Tasks {
         // and callers racelint cannot see; among equals, the function's own runs again
         // Each pair of tasks once, with the accessor that shows it best; whether B starts only
         // after A (the costly question) is asked of the pairs in order, until one overlaps.
-        type Key = (u8, u8, bool, bool);
+        // (B's rank, A's rank, B runs other code, B only reads, B is another entry)
+        type Key = (u8, u8, bool, bool, bool);
         // the tasks that touch the state, each with one function of it that does (this one if
         // it is among them)
         let mut others: FxHashMap<u32, (FnId, bool)> = FxHashMap::default();
@@ -555,11 +556,12 @@ impl Tasks {
                     if covering.as_ref().is_some_and(|c| !c.contains(&eb)) {
                         continue;
                     }
+                    // per task: this function if it runs it, else a writer before a reader, then
+                    // the first function
                     let slot = others.entry(eb).or_insert((*g, *writes));
-                    if *g == f || (slot.0 != f && *g < slot.0) {
+                    let key = |(h, w): (FnId, bool)| (h != f, !w, h);
+                    if key((*g, *writes)) < key(*slot) {
                         *slot = (*g, *writes);
-                    } else if *g == slot.0 {
-                        slot.1 |= *writes;
                     }
                 }
             }
@@ -572,7 +574,7 @@ impl Tasks {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
-                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, ea != eb), (g, writes))));
+                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, !writes, ea != eb), (g, writes))));
             }
         }
         // the best pair first; the next only when B turns out to start after A (rare)
