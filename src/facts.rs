@@ -305,6 +305,11 @@ pub struct CallbackUse {
 /// Everything racelint keeps of one module after its AST is dropped.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModuleFacts {
+    /// Multi-line template literals and JSX (byte ranges of the text): a line break inside one
+    /// is part of the value, so no comment line may be inserted there. Empty when the module
+    /// has syntax errors.
+    #[serde(default)]
+    pub no_new_line: Vec<Span>,
     pub states: Vec<StateDecl>,
     pub imports: Vec<Import>,
     pub exports: Vec<Export>,

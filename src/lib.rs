@@ -287,7 +287,12 @@ fn analyse_source(path: PathBuf, text: Arc<str>, hints: &HostHints, errors: &mut
     for e in &parsed.errors {
         errors.push(FileError { path: path.clone(), offset: Some(e.offset), message: e.message.clone(), more: e.more, at: None });
     }
-    let facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base, hints)).unwrap_or_default();
+    let mut facts = parsed.module.as_ref().map(|m| build::module_facts(m, parsed.base, hints)).unwrap_or_default();
+    if parsed.errors.is_empty() {
+        if let Some(m) = &parsed.module {
+            facts.no_new_line = suggest::line_bound_spans(m, parsed.base, &text);
+        }
+    }
     // drop the AST here, on the worker thread with the large stack
     drop(parsed);
     SourceModule::new(path, text, facts)

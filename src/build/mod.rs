@@ -397,6 +397,7 @@ impl<'h> Builder<'h> {
         // alone was a quarter of building a module with 20 000 top-level bindings)
         variables.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
         ModuleFacts {
+            no_new_line: Vec::new(),
             states: self.states,
             imports: self.imports,
             exports: self.exports,

@@ -29,12 +29,24 @@ use crate::facts::{Span, StateKind};
 use crate::program::{Program, SourceModule};
 use crate::Finding;
 
-pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &Finding) -> Option<Suggestion> {
-    let (state_id, field) = f.keys.first()?;
+/// The checks that need no tree: one whole module-level `let` of this module, and an act in
+/// this module's text that assigns it an awaited value (`cache = await …`).
+pub(super) fn may_apply(program: &Program, m: &SourceModule, f: &Finding) -> bool {
+    let Some((state_id, field)) = f.keys.first() else { return false };
     let st = &program.states[*state_id as usize];
-    if field.is_some() || f.keys.len() != 1 || st.kind != StateKind::Binding || st.module != f.module {
+    let name = st.name.as_str();
+    let awaited_fill = |l: &crate::finding::Label| {
+        l.site.module == f.module
+            && m.text.get(l.site.span.lo as usize..l.site.span.hi as usize).is_some_and(|t| t.starts_with(name) && t.contains("await"))
+    };
+    field.is_none() && f.keys.len() == 1 && st.kind == StateKind::Binding && st.module == f.module && f.labels.iter().any(awaited_fill)
+}
+
+pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &Finding) -> Option<Suggestion> {
+    if !may_apply(program, m, f) {
         return None;
     }
+    let st = &program.states[f.keys.first()?.0 as usize];
     let name = st.name.as_str();
     let decl = tree.module_let(name)?;
     let body = tree.function_body(program.function(f.fn_id?).span)?;

@@ -14,6 +14,8 @@ mod suppression;
 pub use suppression::REASON_PLACEHOLDER;
 mod tree;
 
+pub(crate) use tree::line_bound_spans;
+
 use crate::facts::Span;
 use crate::program::{Program, SourceModule};
 use crate::Finding;
@@ -50,8 +52,9 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-/// Attaches suggestions to the findings. Each module with findings is parsed once, and only
-/// when one of its findings needs the tree.
+/// Attaches suggestions to the findings. A module is parsed again (once) only when one of its
+/// findings has the shape of a rule fix before looking at the tree; the suppression comment
+/// needs only the module's facts.
 pub(crate) fn attach(program: &Program, findings: &mut [Finding]) {
     let mut by_module: Vec<(u32, Vec<usize>)> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
@@ -64,17 +67,27 @@ pub(crate) fn attach(program: &Program, findings: &mut [Finding]) {
     by_module.sort_by_key(|(m, _)| *m);
     for (module, list) in by_module {
         let m = &program.modules[module as usize];
-        let parsed = tree::Tree::parse(m);
+        let parsed = list.iter().any(|&i| rule_fix_may_apply(program, m, &findings[i])).then(|| tree::Tree::parse(m)).flatten();
         for i in list {
             let f = &findings[i];
             let mut out = Vec::new();
             if let Some(tree) = &parsed {
                 out.extend(rule_fix(program, m, tree, f));
             }
-            out.extend(suppression::suggestion(m, parsed.as_ref(), f));
+            out.extend(suppression::suggestion(m, f));
             findings[i].suggestions = out;
         }
     }
+}
+
+/// Whether the finding passes the checks of its rule's fix that need no tree.
+fn rule_fix_may_apply(program: &Program, m: &SourceModule, f: &Finding) -> bool {
+    f.original.is_none()
+        && match f.rule.code {
+            "RC004" => in_flight_promise::may_apply(program, m, f),
+            "RC002" => snapshot::may_apply(program, m, f),
+            _ => false,
+        }
 }
 
 /// The rule's own mechanical fix for this finding, when its shape has one.

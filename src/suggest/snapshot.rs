@@ -25,25 +25,38 @@ use crate::facts::{Span, StateKind};
 use crate::program::{Program, SourceModule};
 use crate::Finding;
 
-pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &Finding) -> Option<Suggestion> {
-    let (state_id, _) = f.keys.first()?;
+/// The checks that need no tree: one state, a module binding or import read under its own
+/// name here (not through an aliased import), and not through helpers.
+pub(super) fn may_apply(program: &Program, m: &SourceModule, f: &Finding) -> bool {
+    let Some((state_id, _)) = f.keys.first() else { return false };
     if f.states.len() != 1 || f.keys.iter().any(|(s, _)| s != state_id) {
-        return None;
+        return false;
     }
     let st = &program.states[*state_id as usize];
     if !matches!(st.kind, StateKind::Binding | StateKind::Imported(_)) {
-        return None;
+        return false;
     }
     let name = st.name.as_str();
-    // read under its own name here (not through an aliased import), and not through helpers
+    let read_here = |span: Span| {
+        m.text
+            .get(span.lo as usize..span.hi as usize)
+            .and_then(|t| t.strip_prefix(name))
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$'))
+    };
+    // the fresh read and the read before the await, both under the state's own name here
+    read_here(f.span)
+        && f.labels.get(1).is_some_and(|l| l.site.module == f.module && read_here(l.site.span))
+        && !f.labels.iter().any(|l| !l.in_frame && Some(l.site) != f.state_declared)
+}
+
+pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &Finding) -> Option<Suggestion> {
+    if !may_apply(program, m, f) {
+        return None;
+    }
+    let (state_id, _) = f.keys.first()?;
+    let st = &program.states[*state_id as usize];
+    let name = st.name.as_str();
     let text = &m.text;
-    let primary = text.get(f.span.lo as usize..f.span.hi as usize)?;
-    if primary.strip_prefix(name).is_none_or(|rest| rest.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$')) {
-        return None;
-    }
-    if f.labels.iter().any(|l| !l.in_frame && Some(l.site) != f.state_declared) {
-        return None;
-    }
     let body = tree.function_body(program.function(f.fn_id?).span)?;
     let mut scan = Uses { tree, name, whole: st.scalar, nested: 0, uses: Vec::new(), unsafe_use: false };
     body.visit_with(&mut scan);

@@ -11,21 +11,21 @@ use crate::Finding;
 /// colon), and plainly a placeholder to replace.
 pub const REASON_PLACEHOLDER: &str = "TODO: why this cannot race";
 
-pub(super) fn suggestion(m: &SourceModule, tree: Option<&super::tree::Tree>, f: &Finding) -> Option<Suggestion> {
+pub(super) fn suggestion(m: &SourceModule, f: &Finding) -> Option<Suggestion> {
     match f.rule.code {
         "RS001" => remove_unused(m, f),
-        code if code.starts_with("RC") => ignore_comment(m, tree, f),
+        code if code.starts_with("RC") => ignore_comment(m, f),
         _ => None,
     }
 }
 
-fn ignore_comment(m: &SourceModule, tree: Option<&super::tree::Tree>, f: &Finding) -> Option<Suggestion> {
+fn ignore_comment(m: &SourceModule, f: &Finding) -> Option<Suggestion> {
     let text = &m.text;
     let lines = m.lines();
     let line = lines.line_of(text, f.span.lo);
     let start = lines.line_start(line)?;
     // a line break inside a template literal or JSX is part of the value: no comment goes there
-    if tree.is_some_and(|t| t.no_new_line.iter().any(|s| s.lo < start && start < s.hi)) {
+    if m.facts.no_new_line.iter().any(|s| s.lo < start && start < s.hi) {
         return None;
     }
     let code = f.rule.code;

@@ -12,9 +12,6 @@ pub(super) struct Tree {
     pub module: Module,
     /// Subtract from a swc position to get a byte offset in the text.
     pub base: u32,
-    /// Spans inside which a line break is part of a value or of markup (template literals,
-    /// JSX): no line can be inserted there.
-    pub no_new_line: Vec<Span>,
     pub typescript: bool,
 }
 
@@ -38,9 +35,7 @@ impl Tree {
             return None;
         }
         let module = parsed.module?;
-        let mut blocked = Blocked { base: parsed.base, spans: Vec::new() };
-        module.visit_with(&mut blocked);
-        Some(Tree { module, base: parsed.base, no_new_line: blocked.spans, typescript: syntax.typescript() })
+        Some(Tree { module, base: parsed.base, typescript: syntax.typescript() })
     }
 
     /// A swc span as a byte range of the text.
@@ -75,6 +70,14 @@ pub(super) fn parses(m: &SourceModule, edited: &str) -> bool {
     let Some((code, syntax)) = code_and_syntax(m, edited) else { return false };
     let parsed = crate::parse::parse(&m.path, &code, syntax);
     parsed.module.is_some() && parsed.errors.is_empty()
+}
+
+/// Template literals and JSX that span lines, as byte ranges of the module's text.
+pub(crate) fn line_bound_spans(module: &swc_ecma_ast::Module, base: u32, text: &str) -> Vec<Span> {
+    let mut blocked = Blocked { base, spans: Vec::new() };
+    module.visit_with(&mut blocked);
+    blocked.spans.retain(|s| text.get(s.lo as usize..s.hi as usize).is_some_and(|t| t.contains('\n')));
+    blocked.spans
 }
 
 struct Blocked {
