@@ -64,7 +64,7 @@ pub struct FnView<'p> {
     /// Whether the function is small enough for crossing sets at all.
     within_budget: bool,
     /// The resume node of each awaited call.
-    resume_of: FxHashMap<NodeId, NodeId>,
+    pub(crate) resume_of: FxHashMap<NodeId, NodeId>,
     /// Each state's writes as (node, index into that node's effects), in node order: rules that
     /// pair two writes of one state look only at that state's.
     writes_by_state: std::cell::OnceCell<FxHashMap<u32, Vec<(NodeId, u32)>>>,
@@ -122,44 +122,8 @@ impl<'p> FnView<'p> {
         let crossing = (0..n).map(|_| std::cell::OnceCell::new()).collect();
         let mut view =
             FnView { program, id, module, facts, effects, crossing, within_budget, resume_of, writes_by_state: Default::default() };
-        view.mark_setter_restores();
+        crate::marks::mark_setter_restores(&mut view);
         Some(view)
-    }
-
-    /// A setter called with a value read from the state before an await writes that saved value
-    /// back (`switchConnection(saved.profile)` after `saved = await getConnection()` and an
-    /// `await operation()`).
-    fn mark_setter_restores(&mut self) {
-        let mut marks: Vec<(NodeId, u32)> = Vec::new();
-        for (c, node) in self.facts.nodes.iter().enumerate() {
-            let NodeKind::Call { args, .. } = &node.kind else { continue };
-            let c = c as NodeId;
-            let mut saved: Vec<u32> = Vec::new();
-            for &a in args {
-                for at in [Some(a), self.resume_of.get(&a).copied()].into_iter().flatten() {
-                    if self.crosses(at, c).is_some() {
-                        saved.extend(self.reads(at).filter(|e| self.direct(e)).map(|e| e.state));
-                    }
-                }
-            }
-            if saved.is_empty() {
-                continue;
-            }
-            for target in [Some(c), self.resume_of.get(&c).copied()].into_iter().flatten() {
-                for &s in &saved {
-                    marks.push((target, s));
-                }
-            }
-        }
-        for (node, state) in marks {
-            for e in &mut self.effects[node as usize] {
-                if let Touch::Write { restore, kind: crate::facts::WriteKind::Assign, .. } = &mut e.touch {
-                    if e.state == state {
-                        *restore = true;
-                    }
-                }
-            }
-        }
     }
 
     /// The await crossed on a path from `from` to `to`, if some path crosses one.

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use rustc_hash::FxHashMap;
 
 use crate::build::HostHints;
-use crate::program::SourceModule;
+use crate::source::SourceModule;
 use crate::FileError;
 
 /// What a file was when it was loaded.

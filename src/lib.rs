@@ -1,12 +1,14 @@
 //! racelint: finds races on shared module state across `await` points in JavaScript.
 //!
 //! The pipeline: [`discover`] files, [`parse`] each once, `build` its facts (effect graphs per
-//! function), `program` links modules and summarises functions, [`rules`] query the graphs,
-//! and [`render`] prints the findings. [`lint`] runs it all; the CLI is a thin layer over it.
+//! function), `link` builds the `program` (states, call targets, `marks` on states, a `summary`
+//! per function in the order of `schedule`), [`rules`] query the graphs, and [`render`] prints
+//! the findings. [`lint`] runs it all; the CLI is a thin layer over it.
 //!
 //! The modules the binary, the language server's tests, the examples and the fuzz target use
-//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `analysis`, `tasks`,
-//! `finding`, `suppress`, `generated`, `keep`) is the crate's own. Its types still reach the
+//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `marks`, `summary`,
+//! `schedule`, `analysis`, `tasks`, `finding`, `suppress`, `generated`, `keep`) is the crate's
+//! own. Its types still reach the
 //! caller through [`Report`] (`Report::program`, [`Finding`]).
 
 pub(crate) mod analysis;
@@ -24,12 +26,15 @@ pub mod inputs;
 pub(crate) mod keep;
 pub(crate) mod link;
 pub mod lsp;
+pub(crate) mod marks;
 pub mod parse;
 pub(crate) mod program;
 pub mod render;
 pub mod rules;
+pub(crate) mod schedule;
 pub mod sfc;
 pub mod source;
+pub(crate) mod summary;
 pub(crate) mod suppress;
 pub(crate) mod tasks;
 
@@ -41,8 +46,9 @@ use rayon::prelude::*;
 use build::HostHints;
 pub use finding::{Finding, Label};
 use host::Hosts;
-use program::{Program, SourceModule};
+use program::Program;
 pub use rules::{Rule, Severity, RULES};
+use source::SourceModule;
 
 /// What to lint and how.
 #[derive(Debug, Clone, Default)]
@@ -603,7 +609,7 @@ fn analyse(
     timer: &Timer,
     mut memo: Option<&mut keep::RuleMemo>,
 ) -> Report {
-    let program = pool.install(|| Program::link(modules, hosts));
+    let program = pool.install(|| link::link(modules, hosts));
     timer.lap("link and summarise");
     // the language server's memo: functions whose inputs did not change keep their findings
     let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));

@@ -9,7 +9,8 @@ use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, Callee, Export, ImportName, NodeKind, Span, StateKind};
 use crate::host::Hosts;
-use crate::program::{FnId, SourceModule, State};
+use crate::program::{FnId, FunctionRef, HostFn, Program, State};
+use crate::source::SourceModule;
 
 /// What an imported name denotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,15 +231,6 @@ impl<'m> Resolver<'m> {
     }
 }
 
-/// A function that stands for a host call: its name and effects come from a model.
-#[derive(Debug, Clone)]
-pub struct HostFn {
-    pub name: String,
-    pub awaits: bool,
-    pub reads: Vec<u32>,
-    pub writes: Vec<u32>,
-}
-
 /// The program-wide state table under construction.
 pub struct StateTable<'a> {
     pub states: Vec<State>,
@@ -322,7 +314,7 @@ impl<'a> StateTable<'a> {
             kind: StateKind::Host,
             module: u32::MAX,
             decl: Span::default(),
-            written: true,
+            written: false,
             scalar: false,
             written_by_host: state.written_by_host.clone(),
         });
@@ -330,6 +322,45 @@ impl<'a> StateTable<'a> {
         self.hosts_by_id.insert(qualified.to_string(), sid);
         Some(sid)
     }
+}
+
+/// Links the analysed modules into one program: the state table, every function's call and
+/// callback targets, then what the accesses say about each state (`marks`) and every
+/// function's summary (`summary`).
+pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
+    let resolver = Resolver::new(&modules);
+    let mut table = StateTable::new(&modules, hosts);
+    let state_ids = state_ids(&mut table, &resolver);
+    let mut functions = Vec::new();
+    let mut fn_base = Vec::with_capacity(modules.len());
+    for (mi, m) in modules.iter().enumerate() {
+        fn_base.push(functions.len() as u32);
+        for li in 0..m.facts.functions.len() {
+            functions.push(FunctionRef { module: mi as u32, local: li as u32 });
+        }
+    }
+    let mut host_fns = Vec::new();
+    let (call_targets, callback_targets) = call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
+    let states = table.states;
+    drop(resolver);
+    let mut program = Program {
+        modules,
+        states,
+        state_ids,
+        functions,
+        fn_base,
+        call_targets,
+        callback_targets,
+        host_fns,
+        summaries: Vec::new(),
+        balanced: Vec::new(),
+        backs_up: Vec::new(),
+        written_together: Default::default(),
+    };
+    crate::marks::mark_states(&mut program);
+    program.summaries = crate::summary::summarise(&program);
+    program.balanced = crate::summary::balanced(&program.summaries);
+    program
 }
 
 /// Maps every module's local states to program-wide ones.
