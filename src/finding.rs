@@ -3,7 +3,7 @@
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, Span, StateKind};
 use crate::program::{Program, Site};
-use crate::rules::{Candidate, Describe, Rule};
+use crate::rules::{Candidate, Describe, RuleInfo};
 
 /// A labelled span, possibly in another file than the finding.
 #[derive(Debug, Clone)]
@@ -17,7 +17,9 @@ pub struct Label {
 
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub rule: &'static Rule,
+    pub rule: &'static RuleInfo,
+    /// Another task's reads race too, not only its writes (the rule's `races_with_readers`).
+    pub races_with_readers: bool,
     /// The rule's severity, or the one `racelint.toml` sets.
     pub severity: crate::Severity,
     pub module: u32,
@@ -83,7 +85,7 @@ impl Finding {
     pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
         let Some(fn_id) = self.fn_id else { return };
         let modal = !self.window.is_empty() && self.window.iter().all(|w| w.as_deref().is_some_and(|p| tasks.is_modal(p)));
-        let c = tasks.classify(program, fn_id, &self.keys, &self.cover, self.rule.races_with_readers, modal);
+        let c = tasks.classify(program, fn_id, &self.keys, &self.cover, self.races_with_readers, modal);
         let info = |role: &'static str, t: &crate::tasks::TaskPath| {
             let e = &tasks.entries[t.entry as usize];
             TaskInfo {
@@ -285,8 +287,9 @@ impl Finding {
             }
         }
         Finding {
-            rule: c.rule,
-            severity: c.rule.severity,
+            rule: &c.rule.info,
+            races_with_readers: c.rule.races_with_readers,
+            severity: c.rule.info.severity,
             module,
             span: primary_span,
             function: view.facts.name.clone(),

@@ -23,7 +23,7 @@ pub fn write_docs() -> BTreeMap<&'static str, String> {
     let dir = std::env::temp_dir().join(format!("racelint-docs-{}", env!("CARGO_PKG_VERSION")));
     let _ = std::fs::create_dir_all(&dir);
     let mut out = BTreeMap::new();
-    for r in crate::RULES.iter().chain(crate::rules::META_RULES.iter()) {
+    for r in crate::rule_infos() {
         let p = dir.join(format!("{}-{}.md", r.code, r.name));
         if std::fs::read_to_string(&p).ok().as_deref() != Some(r.doc) {
             let _ = std::fs::write(&p, r.doc);
