@@ -99,8 +99,7 @@ impl<'p> FnView<'p> {
                 _ => (None, false),
             };
             if let Some(call) = call {
-                let t = targets[call as usize];
-                if t != u32::MAX && t != id {
+                if let Some(t) = targets[call as usize].filter(|&t| t != id) {
                     for (e, origin) in &program.summaries[t as usize].effects {
                         if e.post == post && origin.depth <= MAX_RULE_DEPTH {
                             list.push(Eff {
@@ -236,10 +235,7 @@ impl<'p> FnView<'p> {
             Some(c) => c,
             None => return false,
         };
-        let t = self.program.call_targets[self.id as usize][call as usize];
-        if t == u32::MAX {
-            return false;
-        }
+        let Some(t) = self.program.call_targets[self.id as usize][call as usize] else { return false };
         self.program.balanced[t as usize].binary_search(&state).is_ok()
     }
 

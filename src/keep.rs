@@ -225,7 +225,7 @@ impl RuleMemo {
                     // model classifies them afterwards): a renumbering is a change
                     (r.module, r.local, id, together).hash(h);
                     targets.hash(h);
-                    for &t in targets.iter().filter(|&&t| t != u32::MAX) {
+                    for &t in targets.iter().flatten() {
                         if (t as usize) < n && !unchanged[program.functions[t as usize].module as usize] {
                             return;
                         }

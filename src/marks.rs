@@ -112,7 +112,7 @@ pub(crate) fn mark_states(program: &mut Program) {
     // model's own state (in no module) is the host's, which writes it
     for s in &mut program.states {
         s.scalar &= matches!(s.kind, StateKind::Binding | StateKind::ClassStatic);
-        s.written |= s.module == u32::MAX;
+        s.written |= s.module.is_none();
     }
     // a `const` handle on the page (`$('#chat')`): writing through it (scroll position,
     // contents) changes the page, not state the program reads back as data

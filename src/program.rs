@@ -14,7 +14,8 @@ use crate::source::SourceModule;
 pub struct State {
     pub name: String,
     pub kind: StateKind,
-    pub module: u32,
+    /// The module that declares it; `None` for a host model's own state.
+    pub module: Option<u32>,
     pub decl: Span,
     /// Written somewhere after initialisation: only such state can race.
     pub written: bool,
@@ -97,6 +98,9 @@ pub struct FunctionRef {
     pub local: u32,
 }
 
+/// Per function: what each of its nodes (or callbacks) resolves to, if anything.
+pub type Targets = Vec<Vec<Option<FnId>>>;
+
 pub struct Program {
     pub modules: Vec<SourceModule>,
     pub states: Vec<State>,
@@ -105,11 +109,12 @@ pub struct Program {
     pub functions: Vec<FunctionRef>,
     /// Per module: index of its first function in `functions`.
     pub fn_base: Vec<u32>,
-    /// Per global function: resolved callee for each Call node (`u32::MAX` when unknown).
-    pub call_targets: Vec<Vec<FnId>>,
+    /// Per global function, per node: the callee a Call node resolves to (`None` for other
+    /// nodes and for calls of nothing the program or a host model defines).
+    pub call_targets: Targets,
     /// Per global function: the program function each of its `callbacks` hands over
-    /// (`u32::MAX` when it is not one of the program's).
-    pub callback_targets: Vec<Vec<FnId>>,
+    /// (`None` when it is not one of the program's).
+    pub callback_targets: Targets,
     /// Host calls, as functions numbered after the program's own.
     pub host_fns: Vec<HostFn>,
     /// Per function (host calls included): what a call to it does. Empty for functions no

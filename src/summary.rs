@@ -85,7 +85,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
             .call_targets
             .par_iter()
             .map(|targets| {
-                let mut t: Vec<FnId> = targets.iter().copied().filter(|&t| (t as usize) < n).collect();
+                let mut t: Vec<FnId> = targets.iter().flatten().copied().filter(|&t| (t as usize) < n).collect();
                 t.sort_unstable();
                 t.dedup();
                 t
@@ -228,9 +228,10 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
             direct.add(&Effect { state, field: field.cloned(), touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
         }
         if let NodeKind::Call { awaited, .. } = nd.kind {
-            let t = program.call_targets[fid as usize][node as usize];
-            if t != u32::MAX && t != fid && !calls.contains(&(t, post, awaited)) {
-                calls.push((t, post, awaited));
+            if let Some(t) = program.call_targets[fid as usize][node as usize] {
+                if t != fid && !calls.contains(&(t, post, awaited)) {
+                    calls.push((t, post, awaited));
+                }
             }
         }
         let next_layer = if matches!(nd.kind, NodeKind::Await(_)) { 1 } else { layer };

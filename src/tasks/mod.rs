@@ -159,10 +159,7 @@ impl Tasks {
             let detached: FxHashSet<NodeId> = facts.detached.iter().copied().collect();
             for (ni, node) in facts.nodes.iter().enumerate() {
                 let NodeKind::Call { .. } = node.kind else { continue };
-                let t = targets[ni];
-                if t as usize >= n || t as usize == f {
-                    continue;
-                }
+                let Some(t) = targets[ni].filter(|&t| (t as usize) < n && t as usize != f) else { continue };
                 called[t as usize] = true;
                 let spawn = detached.contains(&(ni as NodeId)) && program.function(t).is_async;
                 if spawn {
@@ -192,15 +189,12 @@ impl Tasks {
                     .nodes
                     .iter()
                     .enumerate()
-                    .filter(|(i, node)| matches!(node.kind, NodeKind::Call { .. }) && (targets[*i] as usize) < n)
-                    .map(|(i, node)| (node.span, targets[i]))
+                    .filter(|(_, node)| matches!(node.kind, NodeKind::Call { .. }))
+                    .filter_map(|(i, node)| Some((node.span, targets[i].filter(|&t| (t as usize) < n)?)))
                     .collect()
             };
             for (ci, cb) in facts.callbacks.iter().enumerate() {
-                let t = program.callback_targets[f][ci];
-                if t as usize >= n {
-                    continue;
-                }
+                let Some(t) = program.callback_targets[f][ci].filter(|&t| (t as usize) < n) else { continue };
                 called[t as usize] = true;
                 let site = Some(Site { module, span: cb.span });
                 let modelled =
@@ -464,7 +458,7 @@ impl Tasks {
                 _ => return false,
             }
         } else {
-            let starts = (0..facts.nodes.len()).filter(|&i| targets[i] == pb[1]).map(|i| facts.nodes[i].span.lo);
+            let starts = (0..facts.nodes.len()).filter(|&i| targets[i] == Some(pb[1])).map(|i| facts.nodes[i].span.lo);
             match starts.min() {
                 Some(s) => s,
                 None => return false,
@@ -483,7 +477,7 @@ impl Tasks {
         }
         let mut any = false;
         for (i, node) in facts.nodes.iter().enumerate() {
-            if !leads.contains(&targets[i]) {
+            if !targets[i].is_some_and(|t| leads.contains(&t)) {
                 continue;
             }
             let NodeKind::Call { awaited, .. } = node.kind else { continue };
@@ -493,7 +487,7 @@ impl Tasks {
             any = true;
         }
         // `f` reached from the root some other way (a callback it hands over) is not ordered
-        any && facts.callbacks.iter().zip(&program.callback_targets[root as usize]).all(|(_, t)| !leads.contains(t))
+        any && facts.callbacks.iter().zip(&program.callback_targets[root as usize]).all(|(_, t)| !t.is_some_and(|t| leads.contains(&t)))
     }
 
     /// The functions from `e`'s root to `f`.
