@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
-use crate::program::{fields_conflict, FnId, Program, Site, Touch};
+use crate::program::{fields_conflict, FnId, MadeAt, Program, Touch};
 
 /// One effect at a node of the function being checked. Its field is borrowed from the facts or
 /// summaries it comes from: views are built for every async function, and counting references
@@ -16,7 +16,7 @@ pub struct Eff<'p> {
     pub field: Option<&'p Atom>,
     pub touch: Touch,
     /// For effects of a call: the callee and where the callee (or its callee) makes the access.
-    pub via: Option<(FnId, Site)>,
+    pub via: Option<(FnId, MadeAt)>,
     /// 0 for accesses in this function or directly in the callee, more for deeper callees.
     pub depth: u32,
 }
@@ -30,7 +30,7 @@ impl Eff<'_> {
     /// than `other` (a test before the write it guards, not `push(x); if (q.length > n) …`).
     pub fn made_before(&self, other: &Eff) -> bool {
         match (self.via, other.via) {
-            (Some((_, a)), Some((_, b))) => a.module == b.module && a.span.lo < b.span.lo,
+            (Some((_, MadeAt::Source(a))), Some((_, MadeAt::Source(b)))) => a.module == b.module && a.span.lo < b.span.lo,
             _ => false,
         }
     }
@@ -106,7 +106,7 @@ impl<'p> FnView<'p> {
                                 state: e.state,
                                 field: e.field.as_ref(),
                                 touch: e.touch,
-                                via: Some((t, origin.site)),
+                                via: Some((t, origin.at)),
                                 depth: origin.depth,
                             });
                         }
@@ -185,10 +185,11 @@ impl<'p> FnView<'p> {
     /// not `headers: { token }` of a request whose response is returned, nor a test that only
     /// steers the callee). Host calls' reads are what they return.
     fn returned_by_callee(&self, e: &Eff) -> bool {
-        let Some((t, site)) = e.via else { return true };
+        let Some((t, at)) = e.via else { return true };
         if (t as usize) >= self.program.functions.len() {
             return true;
         }
+        let MadeAt::Source(site) = at else { return false };
         let callee = self.program.function(t);
         let module = self.program.functions[t as usize].module;
         site.module == module
@@ -224,7 +225,7 @@ impl<'p> FnView<'p> {
     /// deeper in the call tree), or is a host API's effect reached through wrappers
     /// (`switchConnectionSettings` → `set_connection_profile` → `/profile`).
     pub fn direct(&self, e: &Eff) -> bool {
-        e.depth == 0 || e.via.is_some_and(|(_, site)| site.module == u32::MAX)
+        e.depth == 0 || matches!(e.via, Some((_, MadeAt::Host)))
     }
 
     /// Whether the call at `node` (or resumed at it) overrides `state` and restores it itself

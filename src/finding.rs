@@ -2,7 +2,7 @@
 
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, Span, StateKind};
-use crate::program::{Program, Site};
+use crate::program::{MadeAt, Program, Site};
 use crate::rules::{Candidate, Describe, RuleInfo};
 
 /// A labelled span, possibly in another file than the finding.
@@ -262,11 +262,9 @@ impl Finding {
         // await); the graph tells
         let primary_first = view.crosses(c.primary.node, c.other.node).is_some();
         for (p, first) in [(&c.primary, primary_first), (&c.other, !primary_first)] {
-            if let Some((f, site)) = p.via {
-                if site.module == u32::MAX {
-                    // a host call: no source to point at
-                    continue;
-                }
+            if let Some((f, at)) = p.via {
+                // a host call has no source to point at
+                let MadeAt::Source(site) = at else { continue };
                 let name = program.fn_name(f);
                 let msg = if first {
                     format!("`{name}` accesses `{state}` here (before the await)")

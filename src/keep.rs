@@ -187,7 +187,7 @@ impl RuleMemo {
                 hash_of(|h| {
                     for (e, o) in &s.effects {
                         e.hash(h);
-                        (o.site.module, o.site.span, o.depth).hash(h);
+                        (o.at, o.depth).hash(h);
                     }
                 })
             })

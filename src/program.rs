@@ -31,7 +31,7 @@ pub struct State {
 pub type FnId = u32;
 
 /// Where an access happens in the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Site {
     pub module: u32,
     pub span: Span,
@@ -75,8 +75,16 @@ pub struct Effect {
 /// Where a summarised effect happens and how deep in the call tree (0: in the function itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin {
-    pub site: Site,
+    pub at: MadeAt,
     pub depth: u32,
+}
+
+/// Where a summarised effect is made: at a place in the source, or inside a host call, which
+/// has none. Places in the source order first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MadeAt {
+    Source(Site),
+    Host,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -6,8 +6,8 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use crate::facts::{NodeKind, Span, WriteKind};
-use crate::program::{Effect, FnId, Origin, Program, Site, Summary, Touch};
+use crate::facts::{NodeKind, WriteKind};
+use crate::program::{Effect, FnId, MadeAt, Origin, Program, Site, Summary, Touch};
 
 /// Effects of callees more than this many calls deep are left out of summaries.
 const MAX_SUMMARY_DEPTH: u32 = 4;
@@ -60,7 +60,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
     let mut keys = FxHashMap::default();
     for h in &program.host_fns {
         let mut s = SummaryBuilder::new(&mut keys, h.reads.len() + h.writes.len());
-        let origin = Origin { site: Site { module: u32::MAX, span: Span::default() }, depth: 0 };
+        let origin = Origin { at: MadeAt::Host, depth: 0 };
         for &r in &h.reads {
             s.add(&Effect { state: r, field: None, touch: Touch::Read, post: h.awaits }, origin);
         }
@@ -193,8 +193,8 @@ fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, key
     if scc.len() > 1 {
         for (_, summary) in &mut current {
             summary.effects.sort_by(|(a, x), (b, y)| {
-                (x.site, x.depth, a.state, a.field.as_deref(), a.touch, a.post).cmp(&(
-                    y.site,
+                (x.at, x.depth, a.state, a.field.as_deref(), a.touch, a.post).cmp(&(
+                    y.at,
                     y.depth,
                     b.state,
                     b.field.as_deref(),
@@ -225,7 +225,10 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
         let nd = &f.nodes[node as usize];
         let post = layer == 1;
         if let Some((state, field, touch)) = program.direct_effect(module, f, node) {
-            direct.add(&Effect { state, field: field.cloned(), touch, post }, Origin { site: Site { module, span: nd.span }, depth: 0 });
+            direct.add(
+                &Effect { state, field: field.cloned(), touch, post },
+                Origin { at: MadeAt::Source(Site { module, span: nd.span }), depth: 0 },
+            );
         }
         if let NodeKind::Call { awaited, .. } = nd.kind {
             if let Some(t) = program.call_targets[fid as usize][node as usize] {
@@ -259,7 +262,7 @@ fn compute_summary<'s>(shape: &Shape, keys: &mut FxHashMap<Effect, usize>, summa
             if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
                 continue;
             }
-            let origin = Origin { site: origin.site, depth: origin.depth + 1 };
+            let origin = Origin { at: origin.at, depth: origin.depth + 1 };
             if post && !e.post {
                 out.add(&Effect { post: true, ..e.clone() }, origin);
             } else {

@@ -63,7 +63,6 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
         let mut related: Vec<Value> = f
             .labels
             .iter()
-            .filter(|l| l.site.module != u32::MAX)
             .map(|l| {
                 json!({
                     "location": {
@@ -76,7 +75,7 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
             .collect();
         // where the racing tasks start, and why a latent one is only a note
         for t in f.tasks.iter().flat_map(|t| &t.tasks) {
-            if let Some(site) = t.site.filter(|s| s.module != u32::MAX) {
+            if let Some(site) = t.site {
                 related.push(json!({
                     "location": {
                         "uri": uri_of(&report.program.modules[site.module as usize].path),

@@ -220,7 +220,6 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
         let related: Vec<Location> = f
             .labels
             .iter()
-            .filter(|l| l.site.module != u32::MAX)
             .enumerate()
             .map(|(i, l)| Location {
                 id: Some(i),
@@ -229,7 +228,7 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
             })
             .collect();
         // the await is the first label: where task B runs
-        let await_at = f.labels.first().filter(|l| l.site.module != u32::MAX).and(related.first());
+        let await_at = related.first();
         SarifResult {
             code_flows: code_flows(report, f, &primary, await_at),
             properties: f.tasks.as_ref().map(|t| {

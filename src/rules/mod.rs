@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::analysis::{Eff, FnView};
 use crate::facts::{Atom, NodeId};
-use crate::program::{FnId, Site};
+use crate::program::{FnId, MadeAt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -127,7 +127,7 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub struct Point {
     pub node: NodeId,
-    pub via: Option<(FnId, Site)>,
+    pub via: Option<(FnId, MadeAt)>,
 }
 
 impl Point {
