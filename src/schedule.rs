@@ -39,19 +39,20 @@ pub(crate) fn postorder(n: usize, callee: impl Fn(FnId, usize) -> Option<FnId>) 
 pub(crate) fn levels<I: Iterator<Item = FnId>>(order: &[FnId], need: &[bool], edges: impl Fn(FnId) -> I) -> Vec<Vec<Vec<FnId>>> {
     let n = need.len();
     // Tarjan's algorithm, iterative (call chains can be deep); components come out callees first
-    let mut index = vec![u32::MAX; n];
+    // each function's number in the order met, once met
+    let mut index: Vec<Option<u32>> = vec![None; n];
     let mut low = vec![0u32; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<FnId> = Vec::new();
-    let mut component = vec![u32::MAX; n];
+    let mut component: Vec<Option<u32>> = vec![None; n];
     let mut components: Vec<Vec<FnId>> = Vec::new();
     let mut next = 0u32;
     for &root in order {
-        if !need[root as usize] || index[root as usize] != u32::MAX {
+        if !need[root as usize] || index[root as usize].is_some() {
             continue;
         }
         let mut work: Vec<(FnId, usize)> = vec![(root, 0)];
-        index[root as usize] = next;
+        index[root as usize] = Some(next);
         low[root as usize] = next;
         next += 1;
         stack.push(root);
@@ -60,15 +61,17 @@ pub(crate) fn levels<I: Iterator<Item = FnId>>(order: &[FnId], need: &[bool], ed
             match edges(f).nth(*i) {
                 Some(t) => {
                     *i += 1;
-                    if index[t as usize] == u32::MAX {
-                        index[t as usize] = next;
-                        low[t as usize] = next;
-                        next += 1;
-                        stack.push(t);
-                        on_stack[t as usize] = true;
-                        work.push((t, 0));
-                    } else if on_stack[t as usize] {
-                        low[f as usize] = low[f as usize].min(index[t as usize]);
+                    match index[t as usize] {
+                        None => {
+                            index[t as usize] = Some(next);
+                            low[t as usize] = next;
+                            next += 1;
+                            stack.push(t);
+                            on_stack[t as usize] = true;
+                            work.push((t, 0));
+                        }
+                        Some(it) if on_stack[t as usize] => low[f as usize] = low[f as usize].min(it),
+                        Some(_) => {}
                     }
                 }
                 None => {
@@ -76,11 +79,11 @@ pub(crate) fn levels<I: Iterator<Item = FnId>>(order: &[FnId], need: &[bool], ed
                     if let Some(&(p, _)) = work.last() {
                         low[p as usize] = low[p as usize].min(low[f as usize]);
                     }
-                    if low[f as usize] == index[f as usize] {
+                    if index[f as usize] == Some(low[f as usize]) {
                         let mut members = Vec::new();
                         while let Some(m) = stack.pop() {
                             on_stack[m as usize] = false;
-                            component[m as usize] = components.len() as u32;
+                            component[m as usize] = Some(components.len() as u32);
                             members.push(m);
                             if m == f {
                                 break;
@@ -104,8 +107,8 @@ pub(crate) fn levels<I: Iterator<Item = FnId>>(order: &[FnId], need: &[bool], ed
         let level = members
             .iter()
             .flat_map(|&m| edges(m))
-            .filter(|&t| component[t as usize] != c as u32)
-            .map(|t| level_of[component[t as usize] as usize] + 1)
+            .filter_map(|t| component[t as usize].filter(|&ct| ct != c as u32))
+            .map(|ct| level_of[ct as usize] + 1)
             .max()
             .unwrap_or(0);
         level_of[c] = level;

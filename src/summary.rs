@@ -124,10 +124,10 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
     });
     // each function's place in its component, so that membership is one lookup even in a
     // large cycle
-    let mut place = vec![u32::MAX; n];
+    let mut place = vec![None; n];
     for scc in levels.iter().flatten() {
         for (i, &f) in scc.iter().enumerate() {
-            place[f as usize] = i as u32;
+            place[f as usize] = Some(i as u32);
         }
     }
     let ctx = Component { shapes: &shapes, callers: &callers, place: &place };
@@ -157,7 +157,7 @@ fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, key
     let shapes = ctx.shapes;
     let mut current: Vec<(FnId, Summary)> = scc.iter().map(|&f| (f, Summary::default())).collect();
     let member = |t: FnId| {
-        let i = *ctx.place.get(t as usize)? as usize;
+        let i = (*ctx.place.get(t as usize)?)? as usize;
         (scc.get(i) == Some(&t)).then_some(i)
     };
     let mut queue: VecDeque<usize> = (0..scc.len()).collect();
@@ -278,7 +278,7 @@ fn compute_summary<'s>(shape: &Shape, keys: &mut FxHashMap<Effect, usize>, summa
 struct Component<'a> {
     shapes: &'a [Shape],
     callers: &'a [Vec<FnId>],
-    place: &'a [u32],
+    place: &'a [Option<u32>],
 }
 
 /// Per function: the states it overrides before its first await and writes back after it
