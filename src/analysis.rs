@@ -247,6 +247,31 @@ impl<'p> FnView<'p> {
         e2.via.is_some() && self.reads(node).any(|t| t.touch == Touch::Test && t.conflicts(e2) && t.made_before(e2))
     }
 
+    /// Whether the write at `write` lands only while an epoch this run claimed is still its
+    /// own: it is guarded, with no await between, by an equality test of shared state `T`
+    /// against a value taken from `T` before an await, and this function wrote `T` before that
+    /// await (`const mine = ++token; … await …; if (mine !== token) return; write`). Every later
+    /// run claims `T` anew, so a run that was overtaken skips the write instead of landing it
+    /// on top of the newer run's: the runs are superseded, not interleaved.
+    pub fn lands_only_in_its_epoch(&self, write: NodeId) -> bool {
+        self.facts.nodes[write as usize].guards.iter().any(|&g| {
+            self.reaches_directly(g, write)
+                && self.reads(g).filter(|t| t.touch == Touch::Test).any(|t| {
+                    let claimed = self.writes_to(t.state).any(|(w, e)| e.conflicts(t) && self.crosses(w, g).is_some());
+                    // `if (mine === token) write`, or `if (mine !== token) return; write`
+                    let exit = self.facts.exit_tests.contains(&g);
+                    let tests = if exit { &self.facts.inequalities } else { &self.facts.conditions };
+                    claimed
+                        && tests.iter().any(|u| {
+                            u.fresh.contains(&g)
+                                && u.stale
+                                    .iter()
+                                    .any(|&s| self.crosses(s, g).is_some() && self.effects[s as usize].iter().any(|r| r.conflicts(t)))
+                        })
+                })
+        })
+    }
+
     pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.effects.iter().enumerate().filter(|(_, e)| !e.is_empty()).map(|(i, _)| i as NodeId)
     }

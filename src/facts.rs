@@ -224,6 +224,9 @@ pub struct FnFacts {
     /// The same for `===`/`==` tests in conditions (`x.v === old`): which earlier values
     /// (through locals) each compares with which fresh reads.
     pub conditions: Vec<Unit>,
+    /// The same for `!==`/`!=` tests: past `if (mine !== token) return;` the two are equal.
+    #[serde(default)]
+    pub inequalities: Vec<Unit>,
     pub has_await: bool,
     /// Test reads of bail-out guards: `if (busy) return;` on a plain flag, whose branch leaves
     /// the function without awaiting anything. A flag tested this way right before it is set

@@ -51,6 +51,8 @@ pub struct Finding {
     pub window: Vec<Option<String>>,
     /// Which tasks race here, or why none can today (`None` for findings about comments).
     pub tasks: Option<FindingTasks>,
+    /// Fixes a user may apply (`suggest::attach`; empty until then).
+    pub suggestions: Vec<crate::suggest::Suggestion>,
 }
 
 /// A finding's tasks: the two that overlap at its await, or for a latent finding what keeps a
@@ -309,6 +311,7 @@ impl Finding {
                 window_awaits(program, module, view.facts, first, last)
             },
             tasks: None,
+            suggestions: Vec::new(),
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod rules;
 pub(crate) mod schedule;
 pub mod sfc;
 pub mod source;
+pub mod suggest;
 pub(crate) mod summary;
 pub(crate) mod suppress;
 pub(crate) mod tasks;
@@ -705,6 +706,7 @@ fn analyse(
         None => None,
     };
     findings.sort_by(by_position);
+    pool.install(|| suggest::attach(&program, &mut findings));
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
     timer.lap(&rules_lap);
     Report {

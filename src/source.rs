@@ -74,6 +74,26 @@ impl LineIndex {
         self.line_starts.partition_point(|&s| s <= offset) as u32
     }
 
+    /// The byte offset where 1-based line `line` starts, if the text has that line.
+    pub fn line_start(&self, line: u32) -> Option<u32> {
+        self.line_starts.get((line as usize).checked_sub(1)?).copied()
+    }
+
+    /// The offset of byte `offset` in UTF-16 code units from the start of the text, as
+    /// JavaScript counts string indices (ESLint's ranges); a leading BOM is not counted, as
+    /// ESLint drops it from the text.
+    pub fn utf16_offset(&self, text: &str, offset: u32) -> u32 {
+        let mut end = (offset as usize).min(text.len());
+        while end > 0 && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let units = match &self.blocks {
+            None => end as u32,
+            Some(_) => self.units_before(text, end),
+        };
+        units - u32::from(text.starts_with('\u{feff}') && end >= 3)
+    }
+
     /// The length in bytes of 1-based line `line`, without its `\n`.
     pub fn line_len(&self, text: &str, line: u32) -> usize {
         let i = (line as usize).saturating_sub(1);
@@ -99,6 +119,11 @@ impl LineIndex {
         }
         let column = match &self.blocks {
             None => (end - start) as u32,
+            // near the line's start, counting the units between costs less than two lookups
+            Some(_) if end - start <= BLOCK => {
+                count_scanned(end - start);
+                utf16_len(&text[start..end])
+            }
             Some(_) => self.units_before(text, end) - self.units_before(text, start),
         };
         Position { line: line as u32 + 1, column: column + 1 }
@@ -177,6 +202,10 @@ mod tests {
         assert_eq!(idx.position(bom, 3), Position { line: 1, column: 1 });
         assert_eq!(idx.position(bom, 7), Position { line: 1, column: 5 });
         assert_eq!(idx.position(bom, 10), Position { line: 2, column: 1 });
+        assert_eq!(idx.utf16_offset(bom, 10), 7);
+        assert_eq!(LineIndex::new(text).utf16_offset(text, 7), 5, "the emoji counts two units");
+        assert_eq!(idx.line_start(2), Some(10));
+        assert_eq!(idx.line_start(3), None);
     }
 
     #[test]

@@ -207,6 +207,7 @@ pub fn apply(
                 cover: Vec::new(),
                 window: Vec::new(),
                 tasks: None,
+                suggestions: Vec::new(),
             });
         }
     }

@@ -131,10 +131,14 @@ fn eslint_json_has_eslints_shape() {
         (Some("RC001"), Some(2), Some(3), Some(5))
     );
     assert_eq!((m["endLine"].as_u64(), m["endColumn"].as_u64()), (Some(3), Some(16)));
-    assert!(
-        m["suggestions"][0]["desc"].as_str().unwrap().contains("count the runs"),
-        "a flag set and reset around an await gets the counter fix"
-    );
+    assert!(m["message"].as_str().unwrap().contains("count the runs"), "a flag set and reset around an await gets the counter fix");
+    // ESLint's LintSuggestion: a fix replaces a range of UTF-16 offsets into the text
+    let s = &m["suggestions"][0];
+    assert!(s["desc"].as_str().unwrap().contains("racelint-ignore-next-line"), "{s}");
+    let range: Vec<u64> = s["fix"]["range"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect();
+    let at = FLAG.match_indices('\n').nth(1).unwrap().0 as u64 + 1;
+    assert_eq!(range, [at, at], "inserted at the start of the finding's line");
+    assert!(s["fix"]["text"].as_str().unwrap().ends_with("// racelint-ignore-next-line RC001: TODO: why this cannot race\n"), "{s}");
     assert_eq!((a["errorCount"].as_u64(), a["warningCount"].as_u64()), (Some(1), Some(0)));
     assert_eq!(files[1]["messages"][0]["severity"], 1, "RC002 is a warning");
     assert_eq!(files[2]["messages"][0]["fatal"], true);

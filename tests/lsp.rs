@@ -24,6 +24,7 @@ fn lsp_session_publishes_and_updates_diagnostics() {
     c.send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "rootUri": uri(&root), "capabilities": {} } }));
     let init = c.response(1);
     assert_eq!(init["result"]["capabilities"]["textDocumentSync"]["change"], 1);
+    assert_eq!(init["result"]["capabilities"]["codeActionProvider"]["codeActionKinds"], json!(["quickfix"]));
     c.notify("initialized", json!({}));
 
     // the unsaved buffer is analysed, with its import resolved on disk
@@ -39,13 +40,41 @@ fn lsp_session_publishes_and_updates_diagnostics() {
     assert!(related.iter().any(|r| r["location"]["uri"] == job && r["message"].as_str().unwrap().contains("other tasks run here")));
     assert!(related.iter().any(|r| r["location"]["uri"] == context), "the state's declaration in the other module: {related:#?}");
 
+    // the diagnostic's quick fix: a suppression comment above its line, as a WorkspaceEdit
+    let range = d[0]["range"].clone();
+    let ask = json!({ "textDocument": { "uri": job }, "range": range, "context": { "diagnostics": [d[0].clone()] } });
+    c.send(json!({ "jsonrpc": "2.0", "id": 10, "method": "textDocument/codeAction", "params": ask }));
+    let actions = c.response(10)["result"].as_array().cloned().expect("a list of code actions");
+    let fix =
+        actions.iter().find(|a| a["title"].as_str().unwrap().contains("racelint-ignore-next-line")).expect("the suppression quick fix");
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["diagnostics"][0]["code"], "RC001");
+    let edits = fix["edit"]["changes"][job.as_str()].as_array().expect("edits in job.js");
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["range"]["start"], json!({ "line": 2, "character": 0 }));
+    assert_eq!(edits[0]["range"]["end"], edits[0]["range"]["start"]);
+    assert_eq!(edits[0]["newText"], "    // racelint-ignore-next-line RC001: TODO: why this cannot race\n");
+    // applied, the finding is suppressed and nothing is reported about the comment
+    let fixed = format!(
+        "{}{}{}",
+        &JOB[..JOB.match_indices('\n').nth(1).unwrap().0 + 1],
+        edits[0]["newText"].as_str().unwrap(),
+        &JOB[JOB.match_indices('\n').nth(1).unwrap().0 + 1..]
+    );
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": job, "version": 2 }, "contentChanges": [{ "text": fixed }] }));
+    assert!(c.diagnostics_for(&job).is_empty(), "suppressed, no RS001/RS002");
+    // a request for a range with no diagnostic gets no action
+    let ask = json!({ "textDocument": { "uri": job }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 1 } }, "context": { "diagnostics": [] } });
+    c.send(json!({ "jsonrpc": "2.0", "id": 11, "method": "textDocument/codeAction", "params": ask }));
+    assert_eq!(c.response(11)["result"], json!([]));
+
     // fixing the buffer clears the diagnostic
-    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": job, "version": 2 }, "contentChanges": [{ "text": JOB_FIXED }] }));
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": job, "version": 3 }, "contentChanges": [{ "text": JOB_FIXED }] }));
     assert!(c.diagnostics_for(&job).is_empty());
 
     // back to the race, then change the imported module so the setters no longer share state:
     // the diagnostic in job.js goes away although job.js did not change
-    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": job, "version": 3 }, "contentChanges": [{ "text": JOB }] }));
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": job, "version": 4 }, "contentChanges": [{ "text": JOB }] }));
     assert_eq!(c.diagnostics_for(&job).len(), 1);
     let per_call = "export function setTag(t) { return { tag: t }; }\nexport function clearTag() { return null; }\n";
     c.notify(

@@ -63,3 +63,44 @@ fn a_plain_value_is_never_told_to_be_deep_copied() {
         }
     }
 }
+
+#[test]
+fn labels_nested_in_one_line_point_at_their_own_columns() {
+    let text = "let total = 0;\nexport async function add() {\n  total += await f();\n}\nasync function f() { return 1; }\n";
+    let report = racelint::lint_source("a.js", text, &Options::default());
+    let out = render(&report, Style { color: false, width: 100 });
+    let lines: Vec<&str> = out.lines().collect();
+    let code = lines.iter().position(|l| l.ends_with("total += await f();")).expect("the frame");
+    let col = |s: &str| lines[code].find(s).unwrap();
+    // each label's arrow starts under its own code: the read, the `+=`, the await
+    let underline = lines[code + 1];
+    let marks: Vec<usize> = underline.char_indices().filter(|(_, c)| *c == '┬').map(|(i, _)| underline[..i].chars().count()).collect();
+    let chars = |i: usize| lines[code][..i].chars().count();
+    let (read, op, wait) = (chars(col("total")), chars(col("+=")), chars(col("await")));
+    assert_eq!(marks.len(), 3, "{out}");
+    assert!(read <= marks[0] && marks[0] < read + 5, "the read arrow under `total`:\n{out}");
+    assert!(op <= marks[1] && marks[1] < op + 2, "the write arrow under `+=`:\n{out}");
+    assert!(wait <= marks[2] && marks[2] < wait + 9, "the await arrow under `await f()`:\n{out}");
+}
+
+#[test]
+fn wrapped_timeline_lines_keep_their_indent() {
+    for (dir, report) in reports() {
+        let text = render(&report, Style { color: false, width: 60 });
+        let mut in_timeline = false;
+        for line in text.lines() {
+            if line.trim_end().ends_with("how it interleaves:") {
+                in_timeline = true;
+                continue;
+            }
+            if in_timeline {
+                if line.trim().is_empty() || line.trim_start().starts_with("note:") || !line.starts_with("        ") {
+                    in_timeline = false;
+                    continue;
+                }
+                let step = line.trim_start().starts_with("task ") || line.trim_start().starts_with("latent");
+                assert!(step || line.starts_with("            "), "{dir}: a wrapped step lost its indent: {line:?}\n{text}");
+            }
+        }
+    }
+}

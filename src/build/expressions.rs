@@ -83,16 +83,24 @@ impl<'h> Builder<'h> {
                 // an equality in a condition: record what it compares (earlier values through
                 // locals against fresh reads), for telling a compare-and-set
                 // (`!==` is left out: a write when the value changed is no compare-and-set)
-                BinaryOp::EqEqEq | BinaryOp::EqEq if self.f.test_depth > 0 => {
+                // (`!==` is kept apart: its false side, past `if (mine !== token) return;`, is
+                // where the two are equal)
+                BinaryOp::EqEqEq | BinaryOp::EqEq | BinaryOp::NotEqEq | BinaryOp::NotEq if self.f.test_depth > 0 => {
+                    let equal = matches!(b.op, BinaryOp::EqEqEq | BinaryOp::EqEq);
                     self.f.unit_stack.push(UnitAcc::default());
                     let mut l = self.expr(&b.left);
                     let r = self.expr(&b.right);
                     let u = self.f.unit_stack.pop().unwrap_or_default();
                     if !u.stale.is_empty() && !u.fresh.is_empty() {
                         let span = self.span(b.span);
-                        self.f.conditions.push(Unit { span, stale: u.stale.clone(), fresh: u.fresh.clone() });
+                        let unit = Unit { span, stale: u.stale.clone(), fresh: u.fresh.clone() };
+                        if equal {
+                            self.f.conditions.push(unit);
+                        } else {
+                            self.f.inequalities.push(unit);
+                        }
                     }
-                    if let Some(outer) = self.f.unit_stack.last_mut() {
+                    if let Some(outer) = self.f.unit_stack.last_mut().filter(|_| equal) {
                         extend_capped(&mut outer.stale, &u.stale);
                         extend_capped(&mut outer.fresh, &u.fresh);
                     }

@@ -20,10 +20,18 @@ pub struct Job {
     pub targets: Vec<PathBuf>,
 }
 
+/// What a job found for one file: its diagnostics and the quick fixes they offer
+/// (`diagnostics::code_actions`).
+pub struct Published {
+    pub path: PathBuf,
+    pub diagnostics: Vec<Value>,
+    pub actions: Vec<Value>,
+}
+
 /// What a job found: each target's diagnostics, or the message of a panic.
 pub struct Done {
     pub generation: u64,
-    pub result: Result<Vec<(PathBuf, Vec<Value>)>, String>,
+    pub result: Result<Vec<Published>, String>,
 }
 
 /// Set to a marker, makes the analysis of any buffer that contains it panic: the tests use it
@@ -62,7 +70,7 @@ pub fn serve<E>(jobs: Receiver<Job>, done: Sender<E>, wrap: impl Fn(Done) -> E) 
     }
 }
 
-fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>, kept: &mut crate::keep::Kept) -> Vec<(PathBuf, Vec<Value>)> {
+fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>, kept: &mut crate::keep::Kept) -> Vec<Published> {
     let config = crate::config::Config::find(&job.root).and_then(|p| crate::config::Config::load(&p).ok()).unwrap_or_default();
     let options = Options {
         paths: vec![job.root.clone()],
@@ -72,7 +80,15 @@ fn analyse(job: &Job, docs: &BTreeMap<&'static str, String>, kept: &mut crate::k
         ..Options::configured(config, Vec::new(), Vec::new())
     };
     let report = crate::lint_keeping(&options, Some(kept));
-    let out = job.targets.iter().map(|p| (p.clone(), super::diagnostics::diagnostics(&report, p, docs))).collect();
+    let out = job
+        .targets
+        .iter()
+        .map(|p| Published {
+            path: p.clone(),
+            diagnostics: super::diagnostics::diagnostics(&report, p, docs),
+            actions: super::diagnostics::code_actions(&report, p),
+        })
+        .collect();
     kept.put_back(report);
     out
 }

@@ -104,3 +104,39 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
     }
     out
 }
+
+/// The quick fixes a file's diagnostics offer: for each finding with suggestions, its range and
+/// code (to match the diagnostic a `textDocument/codeAction` request names) and one code action
+/// per suggestion, with the edits as a `WorkspaceEdit`.
+pub fn code_actions(report: &Report, path: &Path) -> Vec<Value> {
+    let Some(module) = report.program.modules.iter().position(|m| m.path == path).map(|m| m as u32) else { return Vec::new() };
+    let mut out = Vec::new();
+    for f in report.findings.iter().filter(|f| f.module == module && !f.suggestions.is_empty()) {
+        let actions: Vec<Value> = f
+            .suggestions
+            .iter()
+            .map(|s| {
+                let mut changes = serde_json::Map::new();
+                for e in &s.edits {
+                    let uri = uri_of(&report.program.modules[e.module as usize].path);
+                    let edit = json!({ "range": range(report, e.module, e.span.lo, e.span.hi), "newText": e.text });
+                    match changes.get_mut(&uri).and_then(Value::as_array_mut) {
+                        Some(list) => list.push(edit),
+                        None => {
+                            changes.insert(uri, json!([edit]));
+                        }
+                    }
+                }
+                json!({
+                    "title": s.desc,
+                    "kind": "quickfix",
+                    // the rule's own fix over silencing it
+                    "isPreferred": !s.desc.contains("racelint-ignore"),
+                    "edit": { "changes": changes },
+                })
+            })
+            .collect();
+        out.push(json!({ "range": range(report, f.module, f.span.lo, f.span.hi), "code": f.rule.code, "actions": actions }));
+    }
+    out
+}

@@ -46,6 +46,9 @@ struct Server<W: Write> {
     docs: BTreeMap<PathBuf, Doc>,
     /// Files whose last published diagnostics were not empty (so fixing them clears them).
     published: Vec<PathBuf>,
+    /// The quick fixes of each file's published diagnostics, with the buffer version they were
+    /// computed for (a fix for older text is not offered).
+    actions: BTreeMap<PathBuf, (Option<i64>, Vec<Value>)>,
     /// Bumped by every change to what an analysis would see.
     generation: u64,
     /// The generation being analysed, if any, and the last one sent.
@@ -74,6 +77,7 @@ pub fn run(input: impl Read + Send + 'static, out: impl Write) -> i32 {
         shutdown: false,
         docs: BTreeMap::new(),
         published: Vec::new(),
+        actions: BTreeMap::new(),
         generation: 0,
         running: None,
         sent: 0,
@@ -155,12 +159,19 @@ impl<W: Write> Server<W> {
             "initialize" if self.root.is_some() => self.error(id, INVALID_REQUEST, "the server is already initialized"),
             "initialize" => {
                 self.root = Some(root_of(params));
-                let capabilities = json!({ "textDocumentSync": { "openClose": true, "change": 1, "save": { "includeText": false } } });
+                let capabilities = json!({
+                    "textDocumentSync": { "openClose": true, "change": 1, "save": { "includeText": false } },
+                    "codeActionProvider": { "codeActionKinds": ["quickfix"] },
+                });
                 let result =
                     json!({ "capabilities": capabilities, "serverInfo": { "name": "racelint", "version": env!("CARGO_PKG_VERSION") } });
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": result }));
             }
             _ if self.root.is_none() => self.error(id, SERVER_NOT_INITIALIZED, &format!("{method}: send `initialize` first")),
+            "textDocument/codeAction" => {
+                let result = self.code_actions(params);
+                self.send(json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+            }
             "shutdown" => {
                 self.shutdown = true;
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }));
@@ -252,7 +263,8 @@ impl<W: Write> Server<W> {
             Ok(_) if done.generation != self.generation || self.shutdown => {}
             Ok(files) => {
                 self.published.clear();
-                for (path, diagnostics) in files {
+                self.actions.clear();
+                for super::analysis::Published { path, diagnostics, actions } in files {
                     if !diagnostics.is_empty() {
                         self.published.push(path.clone());
                     }
@@ -260,6 +272,9 @@ impl<W: Write> Server<W> {
                         Some(d) => (d.uri.clone(), d.version),
                         None => (uri_of(&path), None),
                     };
+                    if !actions.is_empty() {
+                        self.actions.insert(path.clone(), (version, actions));
+                    }
                     self.publish(&uri, version, diagnostics);
                 }
             }
@@ -268,6 +283,42 @@ impl<W: Write> Server<W> {
                 &format!("racelint: internal error while analysing the workspace (please report it): {panic}; the server goes on"),
             ),
         }
+    }
+}
+
+impl<W: Write> Server<W> {
+    /// `textDocument/codeAction`: the quick fixes of the diagnostics the request names (by code
+    /// and range), or of those its range touches; none for a buffer changed since they were
+    /// published.
+    fn code_actions(&self, params: &Value) -> Value {
+        let Some(path) = params["textDocument"]["uri"].as_str().and_then(path_of) else { return json!([]) };
+        let Some((version, offers)) = self.actions.get(&path) else { return json!([]) };
+        if self.docs.get(&path).is_some_and(|d| d.version != *version) {
+            return json!([]);
+        }
+        if let Some(only) = params["context"]["only"].as_array() {
+            if !only.iter().any(|k| k.as_str().is_some_and(|k| k == "quickfix" || k.is_empty())) {
+                return json!([]);
+            }
+        }
+        let named = params["context"]["diagnostics"].as_array().cloned().unwrap_or_default();
+        let pos = |p: &Value| (p["line"].as_u64().unwrap_or(0), p["character"].as_u64().unwrap_or(0));
+        let touches = |r: &Value| pos(&r["start"]) <= pos(&params["range"]["end"]) && pos(&params["range"]["start"]) <= pos(&r["end"]);
+        let mut out = Vec::new();
+        for offer in offers {
+            let diagnostic = if named.is_empty() {
+                touches(&offer["range"]).then(|| json!({ "range": offer["range"], "code": offer["code"], "source": "racelint" }))
+            } else {
+                named.iter().find(|d| d["code"] == offer["code"] && d["range"] == offer["range"]).cloned()
+            };
+            let Some(diagnostic) = diagnostic else { continue };
+            for action in offer["actions"].as_array().into_iter().flatten() {
+                let mut action = action.clone();
+                action["diagnostics"] = json!([diagnostic]);
+                out.push(action);
+            }
+        }
+        Value::Array(out)
     }
 }
 

@@ -41,9 +41,35 @@ struct Message {
     suppressions: Vec<SuppressionInfo>,
 }
 
+/// ESLint's `LintSuggestion`: a description and one fix, a range of UTF-16 offsets into the
+/// text (as JavaScript indexes it, without a BOM) to replace with `text`.
 #[derive(Serialize)]
 struct Suggestion {
     desc: String,
+    fix: Fix,
+}
+
+#[derive(Serialize)]
+struct Fix {
+    range: [u32; 2],
+    text: String,
+}
+
+/// A suggestion's edits as one ESLint fix: the range from the first edit's start to the last
+/// one's end, and that text with every edit made (ESLint merges a rule's fixes the same way).
+fn suggestion(p: &crate::program::Program, s: &crate::suggest::Suggestion) -> Option<Suggestion> {
+    let module = s.edits.first()?.module;
+    let m = &p.modules[module as usize];
+    let lo = s.edits.iter().map(|e| e.span.lo).min()?;
+    let hi = s.edits.iter().map(|e| e.span.hi).max()?;
+    let shifted: Vec<crate::suggest::Edit> = s
+        .edits
+        .iter()
+        .map(|e| crate::suggest::Edit { span: crate::facts::Span { lo: e.span.lo - lo, hi: e.span.hi - lo }, ..e.clone() })
+        .collect();
+    let text = crate::suggest::apply(m.text.get(lo as usize..hi as usize)?, &shifted);
+    let range = [m.lines().utf16_offset(&m.text, lo), m.lines().utf16_offset(&m.text, hi)];
+    Some(Suggestion { desc: s.desc.clone(), fix: Fix { range, text } })
 }
 
 #[derive(Serialize)]
@@ -73,13 +99,18 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         Message {
             rule_id: Some(f.rule.code),
             severity: if f.severity == Severity::Error { 2 } else { 1 },
-            message: format!("{} ({})", f.message, f.rule.name),
+            // ESLint's messages have no help field: the help follows the message, as in SARIF
+            message: if f.help.is_empty() {
+                format!("{} ({})", f.message, f.rule.name)
+            } else {
+                format!("{} ({}). {}", f.message, f.rule.name, f.help)
+            },
             line: s.line,
             column: s.column,
             end_line: Some(e.line),
             end_column: Some(e.column),
             fatal: None,
-            suggestions: if f.help.is_empty() { Vec::new() } else { vec![Suggestion { desc: f.help.clone() }] },
+            suggestions: f.suggestions.iter().filter_map(|s| suggestion(p, s)).collect(),
             suppressions: suppression
                 .map(|r| vec![SuppressionInfo { kind: "directive", justification: r.to_string() }])
                 .unwrap_or_default(),

@@ -157,9 +157,19 @@ pub fn render(report: &Report, style: Style) -> String {
             let (s, _) = range(p, f.module, f.span.lo, f.span.hi);
             notes.push(format!("{}:{}:{}: {}", display_path(p, f.module), s.line, s.column, f.primary_label));
         }
+        let framed: Vec<(u32, u32)> = std::iter::once((f.span.lo, f.span.hi))
+            .chain(f.labels.iter().filter(|l| l.in_frame && l.site.module == f.module).map(|l| (l.site.span.lo, l.site.span.hi)))
+            .collect();
+        if draw {
+            let (lo, hi) = own_columns(&m.text, &framed, 0);
+            labels[0] = LabeledSpan::new_primary_with_span(Some(f.primary_label.clone()), span_of(lo, hi));
+        }
+        let mut drawn = 0;
         for l in &f.labels {
             if draw && l.in_frame && l.site.module == f.module {
-                labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span_of(l.site.span.lo, l.site.span.hi)));
+                drawn += 1;
+                let (lo, hi) = own_columns(&m.text, &framed, drawn);
+                labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span_of(lo, hi)));
             } else {
                 let (s, _) = range(p, l.site.module, l.site.span.lo, l.site.span.hi);
                 notes.push(format!("{}:{}:{}: {}", display_path(p, l.site.module), s.line, s.column, l.message));
@@ -173,8 +183,13 @@ pub fn render(report: &Report, style: Style) -> String {
             help.push_str("\n\nhow it interleaves:");
         }
         for t in &f.timeline {
-            help.push_str("\n  ");
-            help.push_str(t);
+            // wrapped here, so a step's continuation lines keep the step's indent (miette's own
+            // wrapping would start them at the help's margin)
+            let hang = if t.starts_with("task ") || t.starts_with("latent") { 10 } else { 4 };
+            for line in wrap(t, style.width.saturating_sub(2 + 8 + 2), hang - 2) {
+                help.push_str("\n  ");
+                help.push_str(&line);
+            }
         }
         for n in notes {
             help.push_str("\nnote: ");
@@ -215,6 +230,69 @@ fn drawable(m: &crate::source::SourceModule, lo: u32, hi: u32) -> bool {
     let first = lines.line_of(&m.text, lo);
     let last = lines.line_of(&m.text, hi.max(lo));
     (first..=last).all(|l| lines.line_len(&m.text, l) <= MAX_DRAWN_LINE)
+}
+
+/// The part of span `i` of `spans` its label points at: the span itself, unless other spans
+/// lie inside it on the same line (`total += await f()` holds the read `total` and the await),
+/// where miette would draw every label's arrow past the end of the outer one. Then the outer
+/// label points at the longest stretch of it that no inner span covers (`+=`).
+fn own_columns(text: &str, spans: &[(u32, u32)], i: usize) -> (u32, u32) {
+    let (lo, hi) = spans[i];
+    let one_line = |lo: u32, hi: u32| text.get(lo as usize..hi as usize).is_some_and(|t| !t.contains('\n'));
+    if !one_line(lo, hi) {
+        return (lo, hi);
+    }
+    let mut inner: Vec<(u32, u32)> = spans.iter().copied().filter(|&(a, b)| lo <= a && b <= hi && (a, b) != (lo, hi) && a < b).collect();
+    if inner.is_empty() {
+        return (lo, hi);
+    }
+    inner.sort();
+    let mut gaps = Vec::new();
+    let mut at = lo;
+    for (a, b) in inner {
+        if a > at {
+            gaps.push((at, a));
+        }
+        at = at.max(b);
+    }
+    if at < hi {
+        gaps.push((at, hi));
+    }
+    let trimmed = |(a, b): (u32, u32)| {
+        let t = &text[a as usize..b as usize];
+        let start = a + (t.len() - t.trim_start().len()) as u32;
+        (start, start + t.trim().len() as u32)
+    };
+    gaps.into_iter().map(trimmed).filter(|(a, b)| a < b).max_by_key(|(a, b)| (b - a, std::cmp::Reverse(*a))).unwrap_or((lo, hi))
+}
+
+/// `text` in lines of at most `width` characters (a word longer than that on a line of its
+/// own), every line after the first indented by `hang` spaces.
+fn wrap(text: &str, width: usize, hang: usize) -> Vec<String> {
+    let width = width.max(hang + 20);
+    let mut lines = vec![String::new()];
+    // a word longer than a line is cut into pieces that fit (miette would cut it at the margin)
+    let room = width - hang;
+    let words = text.split(' ').flat_map(|w| {
+        let chars: Vec<char> = w.chars().collect();
+        let pieces: Vec<String> =
+            if chars.len() <= room { vec![w.to_string()] } else { chars.chunks(room).map(|c| c.iter().collect()).collect() };
+        pieces
+    });
+    for word in words {
+        let word = word.as_str();
+        let line = lines.last_mut().expect("a line");
+        let len = line.chars().count();
+        if len > hang && len + 1 + word.chars().count() > width {
+            lines.push(format!("{}{word}", " ".repeat(hang)));
+        } else {
+            if !line.is_empty() || word.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 fn span_of(lo: u32, hi: u32) -> SourceSpan {

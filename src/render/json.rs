@@ -102,6 +102,27 @@ struct JsonFinding<'a> {
     latent_because: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tasks: Vec<JsonTask<'a>>,
+    /// Fixes the user may apply; never applied by racelint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suggestions: Vec<JsonSuggestion<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuggestion<'a> {
+    desc: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+/// Replace the text from (`line`, `column`) to (`end_line`, `end_column`) with `text`; the same
+/// positions as a finding's (an insertion when start and end are equal).
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    text: &'a str,
 }
 
 /// A task of a finding: A runs the function, B runs meanwhile.
@@ -233,6 +254,28 @@ fn json_finding<'a>(report: &'a Report, f: &'a crate::Finding) -> JsonFinding<'a
                     Place { file: display_path(p, site.module), line: s.line, column: s.column }
                 }),
                 text: &t.text,
+            })
+            .collect(),
+        suggestions: f
+            .suggestions
+            .iter()
+            .map(|s| JsonSuggestion {
+                desc: &s.desc,
+                edits: s
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        let (start, end) = range(p, e.module, e.span.lo, e.span.hi);
+                        JsonEdit {
+                            file: display_path(p, e.module),
+                            line: start.line,
+                            column: start.column,
+                            end_line: end.line,
+                            end_column: end.column,
+                            text: &e.text,
+                        }
+                    })
+                    .collect(),
             })
             .collect(),
     }

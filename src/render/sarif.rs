@@ -126,6 +126,28 @@ struct SarifResult<'a> {
     suppressions: Option<[Suppression<'a>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<Value>,
+    /// The suggestions, as SARIF fixes (replacements of regions; an empty region inserts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
+}
+
+fn fixes(report: &Report, f: &crate::Finding) -> Vec<Value> {
+    f.suggestions
+        .iter()
+        .map(|s| {
+            let mut changes: Vec<Value> = Vec::new();
+            for e in &s.edits {
+                let at = location(report, e.module, e.span.lo, e.span.hi).physical_location;
+                let replacement = json!({ "deletedRegion": at.region, "insertedContent": { "text": e.text } });
+                let artifact = serde_json::to_value(&at.artifact_location).unwrap_or(Value::Null);
+                match changes.iter_mut().find(|c| c["artifactLocation"] == artifact) {
+                    Some(c) => c["replacements"].as_array_mut().into_iter().for_each(|r| r.push(replacement.clone())),
+                    None => changes.push(json!({ "artifactLocation": artifact, "replacements": [replacement] })),
+                }
+            }
+            json!({ "description": { "text": s.desc }, "artifactChanges": changes })
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -230,6 +252,7 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
         // the await is the first label: where task B runs
         let await_at = related.first();
         SarifResult {
+            fixes: fixes(report, f),
             code_flows: code_flows(report, f, &primary, await_at),
             properties: f.tasks.as_ref().map(|t| {
                 let mut p = json!({ "concurrency": if t.latent { "latent" } else { "overlapping" } });

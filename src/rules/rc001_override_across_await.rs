@@ -85,7 +85,11 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 let near = v.direct(e1) && v.direct(e2);
                 // a lock's release writes a literal back; a saved value is still a restore
                 let released = lock && !matches!(e2.touch, Touch::Write { restore: true, .. });
-                if e2.conflicts(e1) && writes_back(e1.touch, e2.touch, e1.field == e2.field, near) && !released && !v.balanced(b, e2.state)
+                if e2.conflicts(e1)
+                    && writes_back(e1.touch, e2.touch, e1.field == e2.field, near)
+                    && !released
+                    && !v.balanced(b, e2.state)
+                    && !v.lands_only_in_its_epoch(b)
                 {
                     out.push(Candidate::new(&RULE, e1, Point::of(a, e1), aw, Point::of(b, e2)));
                 }

@@ -59,6 +59,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     if (er.conflicts(e2) || tied)
                         && !compare_and_set(v, source, src, b, e2)
                         && !relocated(v, &value.sources, src, b, *kind, e2)
+                        && !v.lands_only_in_its_epoch(b)
                     {
                         let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
                         c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);

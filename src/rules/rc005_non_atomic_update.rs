@@ -86,6 +86,21 @@ fn marker_moves_on(e1: &Eff, e2: &Eff) -> bool {
         && literal
 }
 
+/// Whether the write is an in-flight marker: a named field assigned here and assigned a
+/// constant again later in the same run, after an await (`cache.inFlight = p; … await …;
+/// cache.inFlight = null`; a different constant: writing `true` again is no clearing). Between the two the marker says "in progress", and what is written
+/// beside it meanwhile (`cache.data = await p`) is the progress it announces, not the rest of a
+/// half-done update.
+fn marks_work_in_flight(v: &FnView, a: NodeId, e1: &Eff) -> bool {
+    let named = e1.field.is_some_and(|f| !f.contains(crate::facts::ANY_FIELD));
+    let assign = |e: &Eff| matches!(e.touch, Touch::Write { kind: WriteKind::Assign, .. });
+    named
+        && assign(e1)
+        && v.writes_to(e1.state).any(|(b, e3)| {
+            b != a && e3.field == e1.field && marker_moves_on(e1, e3) && !same_literal(e1.touch, e3.touch) && v.crosses(a, b).is_some()
+        })
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -100,9 +115,11 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     && v.direct(e2)
                     && pieces_of_one_update(a, e1.touch, b, e2.touch)
                     && !marker_moves_on(e1, e2)
+                    && !marks_work_in_flight(v, a, e1)
                     && !v.balanced(a, e1.state)
                     && !v.balanced(b, e2.state)
                     && !fixes_up(v, b, e2)
+                    && !v.lands_only_in_its_epoch(b)
                 {
                     let mut e = *e1;
                     e.field = None;

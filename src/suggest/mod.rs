@@ -1,0 +1,140 @@
+//! Fix suggestions: edits a user (or an editor, through a code action) may apply to make a
+//! finding go away. They are never applied by racelint itself.
+//!
+//! Every rule finding gets a suppression comment (`suppression.rs`); a shape that has one
+//! mechanical, local fix gets that fix too, built from the file's syntax tree, parsed again
+//! here (the facts keep no tree): an RC004 cache filled by an awaited call stores the in-flight
+//! promise (`in_flight_promise.rs`), an RC002 torn read of one state reads a snapshot taken
+//! before the first await (`snapshot.rs`). A shape that is not exactly recognised gets no edit:
+//! fewer suggestions, none wrong.
+
+mod in_flight_promise;
+mod snapshot;
+mod suppression;
+pub use suppression::REASON_PLACEHOLDER;
+mod tree;
+
+use crate::facts::Span;
+use crate::program::Program;
+use crate::source::SourceModule;
+use crate::Finding;
+
+/// One replacement of a byte range of a module's text (an insertion when the range is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub module: u32,
+    pub span: Span,
+    pub text: String,
+}
+
+/// A fix for one finding: what it does, in words, and its edits (in one file, not
+/// overlapping, in text order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub desc: String,
+    pub edits: Vec<Edit>,
+}
+
+/// `text` with the edits applied (they must not overlap).
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.span.lo, e.span.hi));
+    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut at = 0usize;
+    for e in sorted {
+        let (lo, hi) = (e.span.lo as usize, e.span.hi as usize);
+        out.push_str(&text[at.min(lo)..lo]);
+        out.push_str(&e.text);
+        at = at.max(hi);
+    }
+    out.push_str(&text[at.min(text.len())..]);
+    out
+}
+
+/// Attaches suggestions to the findings. Each module with findings is parsed once, and only
+/// when one of its findings needs the tree.
+pub(crate) fn attach(program: &Program, findings: &mut [Finding]) {
+    let mut by_module: Vec<(u32, Vec<usize>)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        match by_module.last_mut() {
+            Some((m, list)) if *m == f.module => list.push(i),
+            _ => by_module.push((f.module, vec![i])),
+        }
+    }
+    // findings are sorted by module, but a caller may not have sorted them
+    by_module.sort_by_key(|(m, _)| *m);
+    for (module, list) in by_module {
+        let m = &program.modules[module as usize];
+        let parsed = tree::Tree::parse(m);
+        for i in list {
+            let f = &findings[i];
+            let mut out = Vec::new();
+            if let Some(tree) = &parsed {
+                out.extend(rule_fix(program, m, tree, f));
+            }
+            out.extend(suppression::suggestion(m, parsed.as_ref(), f));
+            findings[i].suggestions = out;
+        }
+    }
+}
+
+/// The rule's own mechanical fix for this finding, when its shape has one.
+fn rule_fix(program: &Program, m: &SourceModule, tree: &tree::Tree, f: &Finding) -> Option<Suggestion> {
+    if f.original.is_some() {
+        // generated code: the fix belongs in the source it was built from
+        return None;
+    }
+    let fix = match f.rule.code {
+        "RC004" => in_flight_promise::suggestion(program, m, tree, f),
+        "RC002" => snapshot::suggestion(program, m, tree, f),
+        _ => None,
+    }?;
+    // an edit that breaks the file is no fix (belt and braces: the shapes are checked first)
+    let edited = apply(&m.text, &fix.edits);
+    tree::parses(m, &edited).then_some(fix)
+}
+
+/// A name for a new binding, `base` unless the file already uses that word anywhere (then
+/// `base2`, `base3`, …), so it shadows and is shadowed by nothing.
+fn fresh_name(text: &str, base: &str) -> String {
+    let used = |name: &str| {
+        text.match_indices(name).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+            !word(before) && !word(after)
+        })
+    };
+    if !used(base) {
+        return base.to_string();
+    }
+    (2..).map(|n| format!("{base}{n}")).find(|n| !used(n)).unwrap_or_default()
+}
+
+/// The whitespace a line starts with.
+fn indent_of(line: &str) -> &str {
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
+/// The line break the file uses (`\r\n` when its first line ends so).
+fn line_break(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_apply_in_text_order_and_names_are_fresh() {
+        let e = |lo, hi, t: &str| Edit { module: 0, span: Span { lo, hi }, text: t.into() };
+        assert_eq!(apply("abcdef", &[e(4, 5, "E"), e(0, 0, ">"), e(1, 3, "")]), ">adEf");
+        assert_eq!(fresh_name("let cacheLoading = 1;", "cache"), "cache");
+        assert_eq!(fresh_name("let cacheLoading = 1;", "cacheLoading"), "cacheLoading2");
+        assert_eq!(indent_of("\t  x = 1;"), "\t  ");
+        assert_eq!(line_break("a\r\nb"), "\r\n");
+    }
+}

@@ -1,0 +1,155 @@
+//! The syntax tree of a module with findings, parsed again for suggestions, and the lookups
+//! they need: a function by its span, and where a new line of code cannot go.
+
+use swc_common::Spanned;
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+use crate::facts::Span;
+use crate::source::SourceModule;
+
+pub(super) struct Tree {
+    pub module: Module,
+    /// Subtract from a swc position to get a byte offset in the text.
+    pub base: u32,
+    /// Spans inside which a line break is part of a value or of markup (template literals,
+    /// JSX): no line can be inserted there.
+    pub no_new_line: Vec<Span>,
+    pub typescript: bool,
+}
+
+/// What the module's text parses as: its component scripts, or the text itself.
+fn code_and_syntax(m: &SourceModule, text: &str) -> Option<(String, swc_ecma_parser::Syntax)> {
+    match crate::sfc::scripts_of(&m.path, text) {
+        Some(s) => {
+            let syntax = crate::parse::component_syntax(&s);
+            Some((s.code, syntax))
+        }
+        None => Some((text.to_string(), crate::parse::syntax_for(&m.path)?)),
+    }
+}
+
+impl Tree {
+    /// The module's tree, or `None` when it does not parse cleanly (a fix could not be checked).
+    pub fn parse(m: &SourceModule) -> Option<Tree> {
+        let (code, syntax) = code_and_syntax(m, &m.text)?;
+        let parsed = crate::parse::parse(&m.path, &code, syntax);
+        if !parsed.errors.is_empty() {
+            return None;
+        }
+        let module = parsed.module?;
+        let mut blocked = Blocked { base: parsed.base, spans: Vec::new() };
+        module.visit_with(&mut blocked);
+        Some(Tree { module, base: parsed.base, no_new_line: blocked.spans, typescript: syntax.typescript() })
+    }
+
+    /// A swc span as a byte range of the text.
+    pub fn span(&self, s: swc_common::Span) -> Span {
+        Span { lo: s.lo.0.saturating_sub(self.base), hi: s.hi.0.saturating_sub(self.base) }
+    }
+
+    /// The statements of the function (declaration, expression, method, arrow with a block
+    /// body) whose span is `span`.
+    pub fn function_body(&self, span: Span) -> Option<FunctionBody> {
+        let mut find = FindFunction { tree: self, span, found: None };
+        self.module.visit_with(&mut find);
+        find.found
+    }
+
+    /// The module-level statement that declares `name` with `let` or `var`, when there is one.
+    pub fn module_let(&self, name: &str) -> Option<&VarDecl> {
+        self.module.body.iter().find_map(|item| {
+            let decl = match item {
+                ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => v,
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(ExportDecl { decl: Decl::Var(v), .. })) => v,
+                _ => return None,
+            };
+            let declares = decl.decls.iter().any(|d| matches!(&d.name, Pat::Ident(b) if &*b.id.sym == name));
+            (declares && matches!(decl.kind, VarDeclKind::Let | VarDeclKind::Var)).then_some(&**decl)
+        })
+    }
+}
+
+/// Whether `edited`, the module's text after edits, still parses without errors.
+pub(super) fn parses(m: &SourceModule, edited: &str) -> bool {
+    let Some((code, syntax)) = code_and_syntax(m, edited) else { return false };
+    let parsed = crate::parse::parse(&m.path, &code, syntax);
+    parsed.module.is_some() && parsed.errors.is_empty()
+}
+
+struct Blocked {
+    base: u32,
+    spans: Vec<Span>,
+}
+
+impl Visit for Blocked {
+    fn visit_tpl(&mut self, t: &Tpl) {
+        self.spans.push(Span { lo: t.span.lo.0 - self.base, hi: t.span.hi.0 - self.base });
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || t.visit_children_with(self));
+    }
+    fn visit_jsx_element(&mut self, j: &JSXElement) {
+        self.spans.push(Span { lo: j.span.lo.0 - self.base, hi: j.span.hi.0 - self.base });
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || j.visit_children_with(self));
+    }
+    fn visit_jsx_fragment(&mut self, j: &JSXFragment) {
+        self.spans.push(Span { lo: j.span.lo.0 - self.base, hi: j.span.hi.0 - self.base });
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || j.visit_children_with(self));
+    }
+    fn visit_expr(&mut self, e: &Expr) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || e.visit_children_with(self));
+    }
+    fn visit_stmt(&mut self, s: &Stmt) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || s.visit_children_with(self));
+    }
+}
+
+struct FindFunction<'t> {
+    tree: &'t Tree,
+    span: Span,
+    found: Option<FunctionBody>,
+}
+
+impl FindFunction<'_> {
+    /// Whether the search must look inside a node with span `s`.
+    fn may_hold(&self, s: swc_common::Span) -> bool {
+        let s = self.tree.span(s);
+        self.found.is_none() && s.lo <= self.span.lo && self.span.hi <= s.hi
+    }
+}
+
+impl Visit for FindFunction<'_> {
+    fn visit_function(&mut self, f: &Function) {
+        if self.tree.span(f.span) == self.span {
+            self.found = f.body.clone();
+        } else if self.may_hold(f.span) {
+            f.visit_children_with(self);
+        }
+    }
+    fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
+        if self.tree.span(a.span) == self.span {
+            self.found = match &*a.body {
+                ArrowFunctionBody::FunctionBody(b) => Some(b.clone()),
+                ArrowFunctionBody::Expr(_) => None,
+            };
+        } else if self.may_hold(a.span) {
+            a.visit_children_with(self);
+        }
+    }
+    fn visit_constructor(&mut self, c: &Constructor) {
+        if self.tree.span(c.span) == self.span {
+            self.found = c.body.clone();
+        } else if self.may_hold(c.span) {
+            c.visit_children_with(self);
+        }
+    }
+    fn visit_expr(&mut self, e: &Expr) {
+        if self.may_hold(e.span()) {
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || e.visit_children_with(self));
+        }
+    }
+    fn visit_stmt(&mut self, s: &Stmt) {
+        if self.may_hold(s.span()) {
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || s.visit_children_with(self));
+        }
+    }
+}
