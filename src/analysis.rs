@@ -102,10 +102,17 @@ impl<'p> FnView<'p> {
                 if let Some(t) = targets[call as usize].filter(|&t| t != id) {
                     for (e, origin) in &program.summaries[t as usize].effects {
                         if e.post == post && origin.depth <= MAX_RULE_DEPTH {
+                            // a parameter written in the callee: the call's literal argument
+                            let touch = match e.touch {
+                                Touch::Write { kind, restore, literal: 0 } if origin.depth == 0 => {
+                                    Touch::Write { kind, restore, literal: argument_literal(program, facts, call, t, origin.at) }
+                                }
+                                t => t,
+                            };
                             list.push(Eff {
                                 state: e.state,
                                 field: e.field.as_ref(),
-                                touch: e.touch,
+                                touch,
                                 via: Some((t, origin.at)),
                                 depth: origin.depth,
                             });
@@ -274,6 +281,26 @@ impl<'p> FnView<'p> {
 
     pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.effects.iter().enumerate().filter(|(_, e)| !e.is_empty()).map(|(i, _)| i as NodeId)
+    }
+}
+
+/// The literal a call hands to the parameter its callee writes at `write` (`setLoading(true)`
+/// with `setLoading(on) { state.loading = on }`): 0 when the argument is no literal, or the
+/// written value is not exactly a parameter.
+fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: FnId, write: MadeAt) -> u32 {
+    // a host API's effects have no source of their own to look the parameter up in
+    let MadeAt::Source(write) = write else { return 0 };
+    let mut literals = facts.call_literals.iter().filter(|(c, _, _)| *c == call).peekable();
+    if literals.peek().is_none() || program.functions.get(callee as usize).is_none_or(|r| r.module != write.module) {
+        return 0;
+    }
+    let param = program.function(callee).nodes.iter().find_map(|n| match &n.kind {
+        NodeKind::Write { value, .. } if n.span == write.span => value.param,
+        _ => None,
+    });
+    match param {
+        Some(p) => literals.find(|(_, i, _)| *i == p).map_or(0, |(_, _, k)| *k),
+        None => 0,
     }
 }
 

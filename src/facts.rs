@@ -100,6 +100,10 @@ pub struct ValueInfo {
     /// task that loads it.
     #[serde(default)]
     pub module: bool,
+    /// The value is exactly the function's parameter at this position, never assigned again
+    /// (`setLoading(on) { state.loading = on }`): each call's argument decides what is written.
+    #[serde(default)]
+    pub param: Option<u8>,
 }
 
 /// What a call site calls, as far as the module can tell.
@@ -262,6 +266,10 @@ pub struct FnFacts {
     /// Sets of branch decisions on values fixed for the whole call (parameters and top-level
     /// `const`s never assigned again): (value, taken when truthy). Entry 0 is the empty set.
     pub decisions: Vec<Vec<(u32, bool)>>,
+    /// Literal arguments of calls: (call node, argument position, hash of the literal as in
+    /// `ValueInfo::literal`). A callee that writes its parameter writes that literal here.
+    #[serde(default)]
+    pub call_literals: Vec<(NodeId, u8, u32)>,
 }
 
 impl FnFacts {

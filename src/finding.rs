@@ -38,6 +38,9 @@ pub struct Finding {
     pub labels: Vec<Label>,
     pub help: String,
     pub timeline: Vec<String>,
+    /// The timeline told with task B running other code that writes the state, and that only
+    /// reads it (`timeline` tells B as another run of the same function): the tasks pass picks.
+    pub timelines_for_other_code: [Vec<String>; 2],
     pub fingerprint: String,
     /// Where the primary span comes from, when the file is generated and has a source map.
     pub original: Option<Original>,
@@ -104,8 +107,16 @@ impl Finding {
             list.push(info("A", a));
         }
         match &c.b {
-            Some(crate::tasks::Other::Task(b)) => {
+            Some(crate::tasks::Other::Task(b, writes)) => {
                 let again = c.a.as_ref().is_some_and(|a| a.entry == b.entry);
+                // B runs other code than A (not through this function): its timeline, if the
+                // rule tells one
+                if !b.path.contains(&fn_id) {
+                    let alt = std::mem::take(&mut self.timelines_for_other_code[usize::from(!*writes)]);
+                    if !alt.is_empty() {
+                        self.timeline = alt;
+                    }
+                }
                 let mut b = info("B", b);
                 if again {
                     b.text = match b.text.strip_prefix("a caller ") {
@@ -115,14 +126,20 @@ impl Finding {
                 }
                 list.push(b);
             }
-            Some(crate::tasks::Other::Host(when)) => list.push(TaskInfo {
-                role: "B",
-                entry: format!("the host, {when}"),
-                kind: "host".into(),
-                path: Vec::new(),
-                site: None,
-                text: format!("the host, which writes `{}` {when}", program.states[self.keys[0].0 as usize].name),
-            }),
+            Some(crate::tasks::Other::Host(when)) => {
+                let alt = std::mem::take(&mut self.timelines_for_other_code[0]);
+                if !alt.is_empty() {
+                    self.timeline = alt;
+                }
+                list.push(TaskInfo {
+                    role: "B",
+                    entry: format!("the host, {when}"),
+                    kind: "host".into(),
+                    path: Vec::new(),
+                    site: None,
+                    text: format!("the host, which writes `{}` {when}", program.states[self.keys[0].0 as usize].name),
+                })
+            }
             None => {}
         }
         if c.overlapping {
@@ -233,7 +250,7 @@ impl Finding {
             _ => c.other.via.is_some(),
         };
         let scalar = program.states[*state_id as usize].scalar;
-        let text = (c.rule.describe)(&Describe {
+        let mut describe = Describe {
             restored,
             set_literal: set_literal.as_deref(),
             act_loads,
@@ -251,7 +268,14 @@ impl Finding {
             await_line: line(await_span),
             other_line: line(other_span),
             await_text: &await_text,
-        });
+            b: crate::rules::TaskB::Again,
+        };
+        let text = (c.rule.describe)(&describe);
+        let mut timelines_for_other_code: [Vec<String>; 2] = Default::default();
+        for (i, b) in [crate::rules::TaskB::Writes, crate::rules::TaskB::Reads].into_iter().enumerate() {
+            describe.b = b;
+            timelines_for_other_code[i] = (c.rule.describe)(&describe).timeline;
+        }
         // an await spanning lines is labelled on its first line
         let first_line_end =
             m.text.get(await_span.lo as usize..await_span.hi as usize).and_then(|t| t.find('\n')).map(|i| await_span.lo + i as u32);
@@ -301,6 +325,7 @@ impl Finding {
             labels,
             help: text.help,
             timeline: text.timeline,
+            timelines_for_other_code,
             fingerprint: String::new(),
             original: None,
             fn_id: Some(view.id),

@@ -200,6 +200,7 @@ pub fn apply(
                 labels: Vec::new(),
                 help,
                 timeline: Vec::new(),
+                timelines_for_other_code: Default::default(),
                 fingerprint,
                 original: None,
                 fn_id: None,

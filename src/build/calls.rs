@@ -154,12 +154,22 @@ impl<'h> Builder<'h> {
             }
         }
         if let Some(target) = self.callee_target(callee, args) {
+            // literal arguments: a callee that writes its parameter writes them
+            let literals: Vec<(u8, u32)> = args
+                .iter()
+                .take(16)
+                .enumerate()
+                .filter(|(_, a)| a.spread.is_none())
+                .map(|(i, a)| (i as u8, literal_key(&a.expr)))
+                .filter(|&(_, k)| k != 0)
+                .collect();
             let mut args = self.call_args(args, callee);
             let awaited = self.f.await_target == Some(span);
             let detached = !awaited && self.f.detach == Some(span);
             let span = self.span(span);
             let test = self.f.test_depth > 0;
             let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
+            self.f.call_literals.extend(literals.into_iter().map(|(i, k)| (id, i, k)));
             if awaited {
                 self.f.awaited_call = Some(id);
             }
@@ -411,7 +421,7 @@ impl<'h> Builder<'h> {
             }
         }
         self.f.current = before;
-        Val { sources: obj.sources, literal: 0, copy: false, module: false }
+        Val { sources: obj.sources, literal: 0, copy: false, module: false, param: None }
     }
 
     pub(super) fn inline_callback(&mut self, params: &[&Pat], body: Body<'_>) {

@@ -338,7 +338,12 @@ impl<'h> Builder<'h> {
                 if let Some(u) = self.f.unit_stack.last_mut() {
                     extend_capped(&mut u.stale, &taint);
                 }
-                Val { sources: taint, literal: 0, copy: true, module: false }
+                let param = if Some(scope) == self.f.scope {
+                    self.f.params.iter().position(|p| p.as_ref() == Some(&i.sym)).and_then(|p| u8::try_from(p).ok())
+                } else {
+                    None
+                };
+                Val { sources: taint, literal: 0, copy: true, module: false, param }
             }
             Resolved::Module(ModuleBinding::Variable) => {
                 let state = self.binding_state(&i.sym);
@@ -365,7 +370,7 @@ impl<'h> Builder<'h> {
         if let MemberProp::Computed(c) = &m.prop {
             self.expr(&c.expr);
         }
-        Val { sources: obj.sources, literal: 0, copy: obj.copy, module: false }
+        Val { sources: obj.sources, literal: 0, copy: obj.copy, module: false, param: None }
     }
 
     pub(super) fn update(&mut self, arg: &Expr, span: swc_common::Span) -> Val {
@@ -496,7 +501,13 @@ impl<'h> Builder<'h> {
                     let value = if conditional {
                         v.clone()
                     } else {
-                        Val { sources: r.sources.iter().chain(&v.sources).copied().collect(), literal: 0, copy: false, module: false }
+                        Val {
+                            sources: r.sources.iter().chain(&v.sources).copied().collect(),
+                            literal: 0,
+                            copy: false,
+                            module: false,
+                            param: None,
+                        }
                     };
                     let kind = if conditional { WriteKind::Assign } else { WriteKind::Compound };
                     self.write(access, kind, value, a.span);

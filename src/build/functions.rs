@@ -69,6 +69,7 @@ impl<'h> Builder<'h> {
             }
         }
         self.f.fixed_names = fixed;
+        self.f.params = params.iter().map(|p| if let Pat::Ident(i) = p { Some(i.id.sym.clone()) } else { None }).collect();
         for p in params {
             self.param_defaults(p);
         }

@@ -71,7 +71,7 @@ impl<'h> Builder<'h> {
         let test = self.f.test_depth > 0;
         let span = self.span(span);
         let id = self.add(NodeKind::Read { access, test }, span);
-        Val { sources: smallvec::smallvec![id], literal: 0, copy: true, module: false }
+        Val { sources: smallvec::smallvec![id], literal: 0, copy: true, module: false, param: None }
     }
 
     pub(super) fn write(&mut self, access: Access, kind: WriteKind, value: Val, span: swc_common::Span) -> NodeId {
@@ -81,7 +81,12 @@ impl<'h> Builder<'h> {
             WriteKind::Assign | WriteKind::Delete if access.field.as_deref() == Some(facts::ANY_FIELD) => WriteKind::Keyed,
             k => k,
         };
-        self.add(NodeKind::Write { access, kind, value: value.info() }, span)
+        let param = value.param.filter(|_| value.copy).and_then(|p| self.f.params.get(p as usize).cloned().flatten());
+        let id = self.add(NodeKind::Write { access, kind, value: value.info() }, span);
+        if let Some(sym) = param {
+            self.f.param_writes.push((id, sym));
+        }
+        id
     }
 
     pub(super) fn await_node(&mut self, kind: AwaitKind, span: swc_common::Span) -> NodeId {

@@ -67,6 +67,8 @@ struct Val {
     copy: bool,
     /// A module namespace: `import(…)`, awaited.
     module: bool,
+    /// The function's own parameter at this position (meaningful while `copy` holds).
+    param: Option<u8>,
 }
 
 impl Val {
@@ -78,9 +80,11 @@ impl Val {
         self.literal = 0;
         self.copy = false;
         self.module = false;
+        self.param = None;
     }
     fn info(self) -> ValueInfo {
-        ValueInfo { sources: self.sources, literal: self.literal, copy: self.copy, module: self.module }
+        let param = if self.copy { self.param } else { None };
+        ValueInfo { sources: self.sources, literal: self.literal, copy: self.copy, module: self.module, param }
     }
 }
 
@@ -193,6 +197,12 @@ struct FnBuilder {
     decision_keys: FxHashMap<(u32, Atom), u32>,
     /// Parameters and top-level `const`s: the only values a decision may be on.
     fixed_names: Vec<Atom>,
+    /// The plain parameters by position (`None` for patterns and rest parameters).
+    params: Vec<Option<Atom>>,
+    /// Writes whose value is a parameter: kept only if it is never assigned again.
+    param_writes: Vec<(NodeId, Atom)>,
+    /// Literal arguments of calls (see `FnFacts::call_literals`).
+    call_literals: Vec<(NodeId, u8, u32)>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -243,6 +253,9 @@ impl FnBuilder {
             decision_ids: FxHashMap::default(),
             decision_keys: FxHashMap::default(),
             fixed_names: Vec::new(),
+            params: Vec::new(),
+            param_writes: Vec::new(),
+            call_literals: Vec::new(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
@@ -274,6 +287,13 @@ impl FnBuilder {
                 set.retain(|(k, _)| !changed.contains(k));
             }
         }
+        for (node, sym) in &self.param_writes {
+            if self.scope.is_some_and(|s| reassigned.contains(&(s, sym.clone()))) {
+                if let NodeKind::Write { value, .. } = &mut self.nodes[*node as usize].kind {
+                    value.param = None;
+                }
+            }
+        }
         FnFacts {
             name: self.name,
             span: self.span,
@@ -292,6 +312,7 @@ impl FnBuilder {
             returns_all: self.returns_all,
             returned: self.returned,
             decisions: self.decision_sets,
+            call_literals: self.call_literals,
         }
     }
 }

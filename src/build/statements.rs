@@ -446,6 +446,7 @@ impl<'h> Builder<'h> {
             val = b.expr(right);
         });
         val.copy = true;
+        val.param = None;
         val.literal = 0;
         let head = self.add(NodeKind::Nop, self.span(span));
         if is_await {

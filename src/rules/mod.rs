@@ -83,6 +83,20 @@ pub struct Describe<'a> {
     pub other_line: u32,
     /// The await as written (`await validateReverseProxy()`), shortened.
     pub await_text: &'a str,
+    /// Who task B is, as the timeline tells it.
+    pub b: TaskB,
+}
+
+/// Task B of a timeline: what it does with the state while A is suspended. A rule's timeline
+/// is told for each; the tasks pass picks the one that matches the pair it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskB {
+    /// Another run of the same function: B does what A does.
+    Again,
+    /// A task running other code that writes the state (or the host).
+    Writes,
+    /// A task running other code that only reads the state.
+    Reads,
 }
 
 impl Describe<'_> {

@@ -1,6 +1,6 @@
 //! RC001 override-across-await: shared state is set, an await follows, and it is set back.
 
-use super::{Candidate, Describe, Point, Restored, Rule, RuleInfo, Severity, Text};
+use super::{Candidate, Describe, Point, Restored, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::WriteKind;
 use crate::program::Touch;
@@ -135,26 +135,54 @@ fn describe(d: &Describe) -> Text {
                     "pass the temporary value down as a parameter (or keep it in a local) instead of writing the shared `{state}`; if it must stay global, serialise `{function}` through a lock or queue so no other task runs between the override and the restore"
                 )
             },
-            vec![
-                format!("task A  overrides `{state}` (line {})", d.primary_line),
-                d.await_step(),
-                format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
-                format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
-                format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
-            ],
+            match d.b {
+                TaskB::Again => vec![
+                    format!("task A  overrides `{state}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
+                    format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
+                    format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
+                ],
+                TaskB::Writes => vec![
+                    format!("task A  overrides `{state}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  writes its own value into `{state}`"),
+                    format!("task A  restores the value it saved (line {}), wiping B's write", d.other_line),
+                ],
+                TaskB::Reads => vec![
+                    format!("task A  overrides `{state}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  reads `{state}` and gets A's temporary value instead of the one A saved"),
+                    format!("task A  restores `{state}` (line {}), after B has acted on the temporary value", d.other_line),
+                ],
+            },
         ),
         (Restored::Literal(_), Some(set)) => {
             (
                 format!(
                     "`{state}` marks that a run of `{function}` is in progress, but the first run to finish clears it for all: count the runs instead (`{state}++` before the await, `{state}--` in a `finally`, test `{state} > 0`), or keep each run's in-flight promise in a set and test whether it is empty"
                 ),
-                vec![
-                    format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
-                    d.await_step(),
-                    format!("task B  sets `{state}` to `{set}` too and starts its own work"),
-                    format!("task A  resets `{state}` to {reset} (line {}) while B is still running", d.other_line),
-                    format!("task B  runs on with `{state}` saying no run is in progress"),
-                ],
+                match d.b {
+                    TaskB::Again => vec![
+                        format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
+                        d.await_step(),
+                        format!("task B  sets `{state}` to `{set}` too and starts its own work"),
+                        format!("task A  resets `{state}` to {reset} (line {}) while B is still running", d.other_line),
+                        format!("task B  runs on with `{state}` saying no run is in progress"),
+                    ],
+                    TaskB::Writes => vec![
+                        format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
+                        d.await_step(),
+                        format!("task B  writes `{state}`"),
+                        format!("task A  resets `{state}` to {reset} (line {}), wiping B's write", d.other_line),
+                    ],
+                    TaskB::Reads => vec![
+                        format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
+                        d.await_step(),
+                        format!("task B  reads `{state}` and sees `{set}`, the value A set for its own run"),
+                        format!("task A  resets `{state}` to {reset} (line {})", d.other_line),
+                    ],
+                },
             )
         }
         (Restored::Literal(_), None) => {
@@ -162,24 +190,52 @@ fn describe(d: &Describe) -> Text {
                 format!(
                     "keep this run's value in a local of `{function}` and pass it to what reads it, instead of the shared `{state}`; if it must stay shared, reset it only while it is still this run's (`if ({state} === mine) {state} = …`)"
                 ),
-                vec![
-                    format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
-                    d.await_step(),
-                    format!("task B  replaces `{state}` with its own value"),
-                    format!("task A  resets `{state}` to {reset} (line {}), wiping B's value while B still needs it", d.other_line),
-                ],
+                match d.b {
+                    TaskB::Again => vec![
+                        format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
+                        d.await_step(),
+                        format!("task B  replaces `{state}` with its own value"),
+                        format!("task A  resets `{state}` to {reset} (line {}), wiping B's value while B still needs it", d.other_line),
+                    ],
+                    TaskB::Writes => vec![
+                        format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
+                        d.await_step(),
+                        format!("task B  writes its own value into `{state}`"),
+                        format!("task A  resets `{state}` to {reset} (line {}), wiping B's write", d.other_line),
+                    ],
+                    TaskB::Reads => vec![
+                        format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
+                        d.await_step(),
+                        format!("task B  reads `{state}` and gets the value A set for its own run"),
+                        format!("task A  resets `{state}` to {reset} (line {})", d.other_line),
+                    ],
+                },
             )
         }
         (Restored::Computed, _) => (
             format!(
                 "keep the temporary value in a local of `{function}` (or pass it down) instead of writing the shared `{state}`; if it must stay shared, serialise `{function}` through a lock or queue"
             ),
-            vec![
-                format!("task A  overrides `{state}` (line {})", d.primary_line),
-                d.await_step(),
-                format!("task B  overrides `{state}` with its own value"),
-                format!("task A  writes `{state}` again (line {}), clobbering B's value while B still needs it", d.other_line),
-            ],
+            match d.b {
+                TaskB::Again => vec![
+                    format!("task A  overrides `{state}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  overrides `{state}` with its own value"),
+                    format!("task A  writes `{state}` again (line {}), clobbering B's value while B still needs it", d.other_line),
+                ],
+                TaskB::Writes => vec![
+                    format!("task A  overrides `{state}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  writes its own value into `{state}`"),
+                    format!("task A  writes `{state}` again (line {}), wiping B's write", d.other_line),
+                ],
+                TaskB::Reads => vec![
+                    format!("task A  overrides `{state}` (line {})", d.primary_line),
+                    d.await_step(),
+                    format!("task B  reads `{state}` and gets A's temporary value"),
+                    format!("task A  writes `{state}` again (line {})", d.other_line),
+                ],
+            },
         ),
     };
     Text {

@@ -1,6 +1,6 @@
 //! RC003 lost-update: state read before an await is written after it from the stale read.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, WriteKind};
 use crate::program::Touch;
@@ -87,11 +87,19 @@ fn describe(d: &Describe) -> Text {
             None => format!("`{state}` is read here, before the await"),
         },
         help,
-        timeline: vec![
-            format!("task A  reads `{state}` (line {})", d.other_line),
-            d.await_step(),
-            format!("task B  reads the same value and writes its update"),
-            format!("task A  writes `{state}` from its stale read (line {}): B's update is lost", d.primary_line),
-        ],
+        timeline: match d.b {
+            TaskB::Again => vec![
+                format!("task A  reads `{state}` (line {})", d.other_line),
+                d.await_step(),
+                format!("task B  reads the same value and writes its update"),
+                format!("task A  writes `{state}` from its stale read (line {}): B's update is lost", d.primary_line),
+            ],
+            TaskB::Writes | TaskB::Reads => vec![
+                format!("task A  reads `{state}` (line {})", d.other_line),
+                d.await_step(),
+                format!("task B  writes `{state}`"),
+                format!("task A  writes `{state}` from its stale read (line {}): B's write is lost", d.primary_line),
+            ],
+        },
     }
 }

@@ -1,7 +1,7 @@
 //! RC004 check-then-act: a condition on shared state is tested before an await and the state
 //! it guards is written after it.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeKind;
 use crate::program::Touch;
@@ -111,11 +111,19 @@ fn describe(d: &Describe) -> Text {
                 "re-check `{state}` after the await, right before writing it (the check and the write in one synchronous step), or claim the work before the first await (set a flag or store the in-flight promise) so a second task fails the check"
             )
         },
-        timeline: vec![
-            format!("task A  checks `{state}` (line {})", d.primary_line),
-            d.await_step(),
-            format!("task B  checks `{state}`: still unchanged, so B passes too"),
-            format!("task A  writes `{state}` (line {}); task B repeats the work and writes it again", d.other_line),
-        ],
+        timeline: match d.b {
+            TaskB::Again => vec![
+                format!("task A  checks `{state}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  checks `{state}`: still unchanged, so B passes too"),
+                format!("task A  writes `{state}` (line {}); task B repeats the work and writes it again", d.other_line),
+            ],
+            TaskB::Writes | TaskB::Reads => vec![
+                format!("task A  checks `{state}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  writes `{state}`: A's check no longer holds"),
+                format!("task A  writes `{state}` (line {}) on the strength of its stale check, over B's write", d.other_line),
+            ],
+        },
     }
 }

@@ -1,6 +1,6 @@
 //! RC005 non-atomic-update: writes to the same shared state separated by awaits.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeId;
 use crate::facts::WriteKind;
@@ -101,6 +101,21 @@ fn marks_work_in_flight(v: &FnView, a: NodeId, e1: &Eff) -> bool {
         })
 }
 
+/// Whether the later write clears an in-flight marker this run set before the await (the same
+/// named field assigned another value earlier, `setLoading(true); … await …; setLoading(false)`):
+/// it ends the announcement of the work, and is not the rest of whatever else was written
+/// before the await (a counter bumped beside the marker, say).
+fn clears_marker(v: &FnView, b: NodeId, e2: &Eff) -> bool {
+    let named = e2.field.is_some_and(|f| !f.contains(crate::facts::ANY_FIELD));
+    let assign = |e: &Eff| matches!(e.touch, Touch::Write { kind: WriteKind::Assign, .. });
+    named
+        && assign(e2)
+        && matches!(e2.touch, Touch::Write { literal: 1.., .. })
+        && v.writes_to(e2.state).any(|(a0, e0)| {
+            a0 != b && e0.field == e2.field && assign(e0) && !same_literal(e0.touch, e2.touch) && v.crosses(a0, b).is_some()
+        })
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -116,6 +131,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     && pieces_of_one_update(a, e1.touch, b, e2.touch)
                     && !marker_moves_on(e1, e2)
                     && !marks_work_in_flight(v, a, e1)
+                    && !clears_marker(v, b, e2)
                     && !v.balanced(a, e1.state)
                     && !v.balanced(b, e2.state)
                     && !fixes_up(v, b, e2)
@@ -152,11 +168,19 @@ fn describe(d: &Describe) -> Text {
             "compute the new values first (await everything you need), then apply them in one synchronous step; or serialise `{}` through a lock or queue so updates of `{root}` don't interleave",
             d.function
         ),
-        timeline: vec![
-            format!("task A  writes part of `{root}` (line {})", d.primary_line),
-            d.await_step(),
-            format!("task B  writes its own values into `{root}`"),
-            format!("task A  writes the rest (line {}): `{root}` now mixes A's and B's values", d.other_line),
-        ],
+        timeline: match d.b {
+            TaskB::Again | TaskB::Writes => vec![
+                format!("task A  writes part of `{root}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  writes its own values into `{root}`"),
+                format!("task A  writes the rest (line {}): `{root}` now mixes A's and B's values", d.other_line),
+            ],
+            TaskB::Reads => vec![
+                format!("task A  writes part of `{root}` (line {})", d.primary_line),
+                d.await_step(),
+                format!("task B  reads `{root}` half-updated: the part from line {} without the rest", d.primary_line),
+                format!("task A  writes the rest (line {}), after B has used the half-done state", d.other_line),
+            ],
+        },
     }
 }

@@ -117,8 +117,10 @@ pub struct Concurrency {
 
 #[derive(Debug, Clone)]
 pub enum Other {
-    /// Another run of the same function (`a` again, or through another entry).
-    Task(TaskPath),
+    /// Another task (another run of the same function, `a` again or through another entry,
+    /// or a task that runs another function touching the state), and whether it writes the
+    /// state there (else it only reads it: an override's temporary value, a half-done update).
+    Task(TaskPath, bool),
     /// The host writes the state itself (`on every chat switch`).
     Host(String),
 }
@@ -536,7 +538,7 @@ impl Tasks {
         type Key = (u8, u8, bool, bool);
         // the tasks that touch the state, each with one function of it that does (this one if
         // it is among them)
-        let mut others: FxHashMap<u32, FnId> = FxHashMap::default();
+        let mut others: FxHashMap<u32, (FnId, bool)> = FxHashMap::default();
         let covering = self.covering(cover);
         for (s, field) in states {
             let Some(list) = self.accessors.get(s) else { continue };
@@ -551,20 +553,24 @@ impl Tasks {
                     if covering.as_ref().is_some_and(|c| !c.contains(&eb)) {
                         continue;
                     }
-                    let slot = others.entry(eb).or_insert(*g);
-                    if *g == f || (*slot != f && *g < *slot) {
-                        *slot = *g;
+                    let slot = others.entry(eb).or_insert((*g, *writes));
+                    if *g == f || (slot.0 != f && *g < slot.0) {
+                        *slot = (*g, *writes);
+                    } else if *g == slot.0 {
+                        slot.1 |= *writes;
                     }
                 }
             }
         }
-        let mut pairs: Vec<((u32, u32), (Key, FnId))> = Vec::new();
+        // B's accessor, and whether it writes there
+        type Accessor = (FnId, bool);
+        let mut pairs: Vec<((u32, u32), (Key, Accessor))> = Vec::new();
         for &ea in &self.reach[f as usize] {
-            for (&eb, &g) in &others {
+            for (&eb, &(g, writes)) in &others {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
-                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, ea != eb), g)));
+                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, ea != eb), (g, writes))));
             }
         }
         // the best pair first; the next only when B turns out to start after A (rare)
@@ -579,9 +585,9 @@ impl Tasks {
                 break;
             }
         }
-        if let Some((g, ea, eb)) = best {
+        if let Some(((g, writes), ea, eb)) = best {
             let a = Some(TaskPath { entry: ea, path: self.path(f, ea) });
-            let b = Some(Other::Task(TaskPath { entry: eb, path: self.path(g, eb) }));
+            let b = Some(Other::Task(TaskPath { entry: eb, path: self.path(g, eb) }, writes));
             return Concurrency { overlapping: true, a, b, reason: String::new() };
         }
         // the host last: a task in the scan says more
