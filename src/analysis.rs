@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
-use crate::program::{fields_conflict, FnId, Program, Site, Touch};
+use crate::program::{fields_conflict, FnId, MadeAt, Program, Touch};
 
 /// One effect at a node of the function being checked. Its field is borrowed from the facts or
 /// summaries it comes from: views are built for every async function, and counting references
@@ -16,7 +16,7 @@ pub struct Eff<'p> {
     pub field: Option<&'p Atom>,
     pub touch: Touch,
     /// For effects of a call: the callee and where the callee (or its callee) makes the access.
-    pub via: Option<(FnId, Site)>,
+    pub via: Option<(FnId, MadeAt)>,
     /// 0 for accesses in this function or directly in the callee, more for deeper callees.
     pub depth: u32,
 }
@@ -30,7 +30,7 @@ impl Eff<'_> {
     /// than `other` (a test before the write it guards, not `push(x); if (q.length > n) …`).
     pub fn made_before(&self, other: &Eff) -> bool {
         match (self.via, other.via) {
-            (Some((_, a)), Some((_, b))) => a.module == b.module && a.span.lo < b.span.lo,
+            (Some((_, MadeAt::Source(a))), Some((_, MadeAt::Source(b)))) => a.module == b.module && a.span.lo < b.span.lo,
             _ => false,
         }
     }
@@ -64,7 +64,7 @@ pub struct FnView<'p> {
     /// Whether the function is small enough for crossing sets at all.
     within_budget: bool,
     /// The resume node of each awaited call.
-    resume_of: FxHashMap<NodeId, NodeId>,
+    pub(crate) resume_of: FxHashMap<NodeId, NodeId>,
     /// Each state's writes as (node, index into that node's effects), in node order: rules that
     /// pair two writes of one state look only at that state's.
     writes_by_state: std::cell::OnceCell<FxHashMap<u32, Vec<(NodeId, u32)>>>,
@@ -99,14 +99,13 @@ impl<'p> FnView<'p> {
                 _ => (None, false),
             };
             if let Some(call) = call {
-                let t = targets[call as usize];
-                if t != u32::MAX && t != id {
+                if let Some(t) = targets[call as usize].filter(|&t| t != id) {
                     for (e, origin) in &program.summaries[t as usize].effects {
                         if e.post == post && origin.depth <= MAX_RULE_DEPTH {
                             // a parameter written in the callee: the call's literal argument
                             let touch = match e.touch {
                                 Touch::Write { kind, restore, literal: 0 } if origin.depth == 0 => {
-                                    Touch::Write { kind, restore, literal: argument_literal(program, facts, call, t, origin.site) }
+                                    Touch::Write { kind, restore, literal: argument_literal(program, facts, call, t, origin.at) }
                                 }
                                 t => t,
                             };
@@ -114,7 +113,7 @@ impl<'p> FnView<'p> {
                                 state: e.state,
                                 field: e.field.as_ref(),
                                 touch,
-                                via: Some((t, origin.site)),
+                                via: Some((t, origin.at)),
                                 depth: origin.depth,
                             });
                         }
@@ -129,44 +128,8 @@ impl<'p> FnView<'p> {
         let crossing = (0..n).map(|_| std::cell::OnceCell::new()).collect();
         let mut view =
             FnView { program, id, module, facts, effects, crossing, within_budget, resume_of, writes_by_state: Default::default() };
-        view.mark_setter_restores();
+        crate::marks::mark_setter_restores(&mut view);
         Some(view)
-    }
-
-    /// A setter called with a value read from the state before an await writes that saved value
-    /// back (`switchConnection(saved.profile)` after `saved = await getConnection()` and an
-    /// `await operation()`).
-    fn mark_setter_restores(&mut self) {
-        let mut marks: Vec<(NodeId, u32)> = Vec::new();
-        for (c, node) in self.facts.nodes.iter().enumerate() {
-            let NodeKind::Call { args, .. } = &node.kind else { continue };
-            let c = c as NodeId;
-            let mut saved: Vec<u32> = Vec::new();
-            for &a in args {
-                for at in [Some(a), self.resume_of.get(&a).copied()].into_iter().flatten() {
-                    if self.crosses(at, c).is_some() {
-                        saved.extend(self.reads(at).filter(|e| self.direct(e)).map(|e| e.state));
-                    }
-                }
-            }
-            if saved.is_empty() {
-                continue;
-            }
-            for target in [Some(c), self.resume_of.get(&c).copied()].into_iter().flatten() {
-                for &s in &saved {
-                    marks.push((target, s));
-                }
-            }
-        }
-        for (node, state) in marks {
-            for e in &mut self.effects[node as usize] {
-                if let Touch::Write { restore, kind: crate::facts::WriteKind::Assign, .. } = &mut e.touch {
-                    if e.state == state {
-                        *restore = true;
-                    }
-                }
-            }
-        }
     }
 
     /// The await crossed on a path from `from` to `to`, if some path crosses one.
@@ -229,10 +192,11 @@ impl<'p> FnView<'p> {
     /// not `headers: { token }` of a request whose response is returned, nor a test that only
     /// steers the callee). Host calls' reads are what they return.
     fn returned_by_callee(&self, e: &Eff) -> bool {
-        let Some((t, site)) = e.via else { return true };
+        let Some((t, at)) = e.via else { return true };
         if (t as usize) >= self.program.functions.len() {
             return true;
         }
+        let MadeAt::Source(site) = at else { return false };
         let callee = self.program.function(t);
         let module = self.program.functions[t as usize].module;
         site.module == module
@@ -268,7 +232,7 @@ impl<'p> FnView<'p> {
     /// deeper in the call tree), or is a host API's effect reached through wrappers
     /// (`switchConnectionSettings` → `set_connection_profile` → `/profile`).
     pub fn direct(&self, e: &Eff) -> bool {
-        e.depth == 0 || e.via.is_some_and(|(_, site)| site.module == u32::MAX)
+        e.depth == 0 || matches!(e.via, Some((_, MadeAt::Host)))
     }
 
     /// Whether the call at `node` (or resumed at it) overrides `state` and restores it itself
@@ -279,10 +243,7 @@ impl<'p> FnView<'p> {
             Some(c) => c,
             None => return false,
         };
-        let t = self.program.call_targets[self.id as usize][call as usize];
-        if t == u32::MAX {
-            return false;
-        }
+        let Some(t) = self.program.call_targets[self.id as usize][call as usize] else { return false };
         self.program.balanced[t as usize].binary_search(&state).is_ok()
     }
 
@@ -326,9 +287,10 @@ impl<'p> FnView<'p> {
 /// The literal a call hands to the parameter its callee writes at `write` (`setLoading(true)`
 /// with `setLoading(on) { state.loading = on }`): 0 when the argument is no literal, or the
 /// written value is not exactly a parameter.
-fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: FnId, write: Site) -> u32 {
-    let mut literals = facts.call_literals.iter().filter(|(c, _, _)| *c == call).peekable();
+fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: FnId, write: MadeAt) -> u32 {
     // a host API's effects have no source of their own to look the parameter up in
+    let MadeAt::Source(write) = write else { return 0 };
+    let mut literals = facts.call_literals.iter().filter(|(c, _, _)| *c == call).peekable();
     if literals.peek().is_none() || program.functions.get(callee as usize).is_none_or(|r| r.module != write.module) {
         return 0;
     }

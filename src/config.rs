@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::{rule_by_code, Severity};
+use crate::rule_info;
+use crate::rules::Severity;
 
 pub const FILE_NAME: &str = "racelint.toml";
 
@@ -218,11 +219,11 @@ impl Config {
         })?;
         let mut rules = Vec::new();
         for (key, level) in &raw.rules {
-            let Some(rule) = rule_by_code(key) else {
+            let Some(rule) = rule_info(key) else {
                 // where the key is written, else where the table starts (a key spelt with escapes)
                 let at = text.find(key.as_str()).filter(|_| !key.is_empty()).or_else(|| text.find("rules")).map(|o| position(text, o));
                 let at = at.or(Some((1, 1)));
-                let codes: Vec<&str> = crate::RULES.iter().map(|r| r.code).collect();
+                let codes: Vec<&str> = crate::RULES.iter().map(|r| r.info.code).collect();
                 return Err(ConfigError {
                     path: path.to_path_buf(),
                     line: at.map(|a| a.0),

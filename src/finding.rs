@@ -2,8 +2,8 @@
 
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, Span, StateKind};
-use crate::program::{Program, Site};
-use crate::rules::{Candidate, Describe, Rule};
+use crate::program::{MadeAt, Program, Site};
+use crate::rules::{Candidate, Describe, RuleInfo};
 
 /// A labelled span, possibly in another file than the finding.
 #[derive(Debug, Clone)]
@@ -17,7 +17,9 @@ pub struct Label {
 
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub rule: &'static Rule,
+    pub rule: &'static RuleInfo,
+    /// Another task's reads race too, not only its writes (the rule's `races_with_readers`).
+    pub races_with_readers: bool,
     /// The rule's severity, or the one `racelint.toml` sets.
     pub severity: crate::Severity,
     pub module: u32,
@@ -88,7 +90,7 @@ impl Finding {
     pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
         let Some(fn_id) = self.fn_id else { return };
         let modal = !self.window.is_empty() && self.window.iter().all(|w| w.as_deref().is_some_and(|p| tasks.is_modal(p)));
-        let c = tasks.classify(program, fn_id, &self.keys, &self.cover, self.rule.races_with_readers, modal);
+        let c = tasks.classify(program, fn_id, &self.keys, &self.cover, self.races_with_readers, modal);
         let info = |role: &'static str, t: &crate::tasks::TaskPath| {
             let e = &tasks.entries[t.entry as usize];
             TaskInfo {
@@ -286,11 +288,9 @@ impl Finding {
         // await); the graph tells
         let primary_first = view.crosses(c.primary.node, c.other.node).is_some();
         for (p, first) in [(&c.primary, primary_first), (&c.other, !primary_first)] {
-            if let Some((f, site)) = p.via {
-                if site.module == u32::MAX {
-                    // a host call: no source to point at
-                    continue;
-                }
+            if let Some((f, at)) = p.via {
+                // a host call has no source to point at
+                let MadeAt::Source(site) = at else { continue };
                 let name = program.fn_name(f);
                 let msg = if first {
                     format!("`{name}` accesses `{state}` here (before the await)")
@@ -304,15 +304,16 @@ impl Finding {
         }
         let st = &program.states[*state_id as usize];
         let state_declared =
-            (st.decl != Span::default() || st.kind == StateKind::Binding).then_some(Site { module: st.module, span: st.decl });
+            st.module.filter(|_| st.decl != Span::default() || st.kind == StateKind::Binding).map(|module| Site { module, span: st.decl });
         if let Some(site) = state_declared {
             if !labels.iter().any(|l| l.site == site) && site.span != primary_span {
                 labels.push(Label { site, message: format!("`{root}` is declared here"), in_frame: site.module == module });
             }
         }
         Finding {
-            rule: c.rule,
-            severity: c.rule.severity,
+            rule: &c.rule.info,
+            races_with_readers: c.rule.races_with_readers,
+            severity: c.rule.info.severity,
             module,
             span: primary_span,
             function: view.facts.name.clone(),

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use rustc_hash::FxHashMap;
 
 use crate::build::HostHints;
-use crate::program::SourceModule;
+use crate::source::SourceModule;
 use crate::FileError;
 
 /// What a file was when it was loaded.
@@ -187,7 +187,7 @@ impl RuleMemo {
                 hash_of(|h| {
                     for (e, o) in &s.effects {
                         e.hash(h);
-                        (o.site.module, o.site.span, o.depth).hash(h);
+                        (o.at, o.depth).hash(h);
                     }
                 })
             })
@@ -225,7 +225,7 @@ impl RuleMemo {
                     // model classifies them afterwards): a renumbering is a change
                     (r.module, r.local, id, together).hash(h);
                     targets.hash(h);
-                    for &t in targets.iter().filter(|&&t| t != u32::MAX) {
+                    for &t in targets.iter().flatten() {
                         if (t as usize) < n && !unchanged[program.functions[t as usize].module as usize] {
                             return;
                         }

@@ -1,13 +1,14 @@
 //! racelint: finds races on shared module state across `await` points in JavaScript.
 //!
 //! The pipeline: [`discover`] files, [`parse`] each once, `build` its facts (effect graphs per
-//! function), `program` links modules and summarises functions, [`rules`] query the graphs,
-//! and [`render`] prints the findings. [`lint`] runs it all; the CLI is a thin layer over it.
+//! function), `link` builds the `program` (states, call targets, `marks` on states, a `summary`
+//! per function in the order of `schedule`), [`rules`] query the graphs, and [`render`] prints
+//! the findings. [`lint`] runs it all; the CLI is a thin layer over it.
 //!
 //! The modules the binary, the language server's tests, the examples and the fuzz target use
-//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `analysis`, `tasks`,
-//! `finding`, `suppress`, `generated`, `keep`) is the crate's own. Its types still reach the
-//! caller through [`Report`] (`Report::program`, [`Finding`]).
+//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `marks`, `summary`,
+//! `schedule`, `analysis`, `tasks`, `finding`, `suppress`, `generated`, `keep`) is the crate's
+//! own. Its types still reach the caller through [`Report`] (`Report::program`, [`Finding`]).
 
 pub(crate) mod analysis;
 pub mod baseline;
@@ -24,13 +25,16 @@ pub mod inputs;
 pub(crate) mod keep;
 pub(crate) mod link;
 pub mod lsp;
+pub(crate) mod marks;
 pub mod parse;
 pub(crate) mod program;
 pub mod render;
 pub mod rules;
+pub(crate) mod schedule;
 pub mod sfc;
 pub mod source;
 pub mod suggest;
+pub(crate) mod summary;
 pub(crate) mod suppress;
 pub(crate) mod tasks;
 
@@ -42,8 +46,19 @@ use rayon::prelude::*;
 use build::HostHints;
 pub use finding::{Finding, Label};
 use host::Hosts;
-use program::{Program, SourceModule};
-pub use rules::{Rule, Severity, RULES};
+use program::Program;
+pub use rules::{Rule, RuleInfo, Severity, RULES};
+
+/// Everything racelint reports, in listing order: the rules, then the suppression diagnostics.
+pub fn rule_infos() -> impl Iterator<Item = &'static RuleInfo> {
+    RULES.iter().map(|r| &r.info).chain(suppress::DIAGNOSTICS.iter().copied())
+}
+
+/// A rule or a suppression diagnostic by code (in any case) or name.
+pub fn rule_info(code: &str) -> Option<&'static RuleInfo> {
+    rule_infos().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+use source::SourceModule;
 
 /// What to lint and how.
 #[derive(Debug, Clone, Default)]
@@ -609,12 +624,12 @@ fn analyse(
     timer: &Timer,
     mut memo: Option<&mut keep::RuleMemo>,
 ) -> Report {
-    let program = pool.install(|| Program::link(modules, hosts));
+    let program = pool.install(|| link::link(modules, hosts));
     timer.lap("link and summarise");
     // the language server's memo: functions whose inputs did not change keep their findings
     let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));
     let remembered = |id: u32| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
-    let selected = |r: &Rule| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
+    let selected = |r: &RuleInfo| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
     let checked: Vec<(keep::Checked, bool)> = pool.install(|| {
         (0..program.functions.len() as u32)
             .into_par_iter()
@@ -625,9 +640,11 @@ fn analyse(
                 let module = &program.modules[program.functions[id as usize].module as usize].path;
                 let mut errs = Vec::new();
                 let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
-                    Some(v) => {
-                        rules::check_function(&v).iter().filter(|c| selected(c.rule)).map(|c| Finding::from_candidate(&v, c)).collect()
-                    }
+                    Some(v) => rules::check_function(&v)
+                        .iter()
+                        .filter(|c| selected(&c.rule.info))
+                        .map(|c| Finding::from_candidate(&v, c))
+                        .collect(),
                     None => Vec::new(),
                 })
                 .unwrap_or_default();
@@ -678,7 +695,7 @@ fn analyse(
         timer.lap("tasks");
     }
     let running = |code: &str| {
-        RULES.iter().find(|r| r.code == code).is_some_and(|r| selected(r))
+        RULES.iter().find(|r| r.info.code == code).is_some_and(|r| selected(&r.info))
             && !options.config.rules.iter().any(|(c, l)| *c == code && l.is_none())
     };
     let (mut findings, suppressed, directive_findings) = suppress::apply(&program, findings, running);

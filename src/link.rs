@@ -9,7 +9,8 @@ use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, Callee, Export, ImportName, NodeKind, Span, StateKind};
 use crate::host::Hosts;
-use crate::program::{FnId, SourceModule, State};
+use crate::program::{FnId, FunctionRef, HostFn, Program, State, Targets};
+use crate::source::SourceModule;
 
 /// What an imported name denotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,15 +231,6 @@ impl<'m> Resolver<'m> {
     }
 }
 
-/// A function that stands for a host call: its name and effects come from a model.
-#[derive(Debug, Clone)]
-pub struct HostFn {
-    pub name: String,
-    pub awaits: bool,
-    pub reads: Vec<u32>,
-    pub writes: Vec<u32>,
-}
-
 /// The program-wide state table under construction.
 pub struct StateTable<'a> {
     pub states: Vec<State>,
@@ -272,7 +264,15 @@ impl<'a> StateTable<'a> {
         } else {
             decl
         };
-        self.states.push(State { name: name.to_string(), kind, module: m, decl, written: false, scalar: true, written_by_host: None });
+        self.states.push(State {
+            name: name.to_string(),
+            kind,
+            module: Some(m),
+            decl,
+            written: false,
+            scalar: true,
+            written_by_host: None,
+        });
         let id = (self.states.len() - 1) as u32;
         self.keys[m as usize].insert(name.to_string(), id);
         id
@@ -286,7 +286,7 @@ impl<'a> StateTable<'a> {
         self.states.push(State {
             name: name.to_string(),
             kind: StateKind::GlobalProp,
-            module: m,
+            module: Some(m),
             decl,
             written: false,
             scalar: true,
@@ -320,9 +320,9 @@ impl<'a> StateTable<'a> {
         self.states.push(State {
             name: state.name.clone(),
             kind: StateKind::Host,
-            module: u32::MAX,
+            module: None,
             decl: Span::default(),
-            written: true,
+            written: false,
             scalar: false,
             written_by_host: state.written_by_host.clone(),
         });
@@ -332,10 +332,49 @@ impl<'a> StateTable<'a> {
     }
 }
 
+/// Links the analysed modules into one program: the state table, every function's call and
+/// callback targets, then what the accesses say about each state (`marks`) and every
+/// function's summary (`summary`).
+pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
+    let resolver = Resolver::new(&modules);
+    let mut table = StateTable::new(&modules, hosts);
+    let state_ids = state_ids(&mut table, &resolver);
+    let mut functions = Vec::new();
+    let mut fn_base = Vec::with_capacity(modules.len());
+    for (mi, m) in modules.iter().enumerate() {
+        fn_base.push(functions.len() as u32);
+        for li in 0..m.facts.functions.len() {
+            functions.push(FunctionRef { module: mi as u32, local: li as u32 });
+        }
+    }
+    let mut host_fns = Vec::new();
+    let (call_targets, callback_targets) = call_targets(&resolver, &mut table, &fn_base, &mut host_fns);
+    let states = table.states;
+    drop(resolver);
+    let mut program = Program {
+        modules,
+        states,
+        state_ids,
+        functions,
+        fn_base,
+        call_targets,
+        callback_targets,
+        host_fns,
+        summaries: Vec::new(),
+        balanced: Vec::new(),
+        backs_up: Vec::new(),
+        written_together: Default::default(),
+    };
+    crate::marks::mark_states(&mut program);
+    program.summaries = crate::summary::summarise(&program);
+    program.balanced = crate::summary::balanced(&program.summaries);
+    program
+}
+
 /// Maps every module's local states to program-wide ones.
 pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
     let modules = resolver.modules;
-    let mut ids: Vec<Vec<u32>> = modules.iter().map(|m| vec![u32::MAX; m.facts.states.len()]).collect();
+    let mut ids: Vec<Vec<Option<u32>>> = modules.iter().map(|m| vec![None; m.facts.states.len()]).collect();
     // own state first, so that imports find it
     for (mi, m) in modules.iter().enumerate() {
         for (si, s) in m.facts.states.iter().enumerate() {
@@ -346,7 +385,7 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
                 StateKind::Host => table.hosts.state_for_path(&s.name).and_then(|q| table.host(&q)),
                 StateKind::Imported(_) => continue,
             };
-            ids[mi as usize][si] = id.unwrap_or_else(|| table.local(mi, &format!("host:{}", s.name), StateKind::Host, s.span));
+            ids[mi as usize][si] = Some(id.unwrap_or_else(|| table.local(mi, &format!("host:{}", s.name), StateKind::Host, s.span)));
         }
     }
     for (mi, m) in modules.iter().enumerate() {
@@ -363,28 +402,24 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
             };
             // an import from outside the scan that no model knows: state of its own, shared
             // if this module writes it, and written by its own module whenever that likes
-            ids[mi as usize][si] = id.unwrap_or_else(|| {
+            ids[mi as usize][si] = Some(id.unwrap_or_else(|| {
                 let id = table.local(mi, &s.name, StateKind::Binding, Span { lo: 0, hi: 0 });
                 if let Target::Outside(specifier, _) = &target {
                     table.states[id as usize].written_by_host = Some(format!("in `{specifier}`, outside the scan"));
                 }
                 id
-            });
+            }));
         }
     }
-    ids
+    // every state is either the module's own or imported: both loops above map it
+    ids.into_iter().map(|m| m.into_iter().map(|id| id.expect("every local state is mapped")).collect()).collect()
 }
 
 /// Resolves every call site. Host calls become functions of their own (appended after the
 /// program's functions), one per distinct path and effects.
 /// Also resolves the functions handed to calls (`FnFacts::callbacks`), like callees: the second
-/// result, per function, one entry per callback (`u32::MAX` when it is not the program's).
-pub fn call_targets(
-    resolver: &Resolver,
-    table: &mut StateTable,
-    fn_base: &[u32],
-    host_fns: &mut Vec<HostFn>,
-) -> (Vec<Vec<FnId>>, Vec<Vec<FnId>>) {
+/// result, per function, one entry per callback (`None` when it is not the program's).
+pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32], host_fns: &mut Vec<HostFn>) -> (Targets, Targets) {
     let modules = resolver.modules;
     let real: u32 = modules.iter().map(|m| m.facts.functions.len() as u32).sum();
     use rayon::prelude::*;
@@ -412,7 +447,7 @@ pub fn call_targets(
     // program functions in parallel, per module; host calls afterwards, in program order, so
     // that their numbers do not depend on scheduling
     /// Per module: callees per call, the host calls to number, callbacks' targets.
-    type ModuleTargets<'f> = (Vec<Vec<FnId>>, Vec<HostSite<'f>>, Vec<Vec<FnId>>);
+    type ModuleTargets<'f> = (Targets, Vec<HostSite<'f>>, Targets);
     let per_module: Vec<ModuleTargets> = (0..modules.len())
         .into_par_iter()
         .map(|mi| {
@@ -430,24 +465,20 @@ pub fn call_targets(
                         .iter()
                         .enumerate()
                         .map(|(ni, n)| {
-                            let NodeKind::Call { callee, .. } = &n.kind else { return u32::MAX };
+                            let NodeKind::Call { callee, .. } = &n.kind else { return None };
                             match resolve(callee) {
-                                Ok(t) => t.unwrap_or(u32::MAX),
+                                Ok(t) => t,
                                 Err((path, arg)) => {
                                     hosts.push(HostSite { function: fi, node: ni, path, arg });
-                                    u32::MAX
+                                    None
                                 }
                             }
                         })
                         .collect()
                 })
                 .collect();
-            let callbacks = m
-                .facts
-                .functions
-                .iter()
-                .map(|f| f.callbacks.iter().map(|c| resolve(&c.target).ok().flatten().unwrap_or(u32::MAX)).collect())
-                .collect();
+            let callbacks =
+                m.facts.functions.iter().map(|f| f.callbacks.iter().map(|c| resolve(&c.target).ok().flatten()).collect()).collect();
             (targets, hosts, callbacks)
         })
         .collect();
@@ -455,7 +486,7 @@ pub fn call_targets(
     let mut callbacks_out = Vec::with_capacity(real as usize);
     for (mut targets, hosts, mut callbacks) in per_module {
         for h in hosts {
-            targets[h.function][h.node] = host_call(table, &h.path, h.arg).unwrap_or(u32::MAX);
+            targets[h.function][h.node] = host_call(table, &h.path, h.arg);
         }
         out.append(&mut targets);
         callbacks_out.append(&mut callbacks);

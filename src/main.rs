@@ -150,13 +150,13 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Some(Command::Explain { rule }) => {
-            return match racelint::rules::rule_by_code(&rule) {
+            return match racelint::rule_info(&rule) {
                 Some(r) => {
                     let _ = stdout.write_all(r.doc.as_bytes());
                     ExitCode::SUCCESS
                 }
                 None => {
-                    let codes: Vec<&str> = racelint::RULES.iter().map(|r| r.code).collect();
+                    let codes: Vec<&str> = racelint::RULES.iter().map(|r| r.info.code).collect();
                     usage_error(&format!("no rule `{rule}`; the rules are {}", codes.join(", ")))
                 }
             };
@@ -166,7 +166,7 @@ fn main() -> ExitCode {
             return ExitCode::from(racelint::lsp::run() as u8);
         }
         Some(Command::Rules { format }) => {
-            let all = racelint::RULES.iter().chain(racelint::rules::META_RULES.iter());
+            let all = racelint::rule_infos();
             match format {
                 RulesFormat::Text => {
                     for r in all {
@@ -201,7 +201,7 @@ fn main() -> ExitCode {
     }
     let rules: Vec<String> = cli.rule.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
     for r in &rules {
-        if racelint::rules::rule_by_code(r).is_none() {
+        if racelint::rule_info(r).is_none() {
             return usage_error(&format!("no rule `{r}` (see `racelint rules`)"));
         }
     }

@@ -1,6 +1,11 @@
 //! Byte offsets to 1-based lines and UTF-16 columns (the units ESLint and LSP use).
 
 use std::cell::Cell;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::facts::ModuleFacts;
+use crate::parse::SyntaxError;
 
 /// A file's line starts, for turning byte offsets into human positions.
 ///
@@ -151,6 +156,31 @@ fn utf16_len(s: &str) -> u32 {
         s.len() as u32
     } else {
         s.encode_utf16().count() as u32
+    }
+}
+
+/// One analysed file: its text (kept for rendering), facts and parse errors.
+pub struct SourceModule {
+    /// The path as shown to users (relative to the current directory when possible).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    /// Built on first use: only files with findings or errors need positions.
+    pub line_index: std::sync::OnceLock<LineIndex>,
+    pub facts: ModuleFacts,
+    pub errors: Vec<SyntaxError>,
+    /// The text mentions `racelint-ignore` (looked for on the worker that loads the file,
+    /// while the text is in its cache, not in a serial pass over every file afterwards).
+    pub mentions_ignore: bool,
+}
+
+impl SourceModule {
+    pub fn new(path: PathBuf, text: Arc<str>, facts: ModuleFacts) -> SourceModule {
+        let mentions_ignore = memchr::memmem::find(text.as_bytes(), b"racelint-").is_some();
+        SourceModule { path, text, line_index: std::sync::OnceLock::new(), facts, errors: Vec::new(), mentions_ignore }
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
     }
 }
 

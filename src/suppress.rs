@@ -11,7 +11,8 @@
 //! (`RS002 invalid-suppression`), like ESLint's `reportUnusedDisableDirectives`.
 
 use crate::facts::Span;
-use crate::rules::{rule_by_code, Describe, Rule, Severity, Text};
+use crate::rule_info;
+use crate::rules::{RuleInfo, Severity};
 
 /// One `racelint-ignore-*` comment.
 #[derive(Debug, Clone)]
@@ -91,12 +92,12 @@ pub fn directives(text: &str) -> Vec<Directive> {
         let mut problem = None;
         if codes.is_empty() {
             problem = Some(format!("`{keyword}` names no rule; write `{keyword} RC001: reason`"));
-        } else if let Some(bad) = codes.iter().find(|c| rule_by_code(c).is_none()) {
+        } else if let Some(bad) = codes.iter().find(|c| rule_info(c).is_none()) {
             problem = Some(format!("`{keyword}` names unknown rule `{bad}` (see `racelint rules`)"));
         } else if reason.is_empty() {
             problem = Some(format!("`{keyword}` needs a reason after a colon: `{keyword} {}: why this is safe`", codes.join(", ")));
         }
-        let codes = codes.iter().filter_map(|c| rule_by_code(c)).map(|r| r.code.to_string()).collect();
+        let codes = codes.iter().filter_map(|c| rule_info(c)).map(|r| r.code.to_string()).collect();
         out.push(Directive { span, line: i as u32 + 1, whole_file, codes, reason: reason.to_string(), problem });
     }
     out
@@ -109,43 +110,23 @@ impl Directive {
     }
 }
 
-fn no_check(_: &crate::analysis::FnView, _: &mut Vec<crate::rules::Candidate>) {}
+/// The suppression diagnostics, in listing order after the rules.
+pub(crate) static DIAGNOSTICS: [&RuleInfo; 2] = [&UNUSED, &INVALID];
 
-fn no_text(_: &Describe) -> Text {
-    Text {
-        message: String::new(),
-        primary: String::new(),
-        await_label: String::new(),
-        other: String::new(),
-        help: String::new(),
-        timeline: Vec::new(),
-    }
-}
-
-pub static UNUSED: Rule = Rule {
+pub static UNUSED: RuleInfo = RuleInfo {
     code: "RS001",
     name: "unused-suppression",
     severity: Severity::Warning,
-    priority: 90,
     summary: "a racelint-ignore comment suppresses nothing",
     doc: "# RS001: unused-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment that suppresses no finding.\nRemove it: it hides nothing today and would silently hide a future race.\n",
-    one_per_function: false,
-    races_with_readers: false,
-    check: no_check,
-    describe: no_text,
 };
 
-pub static INVALID: Rule = Rule {
+pub static INVALID: RuleInfo = RuleInfo {
     code: "RS002",
     name: "invalid-suppression",
     severity: Severity::Error,
-    priority: 91,
     summary: "a racelint-ignore comment without a reason or with an unknown rule",
     doc: "# RS002: invalid-suppression\n\nA `racelint-ignore-next-line` or `racelint-ignore-file` comment must name rules and give a\nreason: `// racelint-ignore-next-line RC001: the queue runs one job at a time`. One that does\nnot suppresses nothing and is reported.\n",
-    one_per_function: false,
-    races_with_readers: false,
-    check: no_check,
-    describe: no_text,
 };
 
 /// Moves the findings that directives cover to the suppressed list, and reports unused and
@@ -206,6 +187,7 @@ pub fn apply(
             let fingerprint = format!("{:016x}", crate::finding::fnv64(&[rule.code, &path, &d.line.to_string(), &d.codes.join(",")]));
             meta.push(Finding {
                 rule,
+                races_with_readers: false,
                 severity: rule.severity,
                 module,
                 span: d.span,

@@ -173,7 +173,7 @@ fn explain_prints_the_rule_doc_and_rules_lists_them() {
     assert_eq!(out.status.code(), Some(2));
     let out = racelint(&["rules"], root());
     let text = stdout(&out);
-    for r in racelint::RULES {
+    for r in racelint::rule_infos() {
         assert!(text.contains(r.code) && text.contains(r.name));
     }
 }

@@ -68,7 +68,7 @@ fn rule_fixtures_find_what_they_say_and_nothing_else() {
 #[test]
 fn every_rule_has_at_least_four_valid_and_four_invalid_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
-    for rule in racelint::RULES {
+    for rule in racelint::RULES.iter().map(|r| &r.info) {
         let dir = root.join(rule.code);
         let names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -77,6 +77,49 @@ fn every_rule_has_at_least_four_valid_and_four_invalid_fixtures() {
         let valid = names.iter().filter(|n| n.starts_with("valid_")).count();
         let invalid = names.iter().filter(|n| n.starts_with("invalid_")).count();
         assert!(valid >= 4 && invalid >= 4, "{}: {valid} valid and {invalid} invalid fixtures", rule.code);
+    }
+}
+
+/// What adding a rule must bring besides its code: a snapshot for each of its fixtures (and none
+/// left over from a fixture that is gone), its doc at `rules/<code>-<name>.md`, and its row in
+/// the README's rule table with the severity the code uses (the suppression diagnostics' too).
+#[test]
+fn every_rule_has_its_snapshots_doc_and_readme_row() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let prefix = "fixtures__rule_fixtures_find_what_they_say_and_nothing_else@";
+    let snapshots: Vec<String> = std::fs::read_dir(root.join("tests/snapshots"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| Some(n.strip_prefix(prefix)?.strip_suffix(".snap")?.to_string()))
+        .collect();
+    let mut fixtures = Vec::new();
+    for rule in racelint::RULES.iter().map(|r| &r.info) {
+        let dir = root.join("fixtures/rules").join(rule.code);
+        for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".js") {
+                fixtures.push(format!("{}__{name}", rule.code));
+            }
+        }
+        let doc = root.join(format!("rules/{}-{}.md", rule.code, rule.name));
+        let on_disk = std::fs::read_to_string(&doc).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        assert_eq!(on_disk, rule.doc, "{}: the rule's doc is not {}", rule.code, doc.display());
+    }
+    for f in &fixtures {
+        assert!(snapshots.contains(f), "fixtures/rules/{}: no snapshot (bless it: INSTA_UPDATE=always)", f.replacen("__", "/", 1));
+    }
+    for s in &snapshots {
+        assert!(fixtures.contains(s), "tests/snapshots/{prefix}{s}.snap: its fixture is gone");
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for info in racelint::rule_infos() {
+        let row = format!(" | `{}` | {} | ", info.name, info.severity.as_str());
+        assert!(
+            readme.lines().any(|l| l.starts_with('|') && l.contains(info.code) && l.contains(&row)),
+            "{}: the README's rule table has no row `{}{row}…`",
+            info.code,
+            info.code
+        );
     }
 }
 
@@ -149,7 +192,7 @@ fn syntax_fixtures_parse_without_errors() {
 /// The `## Example` block of each rule's doc triggers the rule; the `## Fix` block is silent.
 #[test]
 fn rule_doc_examples_behave_as_documented() {
-    for rule in racelint::RULES {
+    for rule in racelint::RULES.iter().map(|r| &r.info) {
         let example = code_block(rule.doc, "## Example").unwrap_or_else(|| panic!("{}: no Example block", rule.code));
         let fix = code_block(rule.doc, "## Fix").unwrap_or_else(|| panic!("{}: no Fix block", rule.code));
         let report = racelint::lint_source("example.js", &example, &Options::default());
@@ -293,7 +336,7 @@ fn a_bundle_without_its_sources_is_linted() {
 
 #[test]
 fn every_rule_doc_states_the_severity_the_code_uses() {
-    for rule in racelint::RULES {
+    for rule in racelint::RULES.iter().map(|r| &r.info) {
         let stated = rule
             .doc
             .split("## Default severity")

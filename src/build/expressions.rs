@@ -338,7 +338,7 @@ impl<'h> Builder<'h> {
                 if let Some(u) = self.f.unit_stack.last_mut() {
                     extend_capped(&mut u.stale, &taint);
                 }
-                let param = if scope == self.f.scope {
+                let param = if Some(scope) == self.f.scope {
                     self.f.params.iter().position(|p| p.as_ref() == Some(&i.sym)).and_then(|p| u8::try_from(p).ok())
                 } else {
                     None

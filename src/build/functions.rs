@@ -53,7 +53,7 @@ impl<'h> Builder<'h> {
         let names = function_names(params, stmts);
         let parent = mem::replace(&mut self.f, FnBuilder::new(name, span, is_async, is_generator));
         let saved_prefix = self.object_prefix.take();
-        self.f.scope = self.scopes.push(names);
+        self.f.scope = Some(self.scopes.push(names));
         // decisions are only on parameters and top-level `const`s
         let mut fixed = Vec::new();
         for p in params {

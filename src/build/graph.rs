@@ -117,7 +117,7 @@ impl<'h> Builder<'h> {
         match unparen(e) {
             Expr::Unary(u) if u.op == UnaryOp::Bang => self.decision_of(&u.arg).map(|(k, v)| (k, !v)),
             Expr::Ident(i) => match self.scopes.resolve(&i.sym) {
-                Resolved::Local(scope) if scope == self.f.scope && self.f.fixed_names.contains(&i.sym) => {
+                Resolved::Local(scope) if Some(scope) == self.f.scope && self.f.fixed_names.contains(&i.sym) => {
                     let next = self.f.decision_keys.len() as u32;
                     Some((*self.f.decision_keys.entry((scope, i.sym.clone())).or_insert(next), true))
                 }

@@ -187,7 +187,7 @@ struct FnBuilder {
     /// Inside the arguments of a `console.*` call.
     logging: u32,
     /// The function's own scope (parameters and top-level declarations), set once built.
-    scope: u32,
+    scope: Option<u32>,
     /// Branch decisions open at the current point, innermost last.
     decision_stack: Vec<(u32, bool)>,
     /// Decision sets seen, and their ids (the empty set is 0).
@@ -247,7 +247,7 @@ impl FnBuilder {
             returned: NodeList::new(),
             returns_all: false,
             logging: 0,
-            scope: u32::MAX,
+            scope: None,
             decision_stack: Vec::new(),
             decision_sets: vec![Vec::new()],
             decision_ids: FxHashMap::default(),
@@ -288,7 +288,7 @@ impl FnBuilder {
             }
         }
         for (node, sym) in &self.param_writes {
-            if reassigned.contains(&(self.scope, sym.clone())) {
+            if self.scope.is_some_and(|s| reassigned.contains(&(s, sym.clone()))) {
                 if let NodeKind::Write { value, .. } = &mut self.nodes[*node as usize].kind {
                     value.param = None;
                 }

@@ -23,7 +23,7 @@ pub fn write_docs() -> BTreeMap<&'static str, String> {
     let dir = std::env::temp_dir().join(format!("racelint-docs-{}", env!("CARGO_PKG_VERSION")));
     let _ = std::fs::create_dir_all(&dir);
     let mut out = BTreeMap::new();
-    for r in crate::RULES.iter().chain(crate::rules::META_RULES.iter()) {
+    for r in crate::rule_infos() {
         let p = dir.join(format!("{}-{}.md", r.code, r.name));
         if std::fs::read_to_string(&p).ok().as_deref() != Some(r.doc) {
             let _ = std::fs::write(&p, r.doc);
@@ -63,7 +63,6 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
         let mut related: Vec<Value> = f
             .labels
             .iter()
-            .filter(|l| l.site.module != u32::MAX)
             .map(|l| {
                 json!({
                     "location": {
@@ -76,7 +75,7 @@ pub fn diagnostics(report: &Report, path: &Path, docs: &BTreeMap<&'static str, S
             .collect();
         // where the racing tasks start, and why a latent one is only a note
         for t in f.tasks.iter().flat_map(|t| &t.tasks) {
-            if let Some(site) = t.site.filter(|s| s.module != u32::MAX) {
+            if let Some(site) = t.site {
                 related.push(json!({
                     "location": {
                         "uri": uri_of(&report.program.modules[site.module as usize].path),

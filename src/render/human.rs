@@ -225,7 +225,7 @@ const MAX_DRAWN_LINE: usize = 4096;
 
 /// Whether the lines that `lo..hi` touches are short enough to draw (looked up in the line
 /// index: scanning for the line's ends cost a 5 MB line's length per finding).
-fn drawable(m: &crate::program::SourceModule, lo: u32, hi: u32) -> bool {
+fn drawable(m: &crate::source::SourceModule, lo: u32, hi: u32) -> bool {
     let lines = m.lines();
     let first = lines.line_of(&m.text, lo);
     let last = lines.line_of(&m.text, hi.max(lo));

@@ -62,7 +62,7 @@ pub fn artifact_uri(path: &str) -> (String, Option<&'static str>) {
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// A rule's documentation page in the repository at this version's tag, when there is one.
-pub fn help_uri(repository: &str, rule: &crate::Rule) -> Option<String> {
+pub fn help_uri(repository: &str, rule: &crate::RuleInfo) -> Option<String> {
     let repository = repository.trim_end_matches('/');
     if repository.is_empty() {
         return None;
@@ -218,7 +218,7 @@ pub fn render(report: &Report) -> String {
 }
 
 pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let all: Vec<&'static crate::Rule> = crate::RULES.iter().chain(crate::rules::META_RULES.iter()).copied().collect();
+    let all: Vec<&'static crate::RuleInfo> = crate::rule_infos().collect();
     let rules: Vec<Value> = all
         .iter()
         .map(|r| {
@@ -242,7 +242,6 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
         let related: Vec<Location> = f
             .labels
             .iter()
-            .filter(|l| l.site.module != u32::MAX)
             .enumerate()
             .map(|(i, l)| Location {
                 id: Some(i),
@@ -251,7 +250,7 @@ pub fn write<'a>(report: &'a Report, w: &mut dyn std::io::Write) -> std::io::Res
             })
             .collect();
         // the await is the first label: where task B runs
-        let await_at = f.labels.first().filter(|l| l.site.module != u32::MAX).and(related.first());
+        let await_at = related.first();
         SarifResult {
             fixes: fixes(report, f),
             code_flows: code_flows(report, f, &primary, await_at),
@@ -333,10 +332,10 @@ mod tests {
 
     #[test]
     fn help_uris_point_into_the_repository_or_are_left_out() {
-        assert_eq!(help_uri("", crate::RULES[0]), None);
+        assert_eq!(help_uri("", &crate::RULES[0].info), None);
         let v = env!("CARGO_PKG_VERSION");
         assert_eq!(
-            help_uri("https://example.org/r/", crate::RULES[0]).as_deref(),
+            help_uri("https://example.org/r/", &crate::RULES[0].info).as_deref(),
             Some(format!("https://example.org/r/blob/v{v}/rules/RC001-override-across-await.md").as_str())
         );
     }

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::analysis::{Eff, FnView};
 use crate::facts::{Atom, NodeId};
-use crate::program::{FnId, Site};
+use crate::program::{FnId, MadeAt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -106,16 +106,25 @@ impl Describe<'_> {
     }
 }
 
-pub struct Rule {
+/// What names and documents a kind of finding, for listings, renderers, SARIF, the config and
+/// `explain`. Every rule has one; so do the suppression diagnostics (RS001, RS002 in
+/// `suppress.rs`), which are not rules: no check looks for them in a function.
+#[derive(Debug)]
+pub struct RuleInfo {
     pub code: &'static str,
     pub name: &'static str,
     pub severity: Severity,
-    /// Lower wins when several rules describe the same problem.
-    pub priority: u8,
     /// One line, for listings and SARIF.
     pub summary: &'static str,
-    /// The rule's documentation (`rules/<code>-<name>.md`).
+    /// The documentation (`rules/<code>-<name>.md` for a rule).
     pub doc: &'static str,
+}
+
+/// A rule: its name and documentation, its policy, its check and its wording.
+pub struct Rule {
+    pub info: RuleInfo,
+    /// Lower wins when several rules describe the same problem.
+    pub priority: u8,
     /// All of a function's candidates of this rule are one problem (torn reads: the
     /// statements that mix old and new values), reported once, led by the state with the
     /// most candidates. Otherwise candidates merge only when they are the same accesses.
@@ -132,7 +141,7 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub struct Point {
     pub node: NodeId,
-    pub via: Option<(FnId, Site)>,
+    pub via: Option<(FnId, MadeAt)>,
 }
 
 impl Point {
@@ -176,7 +185,7 @@ impl Candidate {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.code, self.name)
+        write!(f, "{} {}", self.info.code, self.info.name)
     }
 }
 
@@ -188,14 +197,6 @@ pub static RULES: [&Rule; 5] = [
     &rc004_check_then_act::RULE,
     &rc005_non_atomic_update::RULE,
 ];
-
-/// A rule (or a suppression meta-rule, RS00N) by code or name.
-pub fn rule_by_code(code: &str) -> Option<&'static Rule> {
-    RULES.iter().chain(META_RULES.iter()).copied().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
-}
-
-/// Findings about `racelint-ignore` comments themselves.
-pub static META_RULES: [&Rule; 2] = [&crate::suppress::UNUSED, &crate::suppress::INVALID];
 
 /// Runs every rule on one function and keeps one finding per problem: per root state, the
 /// highest-priority rule's earliest candidate; candidates of one rule on the same accesses

@@ -1,17 +1,19 @@
 //! RC001 override-across-await: shared state is set, an await follows, and it is set back.
 
-use super::{Candidate, Describe, Point, Restored, Rule, Severity, TaskB, Text};
+use super::{Candidate, Describe, Point, Restored, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::WriteKind;
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
-    code: "RC001",
-    name: "override-across-await",
-    severity: Severity::Error,
+    info: RuleInfo {
+        code: "RC001",
+        name: "override-across-await",
+        severity: Severity::Error,
+        summary: "shared state is overridden, an await follows, and it is restored afterwards",
+        doc: include_str!("../../rules/RC001-override-across-await.md"),
+    },
     priority: 0,
-    summary: "shared state is overridden, an await follows, and it is restored afterwards",
-    doc: include_str!("../../rules/RC001-override-across-await.md"),
     one_per_function: false,
     races_with_readers: true,
     check,

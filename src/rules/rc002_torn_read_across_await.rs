@@ -1,18 +1,20 @@
 //! RC002 torn-read-across-await: a value read before an await is combined with a fresh read of
 //! the same state after it.
 
-use super::{Candidate, Describe, Point, Rule, Severity, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, Text};
 use crate::analysis::FnView;
 use crate::facts::{AwaitKind, NodeKind, WriteKind};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
-    code: "RC002",
-    name: "torn-read-across-await",
-    severity: Severity::Warning,
+    info: RuleInfo {
+        code: "RC002",
+        name: "torn-read-across-await",
+        severity: Severity::Warning,
+        summary: "a value read from shared state before an await is mixed with a fresh read after it",
+        doc: include_str!("../../rules/RC002-torn-read-across-await.md"),
+    },
     priority: 4,
-    summary: "a value read from shared state before an await is mixed with a fresh read after it",
-    doc: include_str!("../../rules/RC002-torn-read-across-await.md"),
     one_per_function: true,
     races_with_readers: false,
     check,

@@ -1,17 +1,19 @@
 //! RC003 lost-update: state read before an await is written after it from the stale read.
 
-use super::{Candidate, Describe, Point, Rule, Severity, TaskB, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, WriteKind};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
-    code: "RC003",
-    name: "lost-update",
-    severity: Severity::Error,
+    info: RuleInfo {
+        code: "RC003",
+        name: "lost-update",
+        severity: Severity::Error,
+        summary: "shared state is written after an await with a value computed from a read before it",
+        doc: include_str!("../../rules/RC003-lost-update.md"),
+    },
     priority: 1,
-    summary: "shared state is written after an await with a value computed from a read before it",
-    doc: include_str!("../../rules/RC003-lost-update.md"),
     one_per_function: false,
     races_with_readers: false,
     check,

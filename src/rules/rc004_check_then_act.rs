@@ -1,18 +1,20 @@
 //! RC004 check-then-act: a condition on shared state is tested before an await and the state
 //! it guards is written after it.
 
-use super::{Candidate, Describe, Point, Rule, Severity, TaskB, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeKind;
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
-    code: "RC004",
-    name: "check-then-act",
-    severity: Severity::Error,
+    info: RuleInfo {
+        code: "RC004",
+        name: "check-then-act",
+        severity: Severity::Error,
+        summary: "a condition on shared state is checked before an await and acted on after it",
+        doc: include_str!("../../rules/RC004-check-then-act.md"),
+    },
     priority: 2,
-    summary: "a condition on shared state is checked before an await and acted on after it",
-    doc: include_str!("../../rules/RC004-check-then-act.md"),
     one_per_function: false,
     races_with_readers: false,
     check,

@@ -1,18 +1,20 @@
 //! RC005 non-atomic-update: writes to the same shared state separated by awaits.
 
-use super::{Candidate, Describe, Point, Rule, Severity, TaskB, Text};
+use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeId;
 use crate::facts::WriteKind;
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
-    code: "RC005",
-    name: "non-atomic-update",
-    severity: Severity::Warning,
+    info: RuleInfo {
+        code: "RC005",
+        name: "non-atomic-update",
+        severity: Severity::Warning,
+        summary: "shared state is updated in several steps separated by awaits",
+        doc: include_str!("../../rules/RC005-non-atomic-update.md"),
+    },
     priority: 3,
-    summary: "shared state is updated in several steps separated by awaits",
-    doc: include_str!("../../rules/RC005-non-atomic-update.md"),
     one_per_function: false,
     races_with_readers: true,
     check,

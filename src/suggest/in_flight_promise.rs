@@ -26,7 +26,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::tree::Tree;
 use super::{fresh_name, indent_of, line_break, Edit, Suggestion};
 use crate::facts::{Span, StateKind};
-use crate::program::{Program, SourceModule};
+use crate::program::Program;
+use crate::source::SourceModule;
 use crate::Finding;
 
 /// The checks that need no tree: one whole module-level `let` of this module, and an act in
@@ -39,7 +40,11 @@ pub(super) fn may_apply(program: &Program, m: &SourceModule, f: &Finding) -> boo
         l.site.module == f.module
             && m.text.get(l.site.span.lo as usize..l.site.span.hi as usize).is_some_and(|t| t.starts_with(name) && t.contains("await"))
     };
-    field.is_none() && f.keys.len() == 1 && st.kind == StateKind::Binding && st.module == f.module && f.labels.iter().any(awaited_fill)
+    field.is_none()
+        && f.keys.len() == 1
+        && st.kind == StateKind::Binding
+        && st.module == Some(f.module)
+        && f.labels.iter().any(awaited_fill)
 }
 
 pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &Finding) -> Option<Suggestion> {

@@ -17,7 +17,8 @@ mod tree;
 pub(crate) use tree::line_bound_spans;
 
 use crate::facts::Span;
-use crate::program::{Program, SourceModule};
+use crate::program::Program;
+use crate::source::SourceModule;
 use crate::Finding;
 
 /// One replacement of a byte range of a module's text (an insertion when the range is empty).

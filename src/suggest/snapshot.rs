@@ -22,7 +22,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::tree::Tree;
 use super::{fresh_name, indent_of, line_break, Edit, Suggestion};
 use crate::facts::{Span, StateKind};
-use crate::program::{Program, SourceModule};
+use crate::program::Program;
+use crate::source::SourceModule;
 use crate::Finding;
 
 /// The checks that need no tree: one state, a module binding or import read under its own

@@ -4,7 +4,7 @@
 
 use super::{indent_of, line_break, Edit, Suggestion};
 use crate::facts::Span;
-use crate::program::SourceModule;
+use crate::source::SourceModule;
 use crate::Finding;
 
 /// The reason written into a new suppression: accepted by the parser (a reason after the

@@ -6,7 +6,7 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::facts::Span;
-use crate::program::SourceModule;
+use crate::source::SourceModule;
 
 pub(super) struct Tree {
     pub module: Module,

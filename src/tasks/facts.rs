@@ -65,9 +65,6 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
         }
         let NodeKind::Write { access, kind: WriteKind::Assign, .. } = &node.kind else { continue };
         let state = program.global_state(module, access);
-        if state == u32::MAX {
-            continue;
-        }
         let bail = facts.bail_tests.iter().any(|&g| tests(g, state, &access.field));
         // `if (!running) { running = true; … await …; running = false }`: a claim is a lock
         // when it is given back after an await (a lazy `if (!x.cache) x.cache = {}` is not)
@@ -114,8 +111,8 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<A
                 }
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
-                let t = program.call_targets[f][i] as usize;
-                if let Some(h) = t.checked_sub(n).and_then(|h| program.host_fns.get(h)) {
+                let host = program.call_targets[f][i].and_then(|t| (t as usize).checked_sub(n));
+                if let Some(h) = host.and_then(|h| program.host_fns.get(h)) {
                     for (list, write) in [(&h.reads, false), (&h.writes, true)] {
                         for &state in list {
                             if seen.insert((state, None, write)) {

@@ -58,8 +58,9 @@ pub struct Entry {
     pub kind_name: String,
     /// The task as findings name it: "the `MESSAGE_RECEIVED` event handler".
     pub label: String,
-    /// The function the task starts in.
-    pub root: FnId,
+    /// The function the task starts in (`None` for "many tasks", which stands for any beyond
+    /// `MAX_ENTRIES`).
+    pub root: Option<FnId>,
     /// Where the task is started (the registering call, the un-awaited call).
     pub site: Option<Site>,
     /// Whether the task can be running twice at once.
@@ -77,7 +78,7 @@ pub struct Entry {
 impl Entry {
     /// A task of `kind` starting in `root`, started nowhere in particular, running once,
     /// answering no input; the fields that differ are set by the caller.
-    fn new(kind: EntryKind, kind_name: &str, label: String, root: FnId) -> Entry {
+    fn new(kind: EntryKind, kind_name: &str, label: String, root: Option<FnId>) -> Entry {
         Entry {
             kind,
             kind_name: kind_name.to_string(),
@@ -128,9 +129,9 @@ pub struct Tasks {
     pub entries: Vec<Entry>,
     /// Per function: the entries whose tasks run it.
     reach: Vec<smallvec::SmallVec<[u32; 2]>>,
-    /// (function, entry) → the caller it was reached from, for paths.
-    /// Per function, beside `reach`: the caller each entry first reached it from.
-    pred: Vec<smallvec::SmallVec<[FnId; 2]>>,
+    /// Per function, beside `reach`: the caller each entry first reached it from (`None` where
+    /// the task starts).
+    pred: Vec<smallvec::SmallVec<[Option<FnId>; 2]>>,
     /// Per function: the state of the busy flag it takes before its first await.
     locks: Vec<Option<u32>>,
     /// Per state: the functions that access it themselves (or through a host call), with the
@@ -161,10 +162,7 @@ impl Tasks {
             let detached: FxHashSet<NodeId> = facts.detached.iter().copied().collect();
             for (ni, node) in facts.nodes.iter().enumerate() {
                 let NodeKind::Call { .. } = node.kind else { continue };
-                let t = targets[ni];
-                if t as usize >= n || t as usize == f {
-                    continue;
-                }
+                let Some(t) = targets[ni].filter(|&t| (t as usize) < n && t as usize != f) else { continue };
                 called[t as usize] = true;
                 let spawn = detached.contains(&(ni as NodeId)) && program.function(t).is_async;
                 if spawn {
@@ -173,7 +171,7 @@ impl Tasks {
                             EntryKind::Detached,
                             "un-awaited call",
                             format!("the un-awaited call of `{}` in `{}`", program.fn_name(t), facts.name),
-                            t,
+                            Some(t),
                         );
                         e.site = Some(Site { module, span: node.span });
                         e.started_in = Some(f as FnId);
@@ -194,15 +192,12 @@ impl Tasks {
                     .nodes
                     .iter()
                     .enumerate()
-                    .filter(|(i, node)| matches!(node.kind, NodeKind::Call { .. }) && (targets[*i] as usize) < n)
-                    .map(|(i, node)| (node.span, targets[i]))
+                    .filter(|(_, node)| matches!(node.kind, NodeKind::Call { .. }))
+                    .filter_map(|(i, node)| Some((node.span, targets[i].filter(|&t| (t as usize) < n)?)))
                     .collect()
             };
             for (ci, cb) in facts.callbacks.iter().enumerate() {
-                let t = program.callback_targets[f][ci];
-                if t as usize >= n {
-                    continue;
-                }
+                let Some(t) = program.callback_targets[f][ci].filter(|&t| (t as usize) < n) else { continue };
                 called[t as usize] = true;
                 let site = Some(Site { module, span: cb.span });
                 let modelled =
@@ -226,14 +221,15 @@ impl Tasks {
                         let receiver = cb.path.rsplit_once('.').map_or(cb.path.as_str(), |(r, _)| r).to_string();
                         let key = (module, format!("{receiver}:{}", cb.label.as_deref().unwrap_or("")));
                         Some(*exclusive.entry(key).or_insert_with(|| {
-                            let mut e = Entry::new(EntryKind::Exclusive, kind_name, format!("the exclusive section of `{}`", cb.path), t);
+                            let mut e =
+                                Entry::new(EntryKind::Exclusive, kind_name, format!("the exclusive section of `{}`", cb.path), Some(t));
                             e.site = site;
                             entries.push(e);
                             entries.len() as u32 - 1
                         }))
                     }
                     Runs::Once | Runs::Repeatedly => {
-                        let mut e = Entry::new(EntryKind::Callback, kind_name, named(kind_name), t);
+                        let mut e = Entry::new(EntryKind::Callback, kind_name, named(kind_name), Some(t));
                         e.site = site;
                         e.repeats = runs == Runs::Repeatedly;
                         e.started_in = Some(f as FnId);
@@ -262,12 +258,12 @@ impl Tasks {
                 .collect(),
         };
         let many = tasks.push({
-            let mut e = Entry::new(EntryKind::Many, "many tasks", "many tasks".into(), u32::MAX);
+            let mut e = Entry::new(EntryKind::Many, "many tasks", "many tasks".into(), None);
             e.repeats = true;
             e
         });
         let mut lock_entries: FxHashMap<FnId, u32> = FxHashMap::default();
-        let mut queue: std::collections::VecDeque<(FnId, u32, FnId)> = Default::default();
+        let mut queue: std::collections::VecDeque<(FnId, u32, Option<FnId>)> = Default::default();
         // module top levels, then the tasks calls start, then what nothing calls
         for (m, module) in program.modules.iter().enumerate() {
             let count = module.facts.functions.len() as u32;
@@ -276,14 +272,16 @@ impl Tasks {
             }
             let f = program.fn_base[m] + count - 1;
             let file = module.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let e = tasks.push(Entry::new(EntryKind::StartUp, "module start-up", format!("the start-up of `{file}`"), f));
+            let e = tasks.push(Entry::new(EntryKind::StartUp, "module start-up", format!("the start-up of `{file}`"), Some(f)));
             called[f as usize] = true;
-            queue.push_back((f, e, u32::MAX));
+            queue.push_back((f, e, None));
         }
         for e in 0..tasks.entries.len() as u32 {
             let k = tasks.entries[e as usize].kind;
             if matches!(k, EntryKind::Callback | EntryKind::Detached | EntryKind::Exclusive) {
-                queue.push_back((tasks.entries[e as usize].root, e, u32::MAX));
+                if let Some(root) = tasks.entries[e as usize].root {
+                    queue.push_back((root, e, None));
+                }
             }
         }
         // a function defined and called on the spot runs in its definer's tasks; other nested
@@ -310,7 +308,7 @@ impl Tasks {
                     kind,
                     kind_name: kind_name.into(),
                     label,
-                    root: f,
+                    root: Some(f),
                     site: None,
                     repeats: true,
                     started_in: None,
@@ -318,10 +316,10 @@ impl Tasks {
                     in_loop: false,
                     input: false,
                 });
-                queue.push_back((f, e, u32::MAX));
+                queue.push_back((f, e, None));
             }
         }
-        let mut visit = |tasks: &mut Tasks, queue: &mut std::collections::VecDeque<(FnId, u32, FnId)>| {
+        let mut visit = |tasks: &mut Tasks, queue: &mut std::collections::VecDeque<(FnId, u32, Option<FnId>)>| {
             while let Some((f, e, from)) = queue.pop_front() {
                 let fi = f as usize;
                 let entered = e;
@@ -333,7 +331,7 @@ impl Tasks {
                             EntryKind::Lock,
                             "busy flag",
                             format!("`{}`, one run at a time behind the busy flag `{flag}`", program.fn_name(f)),
-                            f,
+                            Some(f),
                         ));
                         tasks.entries.len() as u32 - 1
                     }),
@@ -348,11 +346,11 @@ impl Tasks {
                 }
                 tasks.reach[fi].push(e);
                 // a lock's task starts at the function that takes it
-                let from = if e != entered && tasks.entries[e as usize].kind == EntryKind::Lock { u32::MAX } else { from };
+                let from = if e != entered && tasks.entries[e as usize].kind == EntryKind::Lock { None } else { from };
                 tasks.pred[fi].push(from);
                 for &(t, spawn) in &edges[fi] {
                     if spawn.is_none() {
-                        queue.push_back((t, e, f));
+                        queue.push_back((t, e, Some(f)));
                     }
                 }
             }
@@ -366,12 +364,12 @@ impl Tasks {
                         EntryKind::Unknown,
                         "unseen caller",
                         format!("a caller of `{}` outside what racelint follows", program.fn_name(f)),
-                        f,
+                        Some(f),
                     );
                     e.repeats = true;
                     e
                 });
-                queue.push_back((f, e, u32::MAX));
+                queue.push_back((f, e, None));
                 visit(&mut tasks, &mut queue);
             }
         }
@@ -449,7 +447,7 @@ impl Tasks {
             return false;
         }
         let Some(g) = eb.started_in else { return false };
-        let root = ea.root;
+        let Some(root) = ea.root else { return false };
         if f == root || !self.reach[g as usize].contains(&a) {
             return false;
         }
@@ -466,7 +464,7 @@ impl Tasks {
                 _ => return false,
             }
         } else {
-            let starts = (0..facts.nodes.len()).filter(|&i| targets[i] == pb[1]).map(|i| facts.nodes[i].span.lo);
+            let starts = (0..facts.nodes.len()).filter(|&i| targets[i] == Some(pb[1])).map(|i| facts.nodes[i].span.lo);
             match starts.min() {
                 Some(s) => s,
                 None => return false,
@@ -485,7 +483,7 @@ impl Tasks {
         }
         let mut any = false;
         for (i, node) in facts.nodes.iter().enumerate() {
-            if !leads.contains(&targets[i]) {
+            if !targets[i].is_some_and(|t| leads.contains(&t)) {
                 continue;
             }
             let NodeKind::Call { awaited, .. } = node.kind else { continue };
@@ -495,7 +493,7 @@ impl Tasks {
             any = true;
         }
         // `f` reached from the root some other way (a callback it hands over) is not ordered
-        any && facts.callbacks.iter().zip(&program.callback_targets[root as usize]).all(|(_, t)| !leads.contains(t))
+        any && facts.callbacks.iter().zip(&program.callback_targets[root as usize]).all(|(_, t)| !t.is_some_and(|t| leads.contains(&t)))
     }
 
     /// The functions from `e`'s root to `f`.
@@ -503,8 +501,8 @@ impl Tasks {
         let mut out = vec![f];
         let mut at = f;
         let mut seen = FxHashSet::default();
-        while let Some(p) = self.reach[at as usize].iter().position(|&x| x == e).map(|i| self.pred[at as usize][i]) {
-            if p == u32::MAX || !seen.insert(p) || out.len() > 64 {
+        while let Some(p) = self.reach[at as usize].iter().position(|&x| x == e).and_then(|i| self.pred[at as usize][i]) {
+            if !seen.insert(p) || out.len() > 64 {
                 break;
             }
             out.push(p);

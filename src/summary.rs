@@ -1,0 +1,303 @@
+//! Function summaries: what a call to each function does to shared state (directly or through
+//! its callees, to a fixpoint), split into effects before and after its first await. Components
+//! of the call graph are summarised callees first, in the levels `schedule.rs` gives.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
+
+use crate::facts::{NodeKind, WriteKind};
+use crate::program::{Effect, FnId, MadeAt, Origin, Program, Site, Summary, Touch};
+
+/// Effects of callees more than this many calls deep are left out of summaries.
+const MAX_SUMMARY_DEPTH: u32 = 4;
+
+/// A summary under construction: its effects, and where each distinct one is (a scratch index
+/// that the fixpoint reuses from one function to the next).
+struct SummaryBuilder<'k> {
+    effects: Vec<(Effect, Origin)>,
+    keys: &'k mut FxHashMap<Effect, usize>,
+}
+
+impl<'k> SummaryBuilder<'k> {
+    fn new(keys: &'k mut FxHashMap<Effect, usize>, capacity: usize) -> Self {
+        keys.clear();
+        SummaryBuilder { effects: Vec::with_capacity(capacity), keys }
+    }
+
+    /// Adds an effect, keeping the shallowest origin of each distinct effect.
+    fn add(&mut self, e: &Effect, origin: Origin) {
+        match self.keys.get(e) {
+            Some(&i) => {
+                if origin.depth < self.effects[i].1.depth {
+                    self.effects[i].1 = origin;
+                }
+            }
+            None => {
+                self.keys.insert(e.clone(), self.effects.len());
+                self.effects.push((e.clone(), origin));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Summary {
+        self.effects.shrink_to_fit();
+        Summary { effects: self.effects }
+    }
+}
+
+/// The part of a summary that does not depend on callees.
+struct Shape {
+    direct: Summary,
+    /// Callee, whether the call comes after an await, whether it is awaited.
+    calls: Vec<(FnId, bool, bool)>,
+}
+
+/// Computes every function's summary, re-running callers whenever a callee's grows.
+pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
+    let n = program.functions.len();
+    let mut summaries = vec![Summary::default(); n];
+    let mut keys = FxHashMap::default();
+    for h in &program.host_fns {
+        let mut s = SummaryBuilder::new(&mut keys, h.reads.len() + h.writes.len());
+        let origin = Origin { at: MadeAt::Host, depth: 0 };
+        for &r in &h.reads {
+            s.add(&Effect { state: r, field: None, touch: Touch::Read, post: h.awaits }, origin);
+        }
+        for &w in &h.writes {
+            s.add(
+                &Effect {
+                    state: w,
+                    field: None,
+                    touch: Touch::Write { kind: WriteKind::Assign, restore: false, literal: 0 },
+                    post: h.awaits,
+                },
+                origin,
+            );
+        }
+        summaries.push(s.finish());
+    }
+    // each function's distinct callees in parallel (host calls, numbered after the
+    // program's functions, have fixed summaries), then the callers of each, in order
+    let callees: Vec<Vec<FnId>> = {
+        use rayon::prelude::*;
+        program
+            .call_targets
+            .par_iter()
+            .map(|targets| {
+                let mut t: Vec<FnId> = targets.iter().flatten().copied().filter(|&t| (t as usize) < n).collect();
+                t.sort_unstable();
+                t.dedup();
+                t
+            })
+            .collect()
+    };
+    let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); n];
+    for (f, targets) in callees.iter().enumerate() {
+        for &t in targets {
+            callers[t as usize].push(f as u32);
+        }
+    }
+    let shapes: Vec<Shape> = {
+        use rayon::prelude::*;
+        (0..n as u32)
+            .into_par_iter()
+            .map_init(FxHashMap::default, |keys, f| {
+                if callers[f as usize].is_empty() {
+                    Shape { direct: Summary::default(), calls: Vec::new() }
+                } else {
+                    shape(program, f, keys)
+                }
+            })
+            .collect()
+    };
+    // callees before callers (a depth-first postorder of the call graph), so most functions
+    // are summarised once; functions without effects or calls keep the empty summary
+    let order = crate::schedule::postorder(n, |f, i| shapes[f as usize].calls.get(i).map(|&(t, _, _)| t));
+    // only call targets need a summary (rules read a callee's summary at its call sites, and
+    // nothing reads a function's own): a function nobody calls is not summarised at all
+    let need: Vec<bool> =
+        (0..n).map(|f| !callers[f].is_empty() && (!shapes[f].direct.effects.is_empty() || !shapes[f].calls.is_empty())).collect();
+    let need = &need;
+    let levels = crate::schedule::levels(&order, need, |f| {
+        shapes[f as usize].calls.iter().map(|&(t, _, _)| t).filter(move |&t| (t as usize) < n && need[t as usize] && t != f)
+    });
+    // each function's place in its component, so that membership is one lookup even in a
+    // large cycle
+    let mut place = vec![None; n];
+    for scc in levels.iter().flatten() {
+        for (i, &f) in scc.iter().enumerate() {
+            place[f as usize] = Some(i as u32);
+        }
+    }
+    let ctx = Component { shapes: &shapes, callers: &callers, place: &place };
+    // the strongly connected components of one level call only into lower levels, whose
+    // summaries are final: they are summarised in parallel, each to its own fixpoint, and the
+    // result does not depend on scheduling
+    // a level of one or two components (a long call chain has thousands) is not worth
+    // sending to the pool
+    for level in levels {
+        use rayon::prelude::*;
+        let done: Vec<Vec<(FnId, Summary)>> = if level.len() <= 2 {
+            level.iter().map(|scc| summarise_component(&summaries, scc, &ctx, &mut keys)).collect()
+        } else {
+            level.par_iter().map_init(FxHashMap::default, |keys, scc| summarise_component(&summaries, scc, &ctx, keys)).collect()
+        };
+        for (f, summary) in done.into_iter().flatten() {
+            summaries[f as usize] = summary;
+        }
+    }
+    summaries
+}
+
+/// Summaries for one strongly connected component of the call graph (members in postorder),
+/// iterated to a fixpoint: each summary only grows and is bounded, so this terminates, and
+/// the budget guards against pathological call graphs.
+fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, keys: &mut FxHashMap<Effect, usize>) -> Vec<(FnId, Summary)> {
+    let shapes = ctx.shapes;
+    let mut current: Vec<(FnId, Summary)> = scc.iter().map(|&f| (f, Summary::default())).collect();
+    let member = |t: FnId| {
+        let i = (*ctx.place.get(t as usize)?)? as usize;
+        (scc.get(i) == Some(&t)).then_some(i)
+    };
+    let mut queue: VecDeque<usize> = (0..scc.len()).collect();
+    let mut queued = vec![true; scc.len()];
+    let mut budget = 64 * scc.len() + 64;
+    while let Some(i) = queue.pop_front() {
+        queued[i] = false;
+        let new = compute_summary(&shapes[scc[i] as usize], keys, |t| match member(t) {
+            Some(j) => &current[j].1,
+            None => &summaries[t as usize],
+        });
+        // a summary changes by growing or by an effect found closer (a smaller depth)
+        if new.effects != current[i].1.effects {
+            current[i].1 = new;
+            if scc.len() > 1 {
+                for &c in &ctx.callers[scc[i] as usize] {
+                    if let Some(j) = member(c).filter(|&j| !queued[j]) {
+                        queued[j] = true;
+                        queue.push_back(j);
+                    }
+                }
+            }
+        }
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+    }
+    // inside a cycle, the order effects were first met in depends on the order the members
+    // were visited in: put them in source order instead, so that it depends on nothing but
+    // the program (the rules keep the first of equal candidates, and list a call's effects
+    // in summary order)
+    if scc.len() > 1 {
+        for (_, summary) in &mut current {
+            summary.effects.sort_by(|(a, x), (b, y)| {
+                (x.at, x.depth, a.state, a.field.as_deref(), a.touch, a.post).cmp(&(
+                    y.at,
+                    y.depth,
+                    b.state,
+                    b.field.as_deref(),
+                    b.touch,
+                    b.post,
+                ))
+            });
+        }
+    }
+    current
+}
+
+/// What a function does that does not depend on other summaries: its own effects and its
+/// calls, each marked before or after the function's first await. One breadth-first search
+/// per function, run once.
+fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> Shape {
+    let module = program.functions[fid as usize].module;
+    let f = program.function(fid);
+    let mut direct = SummaryBuilder::new(keys, 0);
+    let mut calls: Vec<(FnId, bool, bool)> = Vec::new();
+    let n = f.nodes.len();
+    // layer 0: reached before any await; layer 1: after one
+    let mut seen = vec![[false; 2]; n];
+    let mut queue = VecDeque::new();
+    seen[0][0] = true;
+    queue.push_back((0u32, 0usize));
+    while let Some((node, layer)) = queue.pop_front() {
+        let nd = &f.nodes[node as usize];
+        let post = layer == 1;
+        if let Some((state, field, touch)) = program.direct_effect(module, f, node) {
+            direct.add(
+                &Effect { state, field: field.cloned(), touch, post },
+                Origin { at: MadeAt::Source(Site { module, span: nd.span }), depth: 0 },
+            );
+        }
+        if let NodeKind::Call { awaited, .. } = nd.kind {
+            if let Some(t) = program.call_targets[fid as usize][node as usize] {
+                if t != fid && !calls.contains(&(t, post, awaited)) {
+                    calls.push((t, post, awaited));
+                }
+            }
+        }
+        let next_layer = if matches!(nd.kind, NodeKind::Await(_)) { 1 } else { layer };
+        for &s in &nd.succ {
+            if !seen[s as usize][next_layer] {
+                seen[s as usize][next_layer] = true;
+                queue.push_back((s, next_layer));
+            }
+        }
+    }
+    Shape { direct: direct.finish(), calls }
+}
+
+/// A function's summary from its shape and its callees' current summaries (`summary`).
+fn compute_summary<'s>(shape: &Shape, keys: &mut FxHashMap<Effect, usize>, summary: impl Fn(FnId) -> &'s Summary) -> Summary {
+    let mut out = SummaryBuilder::new(keys, shape.direct.effects.len());
+    for (e, origin) in &shape.direct.effects {
+        out.add(e, *origin);
+    }
+    for &(t, post, awaited) in &shape.calls {
+        for (e, origin) in &summary(t).effects {
+            // what an un-awaited callee does after its own awaits happens at some unknown
+            // later time; effects deep in the call tree are mostly paths that cannot
+            // happen together
+            if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
+                continue;
+            }
+            let origin = Origin { at: origin.at, depth: origin.depth + 1 };
+            if post && !e.post {
+                out.add(&Effect { post: true, ..e.clone() }, origin);
+            } else {
+                out.add(e, origin);
+            }
+        }
+    }
+    out.finish()
+}
+
+/// What summarising one component reads: every function's shape and callers, and each
+/// function's place in its own component.
+struct Component<'a> {
+    shapes: &'a [Shape],
+    callers: &'a [Vec<FnId>],
+    place: &'a [Option<u32>],
+}
+
+/// Per function: the states it overrides before its first await and writes back after it
+/// (a saved value or a literal), sorted.
+pub(crate) fn balanced(summaries: &[Summary]) -> Vec<Vec<u32>> {
+    summaries
+        .iter()
+        .map(|s| {
+            let overrides: Vec<u32> = s.effects.iter().filter(|(e, _)| !e.post && e.touch.is_write()).map(|(e, _)| e.state).collect();
+            let mut out: Vec<u32> = s
+                .effects
+                .iter()
+                .filter(|(e, _)| e.post && matches!(e.touch, Touch::Write { restore: true, .. } | Touch::Write { literal: 1.., .. }))
+                .map(|(e, _)| e.state)
+                .filter(|st| overrides.contains(st))
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        })
+        .collect()
+}
