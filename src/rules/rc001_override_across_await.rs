@@ -122,7 +122,13 @@ fn describe(d: &Describe) -> Text {
         Restored::Literal(Some(l)) => format!("`{l}`"),
         _ => "its constant".to_string(),
     };
-    let (help, timeline) = match (&d.restored, d.set_literal) {
+    // A's first step, then the await; what follows depends on the write-back and on task B
+    let opening = match (&d.restored, d.set_literal) {
+        (Restored::Literal(_), Some(set)) => format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
+        (Restored::Literal(_), None) => format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
+        _ => format!("task A  overrides `{state}` (line {})", d.primary_line),
+    };
+    let (help, rest) = match (&d.restored, d.set_literal) {
         (Restored::Saved, _) => (
             if d.static_state {
                 let save = d.primary_call.unwrap_or("save");
@@ -137,21 +143,15 @@ fn describe(d: &Describe) -> Text {
             },
             match d.b {
                 TaskB::Again => vec![
-                    format!("task A  overrides `{state}` (line {})", d.primary_line),
-                    d.await_step(),
                     format!("task B  overrides `{state}` too, saving A's temporary value as the original"),
                     format!("task A  writes `{state}` back (line {}), clobbering B's value", d.other_line),
                     format!("task B  writes back A's temporary value: `{state}` ends corrupted"),
                 ],
                 TaskB::Writes => vec![
-                    format!("task A  overrides `{state}` (line {})", d.primary_line),
-                    d.await_step(),
                     format!("task B  writes its own value into `{state}`"),
                     format!("task A  restores the value it saved (line {}), wiping B's write", d.other_line),
                 ],
                 TaskB::Reads => vec![
-                    format!("task A  overrides `{state}` (line {})", d.primary_line),
-                    d.await_step(),
                     format!("task B  reads `{state}` and gets A's temporary value instead of the one A saved"),
                     format!("task A  restores `{state}` (line {}), after B has acted on the temporary value", d.other_line),
                 ],
@@ -164,21 +164,15 @@ fn describe(d: &Describe) -> Text {
                 ),
                 match d.b {
                     TaskB::Again => vec![
-                        format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
-                        d.await_step(),
                         format!("task B  sets `{state}` to `{set}` too and starts its own work"),
                         format!("task A  resets `{state}` to {reset} (line {}) while B is still running", d.other_line),
                         format!("task B  runs on with `{state}` saying no run is in progress"),
                     ],
                     TaskB::Writes => vec![
-                        format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
-                        d.await_step(),
                         format!("task B  writes `{state}`"),
                         format!("task A  resets `{state}` to {reset} (line {}), wiping B's write", d.other_line),
                     ],
                     TaskB::Reads => vec![
-                        format!("task A  sets `{state}` to `{set}` (line {})", d.primary_line),
-                        d.await_step(),
                         format!("task B  reads `{state}` and sees `{set}`, the value A set for its own run"),
                         format!("task A  resets `{state}` to {reset} (line {})", d.other_line),
                     ],
@@ -192,20 +186,14 @@ fn describe(d: &Describe) -> Text {
                 ),
                 match d.b {
                     TaskB::Again => vec![
-                        format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
-                        d.await_step(),
                         format!("task B  replaces `{state}` with its own value"),
                         format!("task A  resets `{state}` to {reset} (line {}), wiping B's value while B still needs it", d.other_line),
                     ],
                     TaskB::Writes => vec![
-                        format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
-                        d.await_step(),
                         format!("task B  writes its own value into `{state}`"),
                         format!("task A  resets `{state}` to {reset} (line {}), wiping B's write", d.other_line),
                     ],
                     TaskB::Reads => vec![
-                        format!("task A  sets `{state}` to its own value (line {})", d.primary_line),
-                        d.await_step(),
                         format!("task B  reads `{state}` and gets the value A set for its own run"),
                         format!("task A  resets `{state}` to {reset} (line {})", d.other_line),
                     ],
@@ -218,26 +206,21 @@ fn describe(d: &Describe) -> Text {
             ),
             match d.b {
                 TaskB::Again => vec![
-                    format!("task A  overrides `{state}` (line {})", d.primary_line),
-                    d.await_step(),
                     format!("task B  overrides `{state}` with its own value"),
                     format!("task A  writes `{state}` again (line {}), clobbering B's value while B still needs it", d.other_line),
                 ],
                 TaskB::Writes => vec![
-                    format!("task A  overrides `{state}` (line {})", d.primary_line),
-                    d.await_step(),
                     format!("task B  writes its own value into `{state}`"),
                     format!("task A  writes `{state}` again (line {}), wiping B's write", d.other_line),
                 ],
                 TaskB::Reads => vec![
-                    format!("task A  overrides `{state}` (line {})", d.primary_line),
-                    d.await_step(),
                     format!("task B  reads `{state}` and gets A's temporary value"),
                     format!("task A  writes `{state}` again (line {})", d.other_line),
                 ],
             },
         ),
     };
+    let timeline = [vec![opening, d.await_step()], rest].concat();
     Text {
         message: format!("`{state}` is overridden across an await and {back} afterwards"),
         primary,
