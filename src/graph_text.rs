@@ -45,6 +45,9 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
                 if value.literal != 0 {
                     w.push_str(" literal");
                 }
+                if let Some(p) = value.param {
+                    let _ = write!(w, " param {p}");
+                }
                 if !value.sources.is_empty() {
                     let _ = write!(w, " from {}", ids(&value.sources));
                 }
@@ -61,6 +64,11 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
                 }
                 if !args.is_empty() {
                     let _ = write!(c, " args {}", ids(args));
+                }
+                let literals: Vec<String> =
+                    f.call_literals.iter().filter(|(n, _, _)| *n as usize == i).map(|(_, a, _)| a.to_string()).collect();
+                if !literals.is_empty() {
+                    let _ = write!(c, " literal args {}", literals.join(","));
                 }
                 c
             }
