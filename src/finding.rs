@@ -86,6 +86,15 @@ pub struct TaskInfo {
 }
 
 impl Finding {
+    /// Tells the timeline with task B in other code that writes the state (else only reads
+    /// it), when the rule tells one.
+    fn tell_other_code(&mut self, writes: bool) {
+        let alt = std::mem::take(&mut self.timelines_for_other_code[usize::from(!writes)]);
+        if !alt.is_empty() {
+            self.timeline = alt;
+        }
+    }
+
     /// Names the tasks in the timeline and, for a latent finding, lowers it to a note.
     pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
         let Some(fn_id) = self.fn_id else { return };
@@ -112,10 +121,7 @@ impl Finding {
                 // B runs other code than A (not through this function): its timeline, if the
                 // rule tells one
                 if !b.path.contains(&fn_id) {
-                    let alt = std::mem::take(&mut self.timelines_for_other_code[usize::from(!*writes)]);
-                    if !alt.is_empty() {
-                        self.timeline = alt;
-                    }
+                    self.tell_other_code(*writes);
                 }
                 let mut b = info("B", b);
                 if again {
@@ -127,10 +133,7 @@ impl Finding {
                 list.push(b);
             }
             Some(crate::tasks::Other::Host(when)) => {
-                let alt = std::mem::take(&mut self.timelines_for_other_code[0]);
-                if !alt.is_empty() {
-                    self.timeline = alt;
-                }
+                self.tell_other_code(true);
                 list.push(TaskInfo {
                     role: "B",
                     entry: format!("the host, {when}"),

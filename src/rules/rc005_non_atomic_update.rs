@@ -86,34 +86,26 @@ fn marker_moves_on(e1: &Eff, e2: &Eff) -> bool {
         && literal
 }
 
-/// Whether the write is an in-flight marker: a named field assigned here and assigned a
-/// constant again later in the same run, after an await (`cache.inFlight = p; … await …;
-/// cache.inFlight = null`; a different constant: writing `true` again is no clearing). Between the two the marker says "in progress", and what is written
-/// beside it meanwhile (`cache.data = await p`) is the progress it announces, not the rest of a
-/// half-done update.
-fn marks_work_in_flight(v: &FnView, a: NodeId, e1: &Eff) -> bool {
-    let named = e1.field.is_some_and(|f| !f.contains(crate::facts::ANY_FIELD));
-    let assign = |e: &Eff| matches!(e.touch, Touch::Write { kind: WriteKind::Assign, .. });
-    named
-        && assign(e1)
-        && v.writes_to(e1.state).any(|(b, e3)| {
-            b != a && e3.field == e1.field && marker_moves_on(e1, e3) && !same_literal(e1.touch, e3.touch) && v.crosses(a, b).is_some()
-        })
+/// Whether the write at `a` and the later write at `b` set a marker and clear it: one named
+/// field, assigned at `a` and assigned another constant at `b`, after an await
+/// (`cache.inFlight = p; … await …; cache.inFlight = null`; writing `true` again is no clearing).
+fn marker_set_and_cleared(v: &FnView, a: NodeId, ea: &Eff, b: NodeId, eb: &Eff) -> bool {
+    a != b && marker_moves_on(ea, eb) && !same_literal(ea.touch, eb.touch) && v.crosses(a, b).is_some()
 }
 
-/// Whether the later write clears an in-flight marker this run set before the await (the same
-/// named field assigned another value earlier, `setLoading(true); … await …; setLoading(false)`):
-/// it ends the announcement of the work, and is not the rest of whatever else was written
-/// before the await (a counter bumped beside the marker, say).
+/// Whether the write sets an in-flight marker this run clears later: between the two the marker
+/// says "in progress", and what is written beside it meanwhile (`cache.data = await p`) is the
+/// progress it announces, not the rest of a half-done update.
+fn marks_work_in_flight(v: &FnView, a: NodeId, e1: &Eff) -> bool {
+    v.writes_to(e1.state).any(|(b, e3)| marker_set_and_cleared(v, a, e1, b, e3))
+}
+
+/// Whether the write clears an in-flight marker this run set before the await
+/// (`setLoading(true); … await …; setLoading(false)`): it ends the announcement of the work,
+/// and is not the rest of whatever else was written before the await (a counter bumped beside
+/// the marker, say).
 fn clears_marker(v: &FnView, b: NodeId, e2: &Eff) -> bool {
-    let named = e2.field.is_some_and(|f| !f.contains(crate::facts::ANY_FIELD));
-    let assign = |e: &Eff| matches!(e.touch, Touch::Write { kind: WriteKind::Assign, .. });
-    named
-        && assign(e2)
-        && matches!(e2.touch, Touch::Write { literal: 1.., .. })
-        && v.writes_to(e2.state).any(|(a0, e0)| {
-            a0 != b && e0.field == e2.field && assign(e0) && !same_literal(e0.touch, e2.touch) && v.crosses(a0, b).is_some()
-        })
+    v.writes_to(e2.state).any(|(a0, e0)| marker_set_and_cleared(v, a0, e0, b, e2))
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
