@@ -81,8 +81,9 @@ impl<'h> Builder<'h> {
             WriteKind::Assign | WriteKind::Delete if access.field.as_deref() == Some(facts::ANY_FIELD) => WriteKind::Keyed,
             k => k,
         };
-        let param = value.param.filter(|_| value.copy).and_then(|p| self.f.params.get(p as usize).cloned().flatten());
-        let id = self.add(NodeKind::Write { access, kind, value: value.info() }, span);
+        let value = value.info();
+        let param = value.param.and_then(|p| self.f.params.get(p as usize).cloned().flatten());
+        let id = self.add(NodeKind::Write { access, kind, value }, span);
         if let Some(sym) = param {
             self.f.param_writes.push((id, sym));
         }
