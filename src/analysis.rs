@@ -73,7 +73,7 @@ pub struct FnView<'p> {
 impl<'p> FnView<'p> {
     pub fn new(program: &'p Program, id: FnId) -> Option<FnView<'p>> {
         let facts = program.function(id);
-        if !facts.has_await {
+        if !program.has_yield(id) {
             return None;
         }
         let module = program.functions[id as usize].module;
@@ -148,7 +148,10 @@ impl<'p> FnView<'p> {
     fn crossing_from(&self, from: NodeId) -> Option<&Crossing> {
         self.crossing
             .get(from as usize)?
-            .get_or_init(|| (self.within_budget && !self.effects[from as usize].is_empty()).then(|| compute_crossing(self.facts, from)))
+            .get_or_init(|| {
+                (self.within_budget && !self.effects[from as usize].is_empty())
+                    .then(|| compute_crossing(self.facts, from, &self.program.settled.awaits[self.id as usize]))
+            })
             .as_ref()
     }
 
@@ -309,7 +312,8 @@ fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: Fn
 /// to `from`: what matters is the latest execution of the source (a loop that re-checks a
 /// condition or re-reads a value on every iteration is fresh again after that point). Nodes on
 /// branches that exclude the source are not entered.
-fn compute_crossing(f: &FnFacts, from: NodeId) -> Crossing {
+/// `settled`: the function's awaits that do not let another task run (`yields.rs`), sorted.
+fn compute_crossing(f: &FnFacts, from: NodeId, settled: &[NodeId]) -> Crossing {
     let n = f.nodes.len();
     let mut via = vec![u32::MAX; n];
     let mut seen0 = vec![false; n];
@@ -332,7 +336,7 @@ fn compute_crossing(f: &FnFacts, from: NodeId) -> Crossing {
             if node == from {
                 continue;
             }
-            let next = if matches!(f.nodes[i].kind, NodeKind::Await(_)) { node } else { u32::MAX };
+            let next = if matches!(f.nodes[i].kind, NodeKind::Await(_)) && settled.binary_search(&node).is_err() { node } else { u32::MAX };
             for &s in &f.nodes[i].succ {
                 queue.push_back((s, next));
             }

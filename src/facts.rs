@@ -247,6 +247,16 @@ pub struct FnFacts {
     /// caller then takes every read as part of the value.
     #[serde(default)]
     pub returns_all: bool,
+    /// Some `return` gives a value that may be a promise (anything but a literal, an object or
+    /// array literal, arithmetic or an awaited value): an `async` function's own promise then
+    /// waits for it.
+    #[serde(default)]
+    pub may_return_promise: bool,
+    /// Named through a `let`/`var` binding (`let deps = { load: async () => [] }`, `let run =
+    /// async () => …`) that code may point at another function: a call by that name may run
+    /// something else.
+    #[serde(default)]
+    pub replaceable: bool,
     /// Reads and calls whose values reach the function's return value (`return x.a`, through
     /// locals, or an arrow's expression body): all a caller's value carries of the callee's
     /// reads. Reads that only steer the callee (a test, request headers) are not in it.

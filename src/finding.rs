@@ -336,7 +336,7 @@ impl Finding {
             cover: c.cover.clone(),
             window: {
                 let (first, last) = if primary_first { (c.primary.node, c.other.node) } else { (c.other.node, c.primary.node) };
-                window_awaits(program, module, view.facts, first, last)
+                window_awaits(program, module, view.id, first, last)
             },
             tasks: None,
             suggestions: Vec::new(),
@@ -347,8 +347,9 @@ impl Finding {
 /// The awaits on the paths from node `from` to node `to`, each as the path of the call it
 /// awaits (`await callGenericPopup(…)`: `callGenericPopup`), or `None` when it awaits anything
 /// else. Bounded: a function too big to search has an unknown window (one `None`).
-fn window_awaits(program: &Program, module: u32, f: &crate::facts::FnFacts, from: u32, to: u32) -> Vec<Option<String>> {
+fn window_awaits(program: &Program, module: u32, fid: crate::program::FnId, from: u32, to: u32) -> Vec<Option<String>> {
     const LIMIT: usize = 200_000;
+    let f = program.function(fid);
     let n = f.nodes.len();
     if n > LIMIT {
         return vec![None];
@@ -377,7 +378,7 @@ fn window_awaits(program: &Program, module: u32, f: &crate::facts::FnFacts, from
     }
     let text = &program.modules[module as usize].text;
     (0..n)
-        .filter(|&i| fwd[i] && back[i] && matches!(f.nodes[i].kind, NodeKind::Await(_)))
+        .filter(|&i| fwd[i] && back[i] && program.yields_at(fid, i as u32))
         .map(|i| match f.nodes[i].kind {
             NodeKind::Await(crate::facts::AwaitKind::Await) => {
                 let span = f.nodes[i].span;

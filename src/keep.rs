@@ -214,7 +214,7 @@ impl RuleMemo {
                 }
                 let facts = program.function(id as u32);
                 // the rules look only at async functions: the others are checked at no cost
-                if !facts.has_await {
+                if !program.has_yield(id as u32) {
                     return None;
                 }
                 let ids = &program.state_ids[r.module as usize];
@@ -231,6 +231,7 @@ impl RuleMemo {
                         }
                         summaries.get(t as usize).hash(h);
                         program.balanced.get(t as usize).hash(h);
+                        program.settled.settles.get(t as usize).hash(h);
                         program.fn_name(t).hash(h);
                         for (e, _) in program.summaries.get(t as usize).map_or(&[][..], |s| &s.effects) {
                             states[e.state as usize].hash(h);

@@ -37,6 +37,7 @@ pub mod suggest;
 pub(crate) mod summary;
 pub(crate) mod suppress;
 pub(crate) mod tasks;
+pub(crate) mod yields;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -138,6 +138,9 @@ pub struct Program {
     /// (`changeSource(s) { sd.source = s; sd.sampler = null; }`): an invariant ties them, so a
     /// write of one computed from a stale read of the other loses the other's update.
     pub(crate) written_together: rustc_hash::FxHashSet<(u32, Atom, Atom)>,
+    /// Which calls settle without letting another task run, and which awaits wait only for
+    /// them (`yields.rs`).
+    pub(crate) settled: crate::yields::Settled,
 }
 
 /// Two accesses to the same state conflict unless they name different fields.
@@ -164,6 +167,24 @@ impl Program {
     pub fn function(&self, id: FnId) -> &FnFacts {
         let r = &self.functions[id as usize];
         &self.modules[r.module as usize].facts.functions[r.local as usize]
+    }
+
+    /// Whether node `node` of function `f` is an await that can let another task run (not
+    /// one of a call that settles in the same turn, `yields.rs`).
+    pub fn yields_at(&self, f: FnId, node: NodeId) -> bool {
+        matches!(self.function(f).nodes.get(node as usize).map(|n| &n.kind), Some(NodeKind::Await(_)))
+            && self.settled.awaits.get(f as usize).is_none_or(|a| a.binary_search(&node).is_err())
+    }
+
+    /// Whether function `f` has an await that can let another task run.
+    pub fn has_yield(&self, f: FnId) -> bool {
+        let facts = self.function(f);
+        facts.has_await
+            && self
+                .settled
+                .awaits
+                .get(f as usize)
+                .is_none_or(|a| a.len() < facts.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Await(_))).count())
     }
 
     pub fn global_state(&self, module: u32, access: &Access) -> u32 {

@@ -237,7 +237,7 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
                 }
             }
         }
-        let next_layer = if matches!(nd.kind, NodeKind::Await(_)) { 1 } else { layer };
+        let next_layer = if program.yields_at(fid, node) { 1 } else { layer };
         for &s in &nd.succ {
             if !seen[s as usize][next_layer] {
                 seen[s as usize][next_layer] = true;

@@ -66,7 +66,7 @@ fn a_plain_value_is_never_told_to_be_deep_copied() {
 
 #[test]
 fn labels_nested_in_one_line_point_at_their_own_columns() {
-    let text = "let total = 0;\nexport async function add() {\n  total += await f();\n}\nasync function f() { return 1; }\n";
+    let text = "let total = 0;\nexport async function add() {\n  total += await f();\n}\nasync function f() { return fetch('/n'); }\n";
     let report = racelint::lint_source("a.js", text, &Options::default());
     let out = render(&report, Style { color: false, width: 100 });
     let lines: Vec<&str> = out.lines().collect();

@@ -367,3 +367,17 @@ pub(super) fn callback_label(e: &Expr) -> Option<String> {
         _ => None,
     }
 }
+
+/// Whether a returned value is plainly not a promise (a literal, an object or array literal,
+/// arithmetic, an awaited value): an `async` function returning it settles as soon as it
+/// returns. Anything else may be a promise the function's own promise then waits for.
+pub(super) fn plainly_not_thenable(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Lit(_) | Expr::Object(_) | Expr::Array(_) | Expr::Tpl(_) | Expr::Unary(_) | Expr::Bin(_) | Expr::Update(_) => true,
+        Expr::Await(_) | Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_) => true,
+        Expr::Ident(i) => &*i.sym == "undefined",
+        Expr::Cond(c) => plainly_not_thenable(&c.cons) && plainly_not_thenable(&c.alt),
+        Expr::Seq(s) => s.exprs.last().is_some_and(|e| plainly_not_thenable(e)),
+        _ => false,
+    }
+}

@@ -31,14 +31,24 @@ impl<'h> Builder<'h> {
     }
 
     pub(super) fn var_decl(&mut self, v: &VarDecl) {
+        let saved = mem::replace(&mut self.rebindable, v.kind != VarDeclKind::Const);
         for d in &v.decls {
             self.declarator(d);
         }
+        self.rebindable = saved;
     }
 
     pub(super) fn declarator(&mut self, d: &VarDeclarator) {
         let module_level = self.scopes_is_module();
-        let Some(init) = &d.init else { return };
+        let Some(init) = &d.init else {
+            // `let x;` holds `undefined` until assigned
+            if let Pat::Ident(b) = &d.name {
+                if let Resolved::Local(scope) = self.scopes.resolve(&b.id.sym) {
+                    self.plain_locals.entry((scope, b.id.sym.clone())).or_insert(true);
+                }
+            }
+            return;
+        };
         let binding = match &d.name {
             Pat::Ident(b) => Some(b.id.sym.clone()),
             _ => None,
@@ -54,6 +64,7 @@ impl<'h> Builder<'h> {
                 self.expr(init);
                 if module_level && self.functions.len() > before {
                     self.fn_names.push((owned(name), (self.functions.len() - 1) as u32));
+                    self.mark_replaceable((self.functions.len() - 1) as u32);
                 }
                 return;
             }
@@ -66,7 +77,11 @@ impl<'h> Builder<'h> {
             val = b.expr(init);
         });
         self.object_prefix = None;
+        if matches!(d.name, Pat::Ident(_)) {
+            self.pending_plain = Some(plainly_not_thenable(init));
+        }
         self.bind_pat(&d.name, &val, true);
+        self.pending_plain = None;
         if !module_level {
             self.local_bindings(&d.name, init);
         }
@@ -175,6 +190,8 @@ impl<'h> Builder<'h> {
     pub(super) fn assign_ident(&mut self, id: &Ident, val: Val, declaring: bool, span: swc_common::Span) {
         match self.scopes.resolve(&id.sym) {
             Resolved::Local(scope) => {
+                let plain = self.pending_plain.take().unwrap_or(false);
+                self.plain_locals.entry((scope, id.sym.clone())).and_modify(|p| *p &= plain).or_insert(plain);
                 // a declaration inside a loop binds a new value each time round
                 if !declaring || self.f.breakables.iter().any(|b| b.is_loop) {
                     self.reassigned.insert((scope, id.sym.clone()));

@@ -293,6 +293,7 @@ impl<'h> Builder<'h> {
                             if let (Some(pre), Some(k)) = (&prefix, key) {
                                 if self.functions.len() > before {
                                     self.fn_names.push((format!("{pre}.{k}"), (self.functions.len() - 1) as u32));
+                                    self.mark_replaceable((self.functions.len() - 1) as u32);
                                 }
                             }
                         } else {
@@ -323,6 +324,7 @@ impl<'h> Builder<'h> {
                         self.this_ctx.pop();
                         if let Some(pre) = &prefix {
                             self.fn_names.push((format!("{pre}.{key}"), id));
+                            self.mark_replaceable(id);
                         }
                     }
                 },
@@ -407,7 +409,9 @@ impl<'h> Builder<'h> {
                         self.pending_name = Some(owned(&b.id.sym));
                     }
                     let v = self.expr(&a.right);
+                    self.pending_plain = Some(plainly_not_thenable(&a.right));
                     self.assign_ident(&b.id, v.clone(), false, a.span);
+                    self.pending_plain = None;
                     v
                 }
                 AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {

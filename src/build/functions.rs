@@ -3,6 +3,15 @@
 use super::*;
 
 impl<'h> Builder<'h> {
+    /// Marks function `id` as named through a binding that may be given another function.
+    pub(super) fn mark_replaceable(&mut self, id: u32) {
+        if self.rebindable {
+            if let Some(f) = self.functions.get_mut(id as usize) {
+                f.replaceable = true;
+            }
+        }
+    }
+
     pub(super) fn take_name(&mut self, fallback: Option<&Ident>) -> String {
         if let Some(n) = self.pending_name.take() {
             return n;
@@ -76,6 +85,7 @@ impl<'h> Builder<'h> {
         match body {
             Body::Stmts(stmts) => self.block_stmts(stmts),
             Body::Expr(e) => {
+                self.f.may_return_promise = !plainly_not_thenable(e);
                 let sp = swc_common::Span::new(swc_common::BytePos(span.lo + self.base), swc_common::BytePos(span.hi + self.base));
                 self.unit(sp, |b| {
                     let v = b.expr(e);
@@ -87,7 +97,7 @@ impl<'h> Builder<'h> {
         self.scopes.pop();
         self.object_prefix = saved_prefix;
         let done = mem::replace(&mut self.f, parent);
-        self.functions.push(done.finish(&self.reassigned));
+        self.functions.push(done.finish(&self.reassigned, &self.plain_locals));
         (self.functions.len() - 1) as u32
     }
 

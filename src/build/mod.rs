@@ -184,6 +184,10 @@ struct FnBuilder {
     returned: NodeList,
     /// More values reach the returns than `returned` keeps: every read may be returned.
     returns_all: bool,
+    /// Some `return` gives a value that may be a promise.
+    may_return_promise: bool,
+    /// Locals returned as they are (`return result`): a promise if any value they hold may be.
+    returned_locals: Vec<(u32, Atom)>,
     /// Inside the arguments of a `console.*` call.
     logging: u32,
     /// The function's own scope (parameters and top-level declarations), set once built.
@@ -246,6 +250,8 @@ impl FnBuilder {
             detach: None,
             returned: NodeList::new(),
             returns_all: false,
+            may_return_promise: false,
+            returned_locals: Vec::new(),
             logging: 0,
             scope: None,
             decision_stack: Vec::new(),
@@ -280,7 +286,10 @@ impl FnBuilder {
 
     /// `reassigned`: locals assigned after their declaration anywhere in the module so far
     /// (closures included): a decision on one of them may differ between two branches.
-    fn finish(mut self, reassigned: &FxHashSet<(u32, Atom)>) -> FnFacts {
+    fn finish(mut self, reassigned: &FxHashSet<(u32, Atom)>, plain_locals: &FxHashMap<(u32, Atom), bool>) -> FnFacts {
+        if self.returned_locals.iter().any(|k| plain_locals.get(k) != Some(&true)) {
+            self.may_return_promise = true;
+        }
         let changed: FxHashSet<u32> = self.decision_keys.iter().filter(|(k, _)| reassigned.contains(*k)).map(|(_, &id)| id).collect();
         if !changed.is_empty() {
             for set in &mut self.decision_sets {
@@ -310,6 +319,8 @@ impl FnBuilder {
             detached: self.detached,
             immediate: self.immediate,
             returns_all: self.returns_all,
+            may_return_promise: self.may_return_promise,
+            replaceable: false,
             returned: self.returned,
             decisions: self.decision_sets,
             call_literals: self.call_literals,
@@ -337,6 +348,12 @@ struct Builder<'h> {
     pending_name: Option<String>,
     /// Callable-name prefix for methods of a module-level object literal (`manager`).
     object_prefix: Option<String>,
+    /// Inside a `let` or `var` declaration: the functions it names can be replaced later.
+    rebindable: bool,
+    /// Per local: whether every value it has been given so far is plainly not a promise.
+    plain_locals: FxHashMap<(u32, Atom), bool>,
+    /// Whether the value the next `assign_ident` binds is plainly not a promise (unset: it may be).
+    pending_plain: Option<bool>,
     /// `manager.apply` for every function-valued property of a module-level object literal.
     object_methods: FxHashSet<String>,
     dom_handles: Vec<Atom>,
@@ -371,6 +388,9 @@ impl<'h> Builder<'h> {
             this_ctx: Vec::new(),
             pending_name: None,
             object_prefix: None,
+            rebindable: false,
+            plain_locals: FxHashMap::default(),
+            pending_plain: None,
             object_methods: FxHashSet::default(),
             dom_handles: Vec::new(),
             reassigned: FxHashSet::default(),
@@ -385,7 +405,7 @@ impl<'h> Builder<'h> {
 
     fn finish(mut self) -> ModuleFacts {
         let module_fn = mem::replace(&mut self.f, FnBuilder::new(String::new(), facts::Span::default(), false, false));
-        self.functions.push(module_fn.finish(&self.reassigned));
+        self.functions.push(module_fn.finish(&self.reassigned, &self.plain_locals));
         let mut variables: Vec<(Atom, facts::Span)> = self
             .scopes
             .module

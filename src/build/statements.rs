@@ -84,6 +84,18 @@ impl<'h> Builder<'h> {
                 self.stmt(&w.body);
             }
             Stmt::Return(r) => {
+                if let (Some(arg), true) = (r.arg.as_deref(), self.f.inline_returns.is_empty()) {
+                    // a local is settled if every value it is given is (checked once the
+                    // function is built)
+                    match unparen(arg) {
+                        Expr::Ident(i) if &*i.sym != "undefined" => match self.scopes.resolve(&i.sym) {
+                            Resolved::Local(scope) => self.f.returned_locals.push((scope, i.sym.clone())),
+                            _ => self.f.may_return_promise = true,
+                        },
+                        e if !plainly_not_thenable(e) => self.f.may_return_promise = true,
+                        _ => {}
+                    }
+                }
                 if let Some(arg) = &r.arg {
                     self.unit(r.span, |b| {
                         let v = b.expr(arg);

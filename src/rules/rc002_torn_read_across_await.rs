@@ -72,8 +72,14 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
         }
     }
     // the spans of `await` expressions, by start: a statement looks only at its own
-    let mut awaits: Vec<crate::facts::Span> =
-        v.facts.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Await))).map(|n| n.span).collect();
+    let mut awaits: Vec<crate::facts::Span> = v
+        .facts
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|&(i, n)| matches!(n.kind, NodeKind::Await(AwaitKind::Await)) && v.program.yields_at(v.id, i as u32))
+        .map(|(_, n)| n.span)
+        .collect();
     awaits.sort_unstable();
     for unit in &v.facts.units {
         // one statement reads the state, awaits, and reads it again, and both values meet in

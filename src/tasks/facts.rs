@@ -48,7 +48,10 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
             continue;
         }
         let node = &facts.nodes[n as usize];
-        if matches!(node.kind, NodeKind::Await(_) | NodeKind::Resume { .. }) {
+        let settled_call = |call: NodeId| {
+            program.call_targets[f as usize][call as usize].is_some_and(|t| program.settled.settles.get(t as usize) == Some(&true))
+        };
+        if program.yields_at(f, n) || matches!(node.kind, NodeKind::Resume { call } if !settled_call(call)) {
             before[n as usize] = false;
             continue;
         }
@@ -81,14 +84,14 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
         // (`if (p) return p; p = (async () => { … finally { p = null } })()`) only when it does
         // not give it back itself: released in the same synchronous run, it protects nothing
         let sync_hold = || {
-            !facts.has_await
+            !program.has_yield(f)
                 && facts.nodes.iter().enumerate().all(|(w, n)| {
                     w == a
                         || !matches!(&n.kind, NodeKind::Write { access: a2, .. }
                             if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
                 })
         };
-        if (facts.has_await && (bail || (claim && released()))) || ((bail || claim) && sync_hold()) {
+        if (program.has_yield(f) && (bail || (claim && released()))) || ((bail || claim) && sync_hold()) {
             return Some(state);
         }
     }
