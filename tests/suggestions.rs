@@ -125,3 +125,21 @@ fn the_in_flight_promise_fits_a_braceless_if_an_undefined_check_and_typescript()
     let report = lint_source("a.js", &other, &Options::default());
     assert!(report.findings.iter().flat_map(|f| &f.suggestions).all(|s| !s.desc.starts_with("store")), "{other}");
 }
+
+#[test]
+fn fixes_are_found_in_methods_of_classes_and_objects_from_the_function_text_alone() {
+    // the function is parsed from its own text inside a wrapper: an expression, an object
+    // literal, a class (static, private and TypeScript-modified methods)
+    let body = "{\n        if (cache === null) {\n            cache = await load();\n        }\n        return cache;\n    }";
+    let cases = [
+        ("a.js", format!("let cache = null;\nexport function reset() {{ cache = null; }}\nexport const api = {{\n    async get(load) {body},\n}};\n")),
+        ("b.js", format!("let cache = null;\nexport function reset() {{ cache = null; }}\nexport class Api {{\n    static async get(load) {body}\n}}\n")),
+        ("c.js", format!("let cache = null;\nexport function reset() {{ cache = null; }}\nexport class Api {{\n    async #get(load) {body}\n    run(load) {{ return this.#get(load); }}\n}}\n")),
+        ("d.ts", format!("let cache: string | null = null;\nexport function reset() {{ cache = null; }}\nexport class Api {{\n    public async get(load: () => Promise<string>) {body}\n}}\n")),
+        ("e.js", format!("let cache = null;\nexport function reset() {{ cache = null; }}\nexport const get = async function (load) {body};\n")),
+    ];
+    for (path, text) in cases {
+        let edited = apply_and_relint(path, &text, "RC004", "store the in-flight");
+        assert!(edited.contains("cacheLoading ??= Promise.resolve(load())"), "{path}:\n{edited}");
+    }
+}

@@ -47,13 +47,20 @@ pub(super) fn may_apply(program: &Program, m: &SourceModule, f: &Finding) -> boo
         && f.labels.iter().any(awaited_fill)
 }
 
-pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &Finding) -> Option<Suggestion> {
+/// `tree` holds the finding's function; `module_tree` gives the module's, where the cache is
+/// declared.
+pub(super) fn suggestion<'t>(
+    program: &Program,
+    m: &SourceModule,
+    tree: &Tree,
+    module_tree: impl FnOnce() -> Option<&'t Tree>,
+    f: &Finding,
+) -> Option<Suggestion> {
     if !may_apply(program, m, f) {
         return None;
     }
     let st = &program.states[f.keys.first()?.0 as usize];
     let name = st.name.as_str();
-    let decl = tree.module_let(name)?;
     let body = tree.function_body(program.function(f.fn_id?).span)?;
     let mut find = FindFill { tree, name, check: f.span, found: None, done: false };
     body.visit_with(&mut find);
@@ -62,6 +69,8 @@ pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &F
     if !f.labels.iter().any(|l| l.site.module == f.module && fill.stmt.lo <= l.site.span.lo && l.site.span.hi <= fill.stmt.hi) {
         return None;
     }
+    let module_tree = module_tree()?;
+    let decl = module_tree.module_let(name)?;
     let text = &m.text;
     let lb = line_break(text);
     let loading = fresh_name(text, &format!("{name}Loading"));
@@ -69,7 +78,7 @@ pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &F
     let load = text.get(fill.load.lo as usize..fill.load.hi as usize)?;
 
     // the promise's binding, on a line of its own after the cache's declaration
-    let decl_span = tree.span(decl.span);
+    let decl_span = module_tree.span(decl.span);
     let lines = m.lines();
     let decl_line = lines.line_of(text, decl_span.hi);
     let decl_line_end = lines.line_start(decl_line)? + lines.line_len(text, decl_line) as u32;

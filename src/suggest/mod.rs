@@ -2,8 +2,9 @@
 //! finding go away. They are never applied by racelint itself.
 //!
 //! Every rule finding gets a suppression comment (`suppression.rs`); a shape that has one
-//! mechanical, local fix gets that fix too, built from the file's syntax tree, parsed again
-//! here (the facts keep no tree): an RC004 cache filled by an awaited call stores the in-flight
+//! mechanical, local fix gets that fix too, built from the syntax tree of the finding's
+//! function, parsed again here from the function's own text (the facts keep no tree; the
+//! module is parsed whole only for a fix that edits outside the function): an RC004 cache filled by an awaited call stores the in-flight
 //! promise (`in_flight_promise.rs`), an RC002 torn read of one state reads a snapshot taken
 //! before the first await (`snapshot.rs`). A shape that is not exactly recognised gets no edit:
 //! fewer suggestions, none wrong.
@@ -68,12 +69,25 @@ pub(crate) fn attach(program: &Program, findings: &mut [Finding]) {
     by_module.sort_by_key(|(m, _)| *m);
     for (module, list) in by_module {
         let m = &program.modules[module as usize];
-        let parsed = list.iter().any(|&i| rule_fix_may_apply(program, m, &findings[i])).then(|| tree::Tree::parse(m)).flatten();
+        // the module's tree, parsed only when a fix needs more than its function's
+        let full = std::cell::OnceCell::new();
+        let mut functions: Vec<(Span, Option<tree::Tree>)> = Vec::new();
         for i in list {
             let f = &findings[i];
             let mut out = Vec::new();
-            if let Some(tree) = &parsed {
-                out.extend(rule_fix(program, m, tree, f));
+            if let (true, Some(id)) = (rule_fix_may_apply(program, m, f), f.fn_id) {
+                let span = program.function(id).span;
+                let at = match functions.iter().position(|(s, _)| *s == span) {
+                    Some(at) => at,
+                    None => {
+                        functions.push((span, tree::Tree::parse_function(m, span)));
+                        functions.len() - 1
+                    }
+                };
+                let tree = functions[at].1.as_ref().or_else(|| full.get_or_init(|| tree::Tree::parse(m)).as_ref());
+                if let Some(tree) = tree {
+                    out.extend(rule_fix(program, m, tree, &full, f));
+                }
             }
             out.extend(suppression::suggestion(m, f));
             findings[i].suggestions = out;
@@ -91,20 +105,27 @@ fn rule_fix_may_apply(program: &Program, m: &SourceModule, f: &Finding) -> bool 
         }
 }
 
-/// The rule's own mechanical fix for this finding, when its shape has one.
-fn rule_fix(program: &Program, m: &SourceModule, tree: &tree::Tree, f: &Finding) -> Option<Suggestion> {
+/// The rule's own mechanical fix for this finding, when its shape has one: `tree` holds the
+/// finding's function, `full` is the module's tree, for a fix that edits outside it.
+fn rule_fix(
+    program: &Program,
+    m: &SourceModule,
+    tree: &tree::Tree,
+    full: &std::cell::OnceCell<Option<tree::Tree>>,
+    f: &Finding,
+) -> Option<Suggestion> {
     if f.original.is_some() {
         // generated code: the fix belongs in the source it was built from
         return None;
     }
+    let module_tree = || full.get_or_init(|| tree::Tree::parse(m)).as_ref();
     let fix = match f.rule.code {
-        "RC004" => in_flight_promise::suggestion(program, m, tree, f),
+        "RC004" => in_flight_promise::suggestion(program, m, tree, module_tree, f),
         "RC002" => snapshot::suggestion(program, m, tree, f),
         _ => None,
     }?;
     // an edit that breaks the file is no fix (belt and braces: the shapes are checked first)
-    let edited = apply(&m.text, &fix.edits);
-    tree::parses(m, &edited).then_some(fix)
+    tree.parses_edited(m, &fix.edits).then_some(fix)
 }
 
 /// A name for a new binding, `base` unless the file already uses that word anywhere (then

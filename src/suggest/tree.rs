@@ -10,10 +10,20 @@ use crate::source::SourceModule;
 
 pub(super) struct Tree {
     pub module: Module,
-    /// Subtract from a swc position to get a byte offset in the text.
+    /// Subtract from a swc position to get a byte offset in the parsed code.
     pub base: u32,
+    /// Add to an offset in the parsed code to get a byte offset in the module's text (the
+    /// start of the function minus its wrapper's length, for a tree of one function).
+    shift: i64,
+    /// For a tree of one function: its place in the text and the wrapper it parsed in.
+    function: Option<(Span, usize)>,
     pub typescript: bool,
 }
+
+/// What a function's text is parsed inside, tried in order: an expression (declarations,
+/// function expressions, arrows), an object literal (methods, getters), a class (static and
+/// private methods, TypeScript modifiers).
+const WRAPPERS: [(&str, &str); 3] = [("(", "\n);"), ("({", "\n});"), ("(class {", "\n});")];
 
 /// What the module's text parses as: its component scripts, or the text itself.
 fn code_and_syntax(m: &SourceModule, text: &str) -> Option<(String, swc_ecma_parser::Syntax)> {
@@ -35,12 +45,61 @@ impl Tree {
             return None;
         }
         let module = parsed.module?;
-        Some(Tree { module, base: parsed.base, typescript: syntax.typescript() })
+        Some(Tree { module, base: parsed.base, shift: 0, function: None, typescript: syntax.typescript() })
+    }
+
+    /// The tree of one function of the module, parsed from the function's own text (far less
+    /// than the module's), or `None` when that text does not parse alone.
+    pub fn parse_function(m: &SourceModule, span: Span) -> Option<Tree> {
+        if crate::sfc::is_component(&m.path) {
+            return None;
+        }
+        let syntax = crate::parse::syntax_for(&m.path)?;
+        let text = m.text.get(span.lo as usize..span.hi as usize)?;
+        WRAPPERS.iter().enumerate().find_map(|(w, (open, close))| {
+            let parsed = crate::parse::parse(&m.path, &format!("{open}{text}{close}"), syntax);
+            if !parsed.errors.is_empty() {
+                return None;
+            }
+            let tree = Tree {
+                module: parsed.module?,
+                base: parsed.base,
+                shift: span.lo as i64 - open.len() as i64,
+                function: Some((span, w)),
+                typescript: syntax.typescript(),
+            };
+            // the text is one function exactly (not `f() {} + g`)
+            tree.function_body(span).map(|_| tree)
+        })
     }
 
     /// A swc span as a byte range of the text.
     pub fn span(&self, s: swc_common::Span) -> Span {
-        Span { lo: s.lo.0.saturating_sub(self.base), hi: s.hi.0.saturating_sub(self.base) }
+        let at = |p: u32| (p.saturating_sub(self.base) as i64 + self.shift).clamp(0, u32::MAX as i64) as u32;
+        Span { lo: at(s.lo.0), hi: at(s.hi.0) }
+    }
+
+    /// Whether the module's text with `edits` applied still parses: for a tree of one function
+    /// and edits inside it, that function's edited text in the same wrapper; else the module.
+    pub fn parses_edited(&self, m: &SourceModule, edits: &[super::Edit]) -> bool {
+        match self.function {
+            Some((span, w)) if edits.iter().all(|e| span.lo <= e.span.lo && e.span.hi <= span.hi) => {
+                let Some(syntax) = crate::parse::syntax_for(&m.path) else { return false };
+                let Some(text) = m.text.get(span.lo as usize..span.hi as usize) else { return false };
+                let local: Vec<super::Edit> = edits
+                    .iter()
+                    .map(|e| super::Edit {
+                        module: e.module,
+                        span: Span { lo: e.span.lo - span.lo, hi: e.span.hi - span.lo },
+                        text: e.text.clone(),
+                    })
+                    .collect();
+                let (open, close) = WRAPPERS[w];
+                let parsed = crate::parse::parse(&m.path, &format!("{open}{}{close}", super::apply(text, &local)), syntax);
+                parsed.module.is_some() && parsed.errors.is_empty()
+            }
+            _ => parses(m, &super::apply(&m.text, edits)),
+        }
     }
 
     /// The statements of the function (declaration, expression, method, arrow with a block
@@ -66,7 +125,7 @@ impl Tree {
 }
 
 /// Whether `edited`, the module's text after edits, still parses without errors.
-pub(super) fn parses(m: &SourceModule, edited: &str) -> bool {
+fn parses(m: &SourceModule, edited: &str) -> bool {
     let Some((code, syntax)) = code_and_syntax(m, edited) else { return false };
     let parsed = crate::parse::parse(&m.path, &code, syntax);
     parsed.module.is_some() && parsed.errors.is_empty()
@@ -154,5 +213,38 @@ impl Visit for FindFunction<'_> {
         if self.may_hold(s.span()) {
             stacker::maybe_grow(64 * 1024, 1024 * 1024, || s.visit_children_with(self));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The module and the spans of its functions, as the builder records them.
+    fn module(path: &str, text: &str) -> (SourceModule, Vec<Span>) {
+        let syntax = crate::parse::syntax_for(std::path::Path::new(path)).unwrap();
+        let parsed = crate::parse::parse(std::path::Path::new(path), text, syntax);
+        let facts = crate::build::module_facts(&parsed.module.unwrap(), parsed.base, &Default::default());
+        let spans = facts.functions.iter().filter(|f| f.name != "<module>").map(|f| f.span).collect();
+        (SourceModule::new(path.into(), text.into(), facts), spans)
+    }
+
+    #[test]
+    fn every_kind_of_function_parses_from_its_own_text() {
+        let js = "export async function a() { await x; }\nexport const b = async () => { await x; };\nexport const c = function () {};\nconst o = { async d() { await x; }, get e() { return 1; } };\nclass K { static async f() {} async #g() {} constructor() { this.h = 1; } }\n";
+        let ts = "class K { public async f(x: number): Promise<void> { await x; } private static g<T>(t: T): T { return t; } }\n";
+        for (path, text) in [("a.js", js), ("b.ts", ts)] {
+            let (m, spans) = module(path, text);
+            assert!(!spans.is_empty());
+            for span in spans {
+                let tree =
+                    Tree::parse_function(&m, span).unwrap_or_else(|| panic!("{path}: {:?}", &text[span.lo as usize..span.hi as usize]));
+                // positions map back to the module's text
+                assert!(tree.function_body(span).is_some());
+            }
+        }
+        // a span that is not one function has no tree of its own
+        let (m, _) = module("a.js", js);
+        assert!(Tree::parse_function(&m, Span { lo: 0, hi: 60 }).is_none());
     }
 }
