@@ -50,6 +50,10 @@ pub enum Touch {
         restore: bool,
         /// Hash of the literal written (`false`, `null`, `-1`), 0 when not a literal.
         literal: u32,
+        /// Made only while the state is unset: a test that passes only then guards it, with no
+        /// await in between (`if (!x.f) x.f = v`). It fills in a missing value; it overrides
+        /// nothing another task set.
+        fill: bool,
     },
 }
 
@@ -212,12 +216,33 @@ impl Program {
         let n = &f.nodes[node as usize];
         let (access, touch) = match &n.kind {
             NodeKind::Read { access, test } => (access, if *test { Touch::Test } else { Touch::Read }),
-            NodeKind::Write { access, kind, value } => {
-                (access, Touch::Write { kind: *kind, restore: crate::marks::is_restore(self, module, f, n), literal: value.literal })
-            }
+            NodeKind::Write { access, kind, value } => (
+                access,
+                Touch::Write {
+                    kind: *kind,
+                    restore: crate::marks::is_restore(self, module, f, n),
+                    literal: value.literal,
+                    fill: fills_unset(f, node, access),
+                },
+            ),
             _ => return None,
         };
         let s = self.global_state(module, access);
         self.states[s as usize].written.then_some((s, access.field.as_ref(), touch))
     }
+}
+
+/// Whether write `node` of `access` runs only while that state is unset: one of its guards is
+/// a test of it that passes only then (`!x.f`, `x.f == null`), the guard of a branch of its
+/// own (not `if (!x) return;`, past which the state is set), with no await between the test
+/// and the write.
+fn fills_unset(f: &FnFacts, node: NodeId, access: &Access) -> bool {
+    f.nodes[node as usize].guards.iter().any(|&g| {
+        f.unset_tests.contains(&g)
+            && !f.exit_tests.contains(&g)
+            && g < node
+            && matches!(&f.nodes[g as usize].kind, NodeKind::Read { access: t, test: true }
+                if t.state == access.state && fields_conflict(t.field.as_ref(), access.field.as_ref()))
+            && !f.nodes[g as usize..node as usize].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
+    })
 }

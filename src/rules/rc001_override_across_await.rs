@@ -69,7 +69,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             }
             let lock = locked(v, a, e1) || lock_checked_too_early(v, a, e1);
             for (b, e2) in v.writes_to(e1.state) {
-                if a == b || v.same_call(a, b) {
+                // a write made only while the state is unset (`if (!x.f) x.f = v`) sets
+                // nothing back: a value another task wrote meanwhile is kept
+                if a == b || v.same_call(a, b) || matches!(e2.touch, Touch::Write { fill: true, .. }) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
