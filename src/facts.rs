@@ -239,6 +239,10 @@ pub struct FnFacts {
     /// Tests of `if`s whose branch leaves the function (with or without awaiting first): they
     /// guard the rest of the block, not a branch of their own.
     pub exit_tests: Vec<NodeId>,
+    /// The exit tests of `if`s that leave while something is unset (`if (!x) return;`,
+    /// `if (id === undefined || !list[id]) return;`): preconditions of the rest.
+    #[serde(default)]
+    pub preconditions: Vec<NodeId>,
     /// Test reads of conditions that pass only while the state is unset (`!x`, `x == null`,
     /// `x === undefined`): a truthy write after them makes the test fail for the next task.
     #[serde(default)]

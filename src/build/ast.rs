@@ -259,6 +259,15 @@ pub(super) fn unset_check(e: &Expr) -> bool {
     }
 }
 
+/// A condition that holds only while something is unset: an unset check, or a `||` of them
+/// (`id === undefined || !list[id]`).
+pub(super) fn unset_checks_only(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::Bin(b) if b.op == BinaryOp::LogicalOr => unset_checks_only(&b.left) && unset_checks_only(&b.right),
+        e => unset_check(e),
+    }
+}
+
 /// A condition made of plain flags only: `busy`, `state.loading`, `busy || unmounted` (any of
 /// them set makes the branch run).
 pub(super) fn plain_flags(e: &Expr) -> bool {

@@ -180,6 +180,8 @@ struct FnBuilder {
     detach: Option<swc_common::Span>,
     /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
     exit_tests: Vec<NodeId>,
+    /// The exit tests that leave while something is unset.
+    preconditions: Vec<NodeId>,
     /// Reads and calls whose values reach a `return` (or an arrow's expression body).
     returned: NodeList,
     /// More values reach the returns than `returned` keeps: every read may be returned.
@@ -242,6 +244,7 @@ impl FnBuilder {
             has_await: false,
             bail_tests: Vec::new(),
             exit_tests: Vec::new(),
+            preconditions: Vec::new(),
             unset_tests: Vec::new(),
             callbacks: Vec::new(),
             handed: FxHashSet::default(),
@@ -314,6 +317,7 @@ impl FnBuilder {
             has_await: self.has_await,
             bail_tests: self.bail_tests,
             exit_tests: self.exit_tests,
+            preconditions: self.preconditions,
             unset_tests: self.unset_tests,
             callbacks: self.callbacks,
             detached: self.detached,

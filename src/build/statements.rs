@@ -321,6 +321,10 @@ impl<'h> Builder<'h> {
         self.merge(after_cons);
         if i.alt.is_none() && cons_exits && !tests.is_empty() {
             self.f.exit_tests.extend_from_slice(&tests);
+            // `if (!x) return;`, `if (id === undefined || !list[id]) return;`
+            if unset_checks_only(&i.test) {
+                self.f.preconditions.extend_from_slice(&tests);
+            }
             self.f.block_guard = Some(tests);
         }
     }

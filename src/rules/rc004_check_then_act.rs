@@ -37,7 +37,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             let mut rechecked = false;
             for &g in &node.guards {
                 for t in v.reads(g).filter(|t| t.touch == Touch::Test || v.origin(g).is_some()) {
-                    if !t.conflicts(e2) {
+                    if !t.conflicts(e2) || precondition_unused(v, g, t, b, e2) {
                         continue;
                     }
                     match v.crosses(g, b) {
@@ -82,6 +82,22 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 out.push(c);
             }
         }
+    }
+}
+
+/// Whether test `g` is a precondition that callee write `e2` at node `b` does not act on: the
+/// test leaves the function while the state is unset (`if (!characters[id]) return;`), and the
+/// call gets nothing from the tested state in its arguments (`await getCharacters()`): the
+/// callee reads what it needs itself, so a second task passing the same precondition makes it
+/// do its work again on the state as it is then, not on the stale check.
+fn precondition_unused(v: &FnView, g: u32, t: &Eff, b: u32, e2: &Eff) -> bool {
+    if e2.via.is_none() || !v.facts.preconditions.contains(&g) {
+        return false;
+    }
+    let Some(call) = v.origin(b) else { return false };
+    match &v.facts.nodes[call as usize].kind {
+        NodeKind::Call { args, .. } => !args.iter().any(|&a| v.reads(a).any(|r| r.conflicts(t))),
+        _ => false,
     }
 }
 
