@@ -364,7 +364,7 @@ pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
         balanced: Vec::new(),
         backs_up: Vec::new(),
         written_together: Default::default(),
-        settled: crate::yields::Settled { settles: Vec::new(), awaits: Vec::new() },
+        settled: crate::yields::Settled { settles: Vec::new(), awaits: Vec::new(), yields: Vec::new() },
     };
     program.settled = {
         let facts: Vec<&crate::facts::FnFacts> = (0..program.functions.len() as u32).map(|f| program.function(f)).collect();

@@ -182,13 +182,7 @@ impl Program {
 
     /// Whether function `f` has an await that can let another task run.
     pub fn has_yield(&self, f: FnId) -> bool {
-        let facts = self.function(f);
-        facts.has_await
-            && self
-                .settled
-                .awaits
-                .get(f as usize)
-                .is_none_or(|a| a.len() < facts.nodes.iter().filter(|n| matches!(n.kind, NodeKind::Await(_))).count())
+        self.settled.yields.get(f as usize).copied().unwrap_or(false)
     }
 
     pub fn global_state(&self, module: u32, access: &Access) -> u32 {

@@ -18,6 +18,8 @@ use crate::program::{FnId, Targets};
 pub(crate) struct Settled {
     pub(crate) settles: Vec<bool>,
     pub(crate) awaits: Vec<Vec<NodeId>>,
+    /// Per program function: whether it has an await that yields (one not in `awaits`).
+    pub(crate) yields: Vec<bool>,
 }
 
 /// The call an `await` node waits for: the builder adds the call's resume right after the
@@ -48,6 +50,7 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
     // per function: the program functions it awaits, by await node
     let mut awaited: Vec<Vec<(NodeId, FnId)>> = vec![Vec::new(); n];
     let mut candidate: Vec<bool> = functions.iter().map(|f| f.is_async && !f.may_return_promise && !f.replaceable).collect();
+    let mut await_count = vec![0usize; n];
     for (fi, f) in functions.iter().enumerate() {
         if !f.has_await {
             continue;
@@ -56,6 +59,7 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
             if !matches!(node.kind, NodeKind::Await(_)) {
                 continue;
             }
+            await_count[fi] += 1;
             let target = awaited_call(f, a as NodeId)
                 .and_then(|c| targets.get(fi).and_then(|t| t.get(c as usize)).copied().flatten())
                 .filter(|&t| (t as usize) < n);
@@ -99,6 +103,7 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
             out.sort_unstable();
             out
         })
-        .collect();
-    Settled { settles, awaits }
+        .collect::<Vec<_>>();
+    let yields = awaits.iter().zip(&await_count).map(|(settled, &all)| settled.len() < all).collect();
+    Settled { settles, awaits, yields }
 }
