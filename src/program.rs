@@ -153,7 +153,9 @@ pub struct Program {
 pub fn fields_conflict(a: Option<&Atom>, b: Option<&Atom>) -> bool {
     match (a, b) {
         (Some(x), Some(y)) => {
-            x == y || x.split('.').zip(y.split('.')).all(|(p, q)| p == q || p == crate::facts::ANY_FIELD || q == crate::facts::ANY_FIELD)
+            let any = crate::facts::ANY_FIELD.as_bytes();
+            x == y
+                || x.as_bytes().split(|&c| c == b'.').zip(y.as_bytes().split(|&c| c == b'.')).all(|(p, q)| p == q || p == any || q == any)
         }
         _ => true,
     }

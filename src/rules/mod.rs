@@ -7,7 +7,7 @@ mod rc003_lost_update;
 mod rc004_check_then_act;
 mod rc005_non_atomic_update;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analysis::{Eff, FnView};
 use crate::facts::{Atom, NodeId};
@@ -275,6 +275,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     let mut merged = folded;
     let program = view.program;
     for m in &mut merged {
+        dedupe_cover(&mut m.cover);
         if m.rule.one_per_function {
             let first = m.states[0].clone();
             m.states[1..]
@@ -293,16 +294,20 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
 }
 
 /// Two candidates' covers as one: either's way to go wrong; none when either has none.
+/// Repeated alternatives are dropped once merging is done (`dedupe_cover`).
 fn merge_cover(into: &mut Vec<Vec<(u32, Option<Atom>)>>, other: Vec<Vec<(u32, Option<Atom>)>>) {
     if into.is_empty() || other.is_empty() {
         into.clear();
     } else {
-        for alt in other {
-            if !into.contains(&alt) {
-                into.push(alt);
-            }
-        }
+        into.extend(other);
     }
+}
+
+/// Keeps the first of each alternative, in order (a function with hundreds of torn reads of one
+/// state merges hundreds of covers, most of them alike).
+fn dedupe_cover(cover: &mut Vec<Vec<(u32, Option<Atom>)>>) {
+    let mut seen = FxHashSet::default();
+    cover.retain(|alt| seen.insert(alt.clone()));
 }
 
 /// `a`, `a and b`, `a, b and c`, with backticks.

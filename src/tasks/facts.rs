@@ -98,10 +98,11 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
     None
 }
 
-/// Per state: who accesses it themselves, or through a host call.
-pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> {
+/// Per state and field: who accesses it themselves, or through a host call, and whether they
+/// write (see `Accessors`).
+pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
     let n = program.functions.len();
-    let mut out: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>> = FxHashMap::default();
+    let mut out: FxHashMap<u32, Accessors> = FxHashMap::default();
     for f in 0..n {
         let facts = program.function(f as FnId);
         let module = program.functions[f].module;
@@ -110,7 +111,7 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<A
         for i in 0..facts.nodes.len() {
             if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
                 if seen.insert((state, field, touch.is_write())) {
-                    out.entry(state).or_default().push((f as FnId, field.cloned(), touch.is_write()));
+                    push_accessor(out.entry(state).or_default(), field, f as FnId, touch.is_write());
                 }
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
@@ -119,7 +120,7 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<A
                     for (list, write) in [(&h.reads, false), (&h.writes, true)] {
                         for &state in list {
                             if seen.insert((state, None, write)) {
-                                out.entry(state).or_default().push((f as FnId, None, write));
+                                push_accessor(out.entry(state).or_default(), None, f as FnId, write);
                             }
                         }
                     }
@@ -128,6 +129,18 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Vec<(FnId, Option<A
         }
     }
     out
+}
+
+/// The accessors of one state, grouped by the field they access (`None`: the whole state), in
+/// the order the fields were first met: a finding asks whether its field conflicts once per
+/// field, not once per accessor.
+pub(super) type Accessors = Vec<(Option<Atom>, Vec<(FnId, bool)>)>;
+
+fn push_accessor(list: &mut Accessors, field: Option<&Atom>, f: FnId, writes: bool) {
+    match list.iter_mut().find(|(g, _)| g.as_ref() == field) {
+        Some((_, fns)) => fns.push((f, writes)),
+        None => list.push((field.cloned(), vec![(f, writes)])),
+    }
 }
 
 /// Functions a module exports (by their own name, or as methods of an exported class or

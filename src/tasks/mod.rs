@@ -17,7 +17,7 @@
 
 mod facts;
 
-use facts::{accessors, exported_functions, in_loop, lock_of};
+use facts::{accessors, exported_functions, in_loop, lock_of, Accessors};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, NodeId, NodeKind};
@@ -134,9 +134,9 @@ pub struct Tasks {
     pred: Vec<smallvec::SmallVec<[Option<FnId>; 2]>>,
     /// Per function: the state of the busy flag it takes before its first await.
     locks: Vec<Option<u32>>,
-    /// Per state: the functions that access it themselves (or through a host call), with the
-    /// field and whether they write.
-    accessors: FxHashMap<u32, Vec<(FnId, Option<Atom>, bool)>>,
+    /// Per state: the functions that access it themselves (or through a host call), by field,
+    /// and whether they write.
+    accessors: FxHashMap<u32, Accessors>,
     /// Per function: the functions that call it within their own task (not un-awaited).
     callers: Vec<Vec<FnId>>,
     /// Callee paths whose awaited call waits for a modal dialog (the host models' `[[modal]]`).
@@ -543,23 +543,28 @@ impl Tasks {
         let covering = self.covering(cover);
         for (s, field) in states {
             let Some(list) = self.accessors.get(s) else { continue };
-            for (g, gfield, writes) in list {
-                if !(*writes || touching) || !fields_conflict(field.as_ref(), gfield.as_ref()) {
+            for (gfield, fns) in list {
+                if !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
-                for &eb in &self.reach[*g as usize] {
-                    if modal && self.entries[eb as usize].input {
+                for (g, writes) in fns {
+                    if !(*writes || touching) {
                         continue;
                     }
-                    if covering.as_ref().is_some_and(|c| !c.contains(&eb)) {
-                        continue;
-                    }
-                    // per task: this function if it runs it, else a writer before a reader, then
-                    // the first function
-                    let slot = others.entry(eb).or_insert((*g, *writes));
-                    let key = |(h, w): (FnId, bool)| (h != f, !w, h);
-                    if key((*g, *writes)) < key(*slot) {
-                        *slot = (*g, *writes);
+                    for &eb in &self.reach[*g as usize] {
+                        if modal && self.entries[eb as usize].input {
+                            continue;
+                        }
+                        if covering.as_ref().is_some_and(|c| !c.contains(&eb)) {
+                            continue;
+                        }
+                        // per task: this function if it runs it, else a writer before a reader, then
+                        // the first function
+                        let slot = others.entry(eb).or_insert((*g, *writes));
+                        let key = |(h, w): (FnId, bool)| (h != f, !w, h);
+                        if key((*g, *writes)) < key(*slot) {
+                            *slot = (*g, *writes);
+                        }
                     }
                 }
             }
@@ -638,18 +643,26 @@ impl Tasks {
             return None;
         }
         let mut out = FxHashSet::default();
+        // the tasks that write one item, once per item however many alternatives name it
+        let mut writers_of: FxHashMap<&(u32, Option<Atom>), FxHashSet<u32>> = FxHashMap::default();
         for alt in cover {
             let mut all: Option<FxHashSet<u32>> = None;
-            for (s, field) in alt {
-                let mut writers = FxHashSet::default();
-                for (g, gfield, writes) in self.accessors.get(s).map(Vec::as_slice).unwrap_or_default() {
-                    if *writes && fields_conflict(field.as_ref(), gfield.as_ref()) {
-                        writers.extend(self.reach[*g as usize].iter().copied());
+            for item in alt {
+                let writers = writers_of.entry(item).or_insert_with(|| {
+                    let (s, field) = item;
+                    let mut writers = FxHashSet::default();
+                    for (gfield, fns) in self.accessors.get(s).map(Vec::as_slice).unwrap_or_default() {
+                        if fields_conflict(field.as_ref(), gfield.as_ref()) {
+                            for (g, _) in fns.iter().filter(|(_, writes)| *writes) {
+                                writers.extend(self.reach[*g as usize].iter().copied());
+                            }
+                        }
                     }
-                }
+                    writers
+                });
                 all = Some(match all {
-                    None => writers,
-                    Some(so_far) => so_far.intersection(&writers).copied().collect(),
+                    None => writers.clone(),
+                    Some(so_far) => so_far.intersection(writers).copied().collect(),
                 });
             }
             out.extend(all.unwrap_or_default());
