@@ -631,34 +631,42 @@ fn analyse(
     let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));
     let remembered = |id: u32| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
     let selected = |r: &RuleInfo| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
-    let checked: Vec<(keep::Checked, bool)> = pool.install(|| {
-        (0..program.functions.len() as u32)
-            .into_par_iter()
-            .map(|id| {
-                if let Some(checked) = remembered(id) {
-                    return (checked, true);
-                }
-                let module = &program.modules[program.functions[id as usize].module as usize].path;
-                let mut errs = Vec::new();
-                let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
-                    Some(v) => rules::check_function(&v)
-                        .iter()
-                        .filter(|c| selected(&c.rule.info))
-                        .map(|c| Finding::from_candidate(&v, c))
-                        .collect(),
-                    None => Vec::new(),
-                })
-                .unwrap_or_default();
-                ((out, errs), false)
-            })
-            .collect()
+    // which tasks race is worked out beside the rules (it needs only the program), and
+    // applied to their findings below
+    let (checked, tasks): (Vec<(keep::Checked, bool)>, _) = pool.install(|| {
+        rayon::join(
+            || {
+                (0..program.functions.len() as u32)
+                    .into_par_iter()
+                    .map(|id| {
+                        if let Some(checked) = remembered(id) {
+                            return (checked, true);
+                        }
+                        let module = &program.modules[program.functions[id as usize].module as usize].path;
+                        let mut errs = Vec::new();
+                        let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
+                            Some(v) => rules::check_function(&v)
+                                .iter()
+                                .filter(|c| selected(&c.rule.info))
+                                .map(|c| Finding::from_candidate(&v, c))
+                                .collect(),
+                            None => Vec::new(),
+                        })
+                        .unwrap_or_default();
+                        ((out, errs), false)
+                    })
+                    .collect()
+            },
+            || tasks::Tasks::compute(&program, hosts),
+        )
     });
+    timer.lap("rules and tasks");
     let reused = checked.iter().filter(|c| c.1).count();
     let checked: Vec<keep::Checked> = checked.into_iter().map(|(c, _)| c).collect();
-    let mut rules_lap = "rules and findings".to_string();
+    let mut rules_lap = "findings".to_string();
     if let (Some(m), Some(keys)) = (memo, keys) {
         m.store(&program, &options.only, keys, &checked, reused);
-        rules_lap = format!("rules ({reused} of {} remembered), findings", checked.len());
+        rules_lap = format!("findings ({reused} of {} functions' rules remembered)", checked.len());
     }
     let mut findings: Vec<Finding> = checked
         .into_iter()
@@ -689,11 +697,7 @@ fn analyse(
     });
     // which tasks race: a finding no second task reaches today is a latent note
     if !findings.is_empty() {
-        let tasks = tasks::Tasks::compute(&program, hosts);
-        for f in &mut findings {
-            f.apply_tasks(&program, &tasks);
-        }
-        timer.lap("tasks");
+        pool.install(|| findings.par_iter_mut().for_each(|f| f.apply_tasks(&program, &tasks)));
     }
     let running = |code: &str| {
         RULES.iter().find(|r| r.info.code == code).is_some_and(|r| selected(&r.info))
