@@ -28,6 +28,11 @@ fn task_fixtures_overlap_or_are_latent_as_they_say() {
             Some((c, n)) => (c, Some(n.trim())),
             None => (claim, None),
         };
+        // `, B through f`: task B's path reaches `f` (the most telling writer is named)
+        let (claim, b_through) = match claim.split_once(", B through ") {
+            Some((c, f)) => (c, Some(f.trim())),
+            None => (claim, None),
+        };
         let (head, kinds) = match claim.split_once(", tasks ") {
             Some((h, k)) => (h, Some(k)),
             None => (claim, None),
@@ -54,6 +59,10 @@ fn task_fixtures_overlap_or_are_latent_as_they_say() {
                 assert_eq!(found, kinds, "{}: task kinds", path.display());
                 // the timeline says which tasks A and B are
                 assert!(f.timeline[0].starts_with("task A  is "), "{}: {:?}", path.display(), f.timeline);
+                if let Some(through) = b_through {
+                    let b = tasks.tasks.get(1).unwrap_or_else(|| panic!("{}: no task B", path.display()));
+                    assert!(b.path.iter().any(|p| p == through), "{}: task B runs {:?}, not through `{through}`", path.display(), b.path);
+                }
             }
             other => panic!("{}: `{other}` is not overlapping or latent", path.display()),
         }

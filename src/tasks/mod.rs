@@ -535,11 +535,12 @@ impl Tasks {
         // and callers racelint cannot see; among equals, the function's own runs again
         // Each pair of tasks once, with the accessor that shows it best; whether B starts only
         // after A (the costly question) is asked of the pairs in order, until one overlaps.
-        // (B's rank, A's rank, B runs other code, B only reads, B is another entry)
-        type Key = (u8, u8, bool, bool, bool);
+        // (B's rank, A's rank, B runs other code, B only reads, how directly B's access meets
+        // A's, B is another entry)
+        type Key = (u8, u8, bool, bool, u8, bool);
         // the tasks that touch the state, each with one function of it that does (this one if
-        // it is among them)
-        let mut others: FxHashMap<u32, (FnId, bool)> = FxHashMap::default();
+        // it is among them), and how directly (`directness`)
+        let mut others: FxHashMap<u32, (u8, FnId, bool)> = FxHashMap::default();
         let covering = self.covering(cover);
         for (s, field) in states {
             let Some(list) = self.accessors.get(s) else { continue };
@@ -547,6 +548,7 @@ impl Tasks {
                 if !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
+                let direct = directness(field.as_ref(), gfield.as_ref());
                 for (g, writes) in fns {
                     if !(*writes || touching) {
                         continue;
@@ -558,12 +560,12 @@ impl Tasks {
                         if covering.as_ref().is_some_and(|c| !c.contains(&eb)) {
                             continue;
                         }
-                        // per task: this function if it runs it, else a writer before a reader, then
-                        // the first function
-                        let slot = others.entry(eb).or_insert((*g, *writes));
-                        let key = |(h, w): (FnId, bool)| (h != f, !w, h);
-                        if key((*g, *writes)) < key(*slot) {
-                            *slot = (*g, *writes);
+                        // per task: this function if it runs it, else a writer before a reader,
+                        // then the most direct access, then the first function
+                        let slot = others.entry(eb).or_insert((direct, *g, *writes));
+                        let key = |(d, h, w): (u8, FnId, bool)| (h != f, !w, d, h);
+                        if key((direct, *g, *writes)) < key(*slot) {
+                            *slot = (direct, *g, *writes);
                         }
                     }
                 }
@@ -573,11 +575,11 @@ impl Tasks {
         type Accessor = (FnId, bool);
         let mut pairs: Vec<((u32, u32), (Key, Accessor))> = Vec::new();
         for &ea in &self.reach[f as usize] {
-            for (&eb, &(g, writes)) in &others {
+            for (&eb, &(direct, g, writes)) in &others {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
-                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, !writes, ea != eb), (g, writes))));
+                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, !writes, direct, ea != eb), (g, writes))));
             }
         }
         // the best pair first; the next only when B turns out to start after A (rare)
@@ -714,5 +716,25 @@ impl Tasks {
             out.push_str(&n);
         }
         out
+    }
+}
+
+/// How directly an access to `theirs` meets a finding's access to `mine` (fields that
+/// conflict): 0 when it is the same field or a part of it (`sd` and `sd.model`, `sd` and
+/// `sd[key]`), or the finding is about the whole state; 1 when it is the whole state or an
+/// enclosing object (`extension_settings = …`, `Object.assign(extension_settings, …)`), which
+/// may or may not change the finding's part; 2 when they meet only through a computed key
+/// (`list[i]` and `list[j]`), which may be another element. The task B a finding names is the
+/// most direct among equals.
+fn directness(mine: Option<&Atom>, theirs: Option<&Atom>) -> u8 {
+    let (Some(m), Some(t)) = (mine, theirs) else { return if mine.is_none() { 0 } else { 1 } };
+    let (ms, ts): (Vec<&str>, Vec<&str>) = (m.split('.').collect(), t.split('.').collect());
+    let any = crate::facts::ANY_FIELD;
+    if ms.iter().zip(&ts).any(|(a, b)| *a == any || *b == any) {
+        2
+    } else if ts.len() >= ms.len() {
+        0
+    } else {
+        1
     }
 }
