@@ -104,8 +104,8 @@ impl<'p> FnView<'p> {
                         if e.post == post && origin.depth <= MAX_RULE_DEPTH {
                             // a parameter written in the callee: the call's literal argument
                             let touch = match e.touch {
-                                Touch::Write { kind, restore, literal: 0, fill } if origin.depth == 0 => {
-                                    Touch::Write { kind, restore, literal: argument_literal(program, facts, call, t, origin.at), fill }
+                                Touch::Write { kind, restore, literal: 0, fill, cas } if origin.depth == 0 => {
+                                    Touch::Write { kind, restore, literal: argument_literal(program, facts, call, t, origin.at), fill, cas }
                                 }
                                 t => t,
                             };

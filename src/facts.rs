@@ -7,6 +7,9 @@ pub use swc_atoms::Atom;
 /// The field of an access through a computed key (`chat[i]`): it may be any field.
 pub const ANY_FIELD: &str = "[*]";
 
+/// In `FnFacts::identity_tests`: the value compared is a local, not a parameter.
+pub const IDENTITY_LOCAL: u8 = u8::MAX;
+
 /// Index of a node in a function's graph.
 pub type NodeId = u32;
 
@@ -239,6 +242,10 @@ pub struct FnFacts {
     /// Tests of `if`s whose branch leaves the function (with or without awaiting first): they
     /// guard the rest of the block, not a branch of their own.
     pub exit_tests: Vec<NodeId>,
+    /// Per exit test (same order): the first node past its branch. Nodes before it are in
+    /// the branch, where the test held; nodes from it on are past it, where it did not.
+    #[serde(default)]
+    pub exit_ends: Vec<NodeId>,
     /// The exit tests of `if`s that leave while something is unset (`if (!x) return;`,
     /// `if (id === undefined || !list[id]) return;`): preconditions of the rest.
     #[serde(default)]
@@ -247,6 +254,11 @@ pub struct FnFacts {
     /// `x === undefined`): a truthy write after them makes the test fail for the next task.
     #[serde(default)]
     pub unset_tests: Vec<NodeId>,
+    /// Test reads compared for identity with a value held in a local or a parameter
+    /// (`activeRun === run`, `if (current !== mine) return;`): (read, `IDENTITY_LOCAL` or
+    /// the parameter's index, whether the comparison is an equality rather than `!==`).
+    #[serde(default)]
+    pub identity_tests: Vec<(NodeId, u8, bool)>,
     /// More values reach the function's returns than `returned` keeps (it is bounded): a
     /// caller then takes every read as part of the value.
     #[serde(default)]

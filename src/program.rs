@@ -54,6 +54,11 @@ pub enum Touch {
         /// await in between (`if (!x.f) x.f = v`). It fills in a missing value; it overrides
         /// nothing another task set.
         fill: bool,
+        /// Made only while the state still holds a value this call has (a compare-and-set,
+        /// no await in between: `if (activeRun === run) activeRun = run.parent`): 0 when not,
+        /// `facts::IDENTITY_LOCAL` for a local's value, else 1 + the index of the parameter
+        /// compared (whose argument, when it is a literal, many calls may share).
+        cas: u8,
     },
 }
 
@@ -219,6 +224,7 @@ impl Program {
                     restore: crate::marks::is_restore(self, module, f, n),
                     literal: value.literal,
                     fill: fills_unset(f, node, access),
+                    cas: compare_and_set(f, node, access),
                 },
             ),
             _ => return None,
@@ -226,6 +232,27 @@ impl Program {
         let s = self.global_state(module, access);
         self.states[s as usize].written.then_some((s, access.field.as_ref(), touch))
     }
+}
+
+/// Whether write `node` of `access` runs only while that state still holds a value the call
+/// has: one of its guards compares it with a local or parameter (`===`, the write in the
+/// branch the test leads into; or `!==`, the write past an exit test's branch: `if (x !==
+/// mine) return;`), with no await between the test and the write. See `Touch::Write::cas` for the value.
+fn compare_and_set(f: &FnFacts, node: NodeId, access: &Access) -> u8 {
+    let guards = &f.nodes[node as usize].guards;
+    f.identity_tests
+        .iter()
+        .find(|&&(g, _, equal)| {
+            // `===`: in the branch the test leads into; `!==`: past an exit test's branch
+            let past = f.exit_tests.iter().zip(&f.exit_ends).any(|(&t, &end)| t == g && node >= end);
+            guards.contains(&g)
+                && equal != past
+                && g < node
+                && matches!(&f.nodes[g as usize].kind, NodeKind::Read { access: t, test: true }
+                    if t.state == access.state && fields_conflict(t.field.as_ref(), access.field.as_ref()))
+                && !f.nodes[g as usize..node as usize].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
+        })
+        .map_or(0, |&(_, held, _)| if held == crate::facts::IDENTITY_LOCAL { held } else { held + 1 })
 }
 
 /// Whether write `node` of `access` runs only while that state is unset: one of its guards is

@@ -69,7 +69,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
                 &Effect {
                     state: w,
                     field: None,
-                    touch: Touch::Write { kind: WriteKind::Assign, restore: false, literal: 0, fill: false },
+                    touch: Touch::Write { kind: WriteKind::Assign, restore: false, literal: 0, fill: false, cas: 0 },
                     post: h.awaits,
                 },
                 origin,

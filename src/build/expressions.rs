@@ -91,6 +91,12 @@ impl<'h> Builder<'h> {
                     let mut l = self.expr(&b.left);
                     let r = self.expr(&b.right);
                     let u = self.f.unit_stack.pop().unwrap_or_default();
+                    // against a value this call holds (`activeRun === run`): a compare-and-set
+                    if let Some(held) = self.held_value(&b.left).or_else(|| self.held_value(&b.right)) {
+                        for &r in &u.fresh {
+                            self.f.identity_tests.push((r, held, equal));
+                        }
+                    }
                     if !u.stale.is_empty() && !u.fresh.is_empty() {
                         let span = self.span(b.span);
                         let unit = Unit { span, stale: u.stale.clone(), fresh: u.fresh.clone() };
@@ -331,6 +337,17 @@ impl<'h> Builder<'h> {
             }
         }
         v
+    }
+
+    /// For an operand that is a plain identifier of a local or parameter (not a module
+    /// binding, a global or `undefined`): the parameter's index, or `IDENTITY_LOCAL`.
+    fn held_value(&self, e: &Expr) -> Option<u8> {
+        let Expr::Ident(i) = crate::build::ast::unparen(e) else { return None };
+        let Resolved::Local(scope) = self.scopes.resolve(&i.sym) else { return None };
+        let param = (Some(scope) == self.f.scope).then(|| self.f.params.iter().position(|p| p.as_ref() == Some(&i.sym))).flatten();
+        Some(
+            param.and_then(|p| u8::try_from(p).ok()).filter(|&p| p != crate::facts::IDENTITY_LOCAL).unwrap_or(crate::facts::IDENTITY_LOCAL),
+        )
     }
 
     pub(super) fn ident(&mut self, i: &Ident) -> Val {

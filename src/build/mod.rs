@@ -171,6 +171,8 @@ struct FnBuilder {
     bail_tests: Vec<NodeId>,
     /// Test reads of conditions that pass only while the state is unset (`!x`, `x == null`).
     unset_tests: Vec<NodeId>,
+    /// See `FnFacts::identity_tests`.
+    identity_tests: Vec<(NodeId, u8, bool)>,
     callbacks: Vec<facts::CallbackUse>,
     /// The functions of this module `callbacks` hands over (a function is one call's).
     handed: FxHashSet<u32>,
@@ -180,6 +182,8 @@ struct FnBuilder {
     detach: Option<swc_common::Span>,
     /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
     exit_tests: Vec<NodeId>,
+    /// See `FnFacts::exit_ends`.
+    exit_ends: Vec<NodeId>,
     /// The exit tests that leave while something is unset.
     preconditions: Vec<NodeId>,
     /// Reads and calls whose values reach a `return` (or an arrow's expression body).
@@ -244,8 +248,10 @@ impl FnBuilder {
             has_await: false,
             bail_tests: Vec::new(),
             exit_tests: Vec::new(),
+            exit_ends: Vec::new(),
             preconditions: Vec::new(),
             unset_tests: Vec::new(),
+            identity_tests: Vec::new(),
             callbacks: Vec::new(),
             handed: FxHashSet::default(),
             detached: Vec::new(),
@@ -317,8 +323,10 @@ impl FnBuilder {
             has_await: self.has_await,
             bail_tests: self.bail_tests,
             exit_tests: self.exit_tests,
+            exit_ends: self.exit_ends,
             preconditions: self.preconditions,
             unset_tests: self.unset_tests,
+            identity_tests: self.identity_tests,
             callbacks: self.callbacks,
             detached: self.detached,
             immediate: self.immediate,

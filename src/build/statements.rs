@@ -300,6 +300,7 @@ impl<'h> Builder<'h> {
         let decision = self.decision_of(&i.test);
         self.f.decision_stack.extend(decision);
         self.stmt(&i.cons);
+        let cons_end = self.f.nodes.len() as NodeId;
         let after_cons = mem::replace(&mut self.f.current, before);
         if let Some((k, v)) = decision {
             self.f.decision_stack.pop();
@@ -321,6 +322,7 @@ impl<'h> Builder<'h> {
         self.merge(after_cons);
         if i.alt.is_none() && cons_exits && !tests.is_empty() {
             self.f.exit_tests.extend_from_slice(&tests);
+            self.f.exit_ends.extend(tests.iter().map(|_| cons_end));
             // `if (!x) return;`, `if (id === undefined || !list[id]) return;`
             if unset_checks_only(&i.test) {
                 self.f.preconditions.extend_from_slice(&tests);

@@ -59,6 +59,23 @@ fn lock_checked_too_early(v: &FnView, a: u32, e1: &Eff) -> bool {
     v.facts.bail_tests.iter().any(|&g| v.crosses(g, a).is_some() && v.reads(g).any(|t| t.conflicts(e1)))
 }
 
+/// Whether write `e2` at node `b` is a compare-and-set against a value of this call's own
+/// (`Touch::Write::cas`): a local's, or a parameter's whose argument at this call is no
+/// literal (`release(true)` from every task compares with the same `true`). A parameter of a
+/// deeper callee is not followed to its argument.
+fn sets_only_its_own(v: &FnView, b: u32, e2: &Eff) -> bool {
+    let Touch::Write { cas, .. } = e2.touch else { return false };
+    match cas {
+        0 => false,
+        crate::facts::IDENTITY_LOCAL => true,
+        p => match e2.via {
+            None => true,
+            Some(_) if e2.depth == 0 => !v.facts.call_literals.iter().any(|&(c, i, _)| c == b && i == p - 1),
+            Some(_) => false,
+        },
+    }
+}
+
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     let nodes: Vec<_> = v.nodes_with_effects().collect();
     for &a in &nodes {
@@ -69,9 +86,10 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             }
             let lock = locked(v, a, e1) || lock_checked_too_early(v, a, e1);
             for (b, e2) in v.writes_to(e1.state) {
-                // a write made only while the state is unset (`if (!x.f) x.f = v`) sets
-                // nothing back: a value another task wrote meanwhile is kept
-                if a == b || v.same_call(a, b) || matches!(e2.touch, Touch::Write { fill: true, .. }) {
+                // a write made only while the state is unset (`if (!x.f) x.f = v`), or only
+                // while it still holds this call's own value (`if (x === mine) x = prev`),
+                // sets nothing back: a value another task wrote meanwhile is kept
+                if a == b || v.same_call(a, b) || matches!(e2.touch, Touch::Write { fill: true, .. }) || sets_only_its_own(v, b, e2) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
