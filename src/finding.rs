@@ -1,7 +1,7 @@
 //! Findings as users see them: rule, place, the state, labelled spans and the fix.
 
 use crate::analysis::FnView;
-use crate::facts::{NodeKind, Span, StateKind};
+use crate::facts::{NodeKind, Span, StateKind, WriteKind};
 use crate::program::{MadeAt, Program, Site};
 use crate::rules::{Candidate, Describe, RuleInfo};
 
@@ -241,22 +241,38 @@ impl Finding {
             _ => crate::rules::Restored::Computed,
         };
         let set_literal = literal_text(&c.primary);
-        // the act's value comes from the await (`x = await load()`): a load that the in-flight
-        // promise can stand for
-        let act_loads = match &view.facts.nodes[c.other.node as usize].kind {
-            NodeKind::Write { value, .. } => {
+        // the act stores the await's value in the state itself (`x = await load()`): a load that
+        // the in-flight promise can stand for. Not a push, a keyed entry or a callee's write
+        // (`themes.push(t); await saveTheme(t)`), where `x = await pending` is no fix
+        let write = &view.facts.nodes[c.other.node as usize];
+        // a keyed entry: `cache[key] = v`, `cache.set(key, v)`
+        let keyed = match write.kind {
+            NodeKind::Write { kind: WriteKind::Keyed, .. } => true,
+            NodeKind::Write { kind: WriteKind::Element, .. } => {
+                let span = view.span(c.other.node);
+                m.text
+                    .get(span.lo as usize..span.hi as usize)
+                    .is_some_and(|t| t.split('(').next().is_some_and(|callee| callee.trim_end().ends_with(".set")))
+            }
+            _ => false,
+        };
+        let act_loads = match &write.kind {
+            NodeKind::Write { value, kind: WriteKind::Assign | WriteKind::Keyed | WriteKind::Element, .. }
+                if c.other.via.is_none() && (keyed || matches!(write.kind, NodeKind::Write { kind: WriteKind::Assign, .. })) =>
+            {
                 value.sources.iter().any(|&s| {
                     matches!(view.facts.nodes[s as usize].kind, NodeKind::Call { awaited: true, .. } | NodeKind::Resume { .. })
                         || view.facts.nodes.get(s as usize + 1).is_some_and(|n| matches!(n.kind, NodeKind::Await(_)))
                 }) || value.module
             }
-            _ => c.other.via.is_some(),
+            _ => false,
         };
         let scalar = program.states[*state_id as usize].scalar;
         let mut describe = Describe {
             restored,
             set_literal: set_literal.as_deref(),
             act_loads,
+            act_keyed: act_loads && keyed,
             scalar,
             state: &state,
             root: &root,

@@ -60,6 +60,8 @@ pub struct Describe<'a> {
     pub set_literal: Option<&'a str>,
     /// The write after the await stores what was awaited (`x = await load()`).
     pub act_loads: bool,
+    /// It stores it in one entry, under a key (`cache[key] = await load(key)`, `cache.set(key, …)`).
+    pub act_keyed: bool,
     /// The state is one value (a string, a number, a reference assigned whole).
     pub scalar: bool,
     /// The state as a reader names it (`oai_settings.reverse_proxy`).

@@ -118,6 +118,10 @@ fn describe(d: &Describe) -> Text {
             format!(
                 "if `{state}` marks work in progress, set it right after the check, before the first await (test and set in one synchronous step), and reset it in a `finally`; if it marks work done, keep the in-flight promise instead (`loading ??= load()`, then `await loading`)"
             )
+        } else if d.act_keyed {
+            format!(
+                "store the in-flight promise under its key in the same synchronous step as the check, so every task asking for that key shares one load (`if (!pending.has(key)) pending.set(key, load(key)); const value = await pending.get(key);`, with `pending` a module-level `Map`); or re-check `{state}` for the key after the await before writing it"
+            )
         } else if d.act_loads {
             format!(
                 "store the in-flight promise in the same synchronous step as the check and await it, so every task shares one load (`pending ??= load(); {state} = await pending;`, with `pending` a module-level `let`); or re-check `{state}` after the await before writing it"
