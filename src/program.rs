@@ -158,9 +158,14 @@ pub struct Program {
 pub fn fields_conflict(a: Option<&Atom>, b: Option<&Atom>) -> bool {
     match (a, b) {
         (Some(x), Some(y)) => {
+            let (x, y) = (x.as_bytes(), y.as_bytes());
+            // no `[*]` in either: one is the other or a path below it
+            if !x.contains(&b'[') && !y.contains(&b'[') {
+                let n = x.len().min(y.len());
+                return x[..n] == y[..n] && (x.len() == y.len() || x.get(n).or(y.get(n)) == Some(&b'.'));
+            }
             let any = crate::facts::ANY_FIELD.as_bytes();
-            x == y
-                || x.as_bytes().split(|&c| c == b'.').zip(y.as_bytes().split(|&c| c == b'.')).all(|(p, q)| p == q || p == any || q == any)
+            x.split(|&c| c == b'.').zip(y.split(|&c| c == b'.')).all(|(p, q)| p == q || p == any || q == any)
         }
         _ => true,
     }
@@ -268,4 +273,24 @@ fn fills_unset(f: &FnFacts, node: NodeId, access: &Access) -> bool {
                 if t.state == access.state && fields_conflict(t.field.as_ref(), access.field.as_ref()))
             && !f.nodes[g as usize..node as usize].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fields_conflict;
+    use crate::facts::Atom;
+
+    fn conflict(a: Option<&str>, b: Option<&str>) -> bool {
+        let (a, b) = (a.map(Atom::from), b.map(Atom::from));
+        fields_conflict(a.as_ref(), b.as_ref())
+    }
+
+    #[test]
+    fn fields_conflict_along_paths_and_through_computed_keys() {
+        assert!(conflict(None, Some("sd")) && conflict(Some("sd"), None));
+        assert!(conflict(Some("sd"), Some("sd")) && conflict(Some("sd"), Some("sd.url")) && conflict(Some("sd.url"), Some("sd")));
+        assert!(!conflict(Some("sd.url"), Some("sd.model")) && !conflict(Some("sd"), Some("sdx")) && !conflict(Some("sdx.a"), Some("sd")));
+        assert!(conflict(Some("[*]"), Some("a.b")) && conflict(Some("list.[*].mes"), Some("list.3")));
+        assert!(!conflict(Some("list.[*].mes"), Some("list.3.swipes")) && !conflict(Some("a.[*]"), Some("b.[*]")));
+    }
 }

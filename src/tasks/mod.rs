@@ -574,12 +574,14 @@ impl Tasks {
         // B's accessor, and whether it writes there
         type Accessor = (FnId, bool);
         let mut pairs: Vec<((u32, u32), (Key, Accessor))> = Vec::new();
+        let ranked: Vec<(u32, u8, (u8, FnId, bool))> = others.iter().map(|(&eb, &o)| (eb, self.rank(eb), o)).collect();
         for &ea in &self.reach[f as usize] {
-            for (&eb, &(direct, g, writes)) in &others {
+            let rank_a = self.rank(ea);
+            for &(eb, rank_b, (direct, g, writes)) in &ranked {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
-                pairs.push(((ea, eb), ((self.rank(eb), self.rank(ea), g != f, !writes, direct, ea != eb), (g, writes))));
+                pairs.push(((ea, eb), ((rank_b, rank_a, g != f, !writes, direct, ea != eb), (g, writes))));
             }
         }
         // the best pair first; the next only when B turns out to start after A (rare)
