@@ -49,6 +49,25 @@ pub struct HostCallback {
     /// keeps it from firing.
     #[serde(default)]
     pub input: bool,
+    /// With `one-at-a-time`: the functions handed to every call naming this queue, in one
+    /// module, run one after another (a test file's tests and hooks), not per receiver.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// Each module's tasks of this kind run in a realm of their own (a test runner runs every
+    /// test file in a worker of its own): they never overlap such tasks of another module.
+    #[serde(default)]
+    pub isolated: bool,
+}
+
+/// How a callback a host model knows runs: what its task is called, how often it runs, and
+/// the rest of its `[[callback]]` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackRuns<'h> {
+    pub kind: &'h str,
+    pub runs: Runs,
+    pub input: bool,
+    pub queue: Option<&'h str>,
+    pub isolated: bool,
 }
 
 /// How a registered function runs.
@@ -65,6 +84,9 @@ pub enum Runs {
     /// One run at a time per receiver (`mutex.runExclusive(f)`, `navigator.locks.request`): the
     /// receiver serialises the functions handed to it.
     OneAtATime,
+    /// When what the call returns is called, inside that caller's run (a mock's implementation,
+    /// `vi.fn(impl)`): no task of its own.
+    WhenCalled,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,9 +163,11 @@ pub struct HostModelError {
 
 pub const BUILTIN_SILLYTAVERN: &str = include_str!("../rules/hosts/sillytavern.toml");
 /// How many of the loaded models are built in (they come first).
-const BUILTIN_MODELS: usize = 2;
+const BUILTIN_MODELS: usize = 3;
 /// The web platform's callback APIs (DOM events, timers, jQuery, array iteration).
 pub const BUILTIN_WEB: &str = include_str!("../rules/hosts/web.toml");
+/// Test runners' callback APIs (Vitest, Jest): tests of a file in sequence, mocks.
+pub const BUILTIN_TEST_RUNNER: &str = include_str!("../rules/hosts/test-runner.toml");
 
 impl HostModel {
     pub fn parse(name: &str, text: &str) -> Result<HostModel, HostModelError> {
@@ -177,6 +201,7 @@ impl Hosts {
         let mut models = vec![
             HostModel::parse("rules/hosts/sillytavern.toml", BUILTIN_SILLYTAVERN)?,
             HostModel::parse("rules/hosts/web.toml", BUILTIN_WEB)?,
+            HostModel::parse("rules/hosts/test-runner.toml", BUILTIN_TEST_RUNNER)?,
         ];
         for p in extra {
             let p = p.as_ref();
@@ -243,7 +268,14 @@ impl Hosts {
                 for p in &c.calls {
                     let segs: Vec<&str> = p.split('.').collect();
                     let last = segs.last().copied().unwrap_or("");
-                    by_last.entry(last).or_default().push((order, segs, &c.labels, c.kind.as_str(), c.runs, c.input));
+                    let runs = CallbackRuns {
+                        kind: c.kind.as_str(),
+                        runs: c.runs,
+                        input: c.input,
+                        queue: c.queue.as_deref(),
+                        isolated: c.isolated,
+                    };
+                    by_last.entry(last).or_default().push((order, segs, &c.labels, runs));
                     order += 1;
                 }
             }
@@ -275,23 +307,23 @@ pub struct CallbackIndex<'h> {
     by_last: rustc_hash::FxHashMap<&'h str, Vec<CallbackPattern<'h>>>,
 }
 
-/// One pattern: (precedence, segments, first-argument labels, kind, runs, input).
-type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h [String], &'h str, Runs, bool);
+/// One pattern: (precedence, segments, first-argument labels, how it runs).
+type CallbackPattern<'h> = (usize, Vec<&'h str>, &'h [String], CallbackRuns<'h>);
 
 impl<'h> CallbackIndex<'h> {
     /// How a function handed to a call at `path` whose first argument names `label` runs: what
     /// its task is called, how often it runs, and whether it answers the user's input.
-    pub fn find(&self, path: &str, label: Option<&str>) -> Option<(&'h str, Runs, bool)> {
+    pub fn find(&self, path: &str, label: Option<&str>) -> Option<CallbackRuns<'h>> {
         let last = path.rsplit('.').next().unwrap_or(path);
         let candidates = self.by_last.get(last)?;
         let segs: Vec<&str> = path.split('.').collect();
         candidates
             .iter()
-            .filter(|(_, pat, labels, _, _, _)| {
+            .filter(|(_, pat, labels, _)| {
                 suffix_matches(&segs, pat) && (labels.is_empty() || label.is_some_and(|l| labels.iter().any(|x| x == l)))
             })
             .min_by_key(|c| c.0)
-            .map(|c| (c.3, c.4, c.5))
+            .map(|c| c.3)
     }
 }
 
@@ -309,16 +341,26 @@ mod tests {
     fn callbacks_match_on_last_segments_with_labels_and_precedence() {
         let hosts = Hosts::load(&[] as &[&str]).expect("built-in models");
         let index = hosts.callbacks();
+        let how = |path: &str, label: Option<&str>| index.find(path, label).map(|c| (c.kind, c.runs, c.input));
         // SillyTavern's own events before the web model's generic `*.on`
-        assert_eq!(index.find("getContext().eventSource.on", Some("CHAT_CHANGED")), Some(("event handler", Runs::Repeatedly, false)));
-        assert_eq!(index.find("$().on", Some("click")), Some(("event handler", Runs::Repeatedly, true)));
+        assert_eq!(how("getContext().eventSource.on", Some("CHAT_CHANGED")), Some(("event handler", Runs::Repeatedly, false)));
+        assert_eq!(how("$().on", Some("click")), Some(("event handler", Runs::Repeatedly, true)));
         // a label narrows a pattern: the page's load event fires once
-        assert_eq!(index.find("document.addEventListener", Some("DOMContentLoaded")), Some(("ready callback", Runs::Once, false)));
-        assert_eq!(index.find("setTimeout", None).map(|c| c.1), Some(Runs::Once));
-        assert_eq!(index.find("mutex.runExclusive", None).map(|c| c.1), Some(Runs::OneAtATime));
+        assert_eq!(how("document.addEventListener", Some("DOMContentLoaded")), Some(("ready callback", Runs::Once, false)));
+        assert_eq!(how("setTimeout", None).map(|c| c.1), Some(Runs::Once));
+        assert_eq!(how("mutex.runExclusive", None).map(|c| c.1), Some(Runs::OneAtATime));
         // `*` needs a segment; an unknown callee is no callback the models know
         assert_eq!(index.find("addEventListener", Some("click")), None);
         assert_eq!(index.find("registerThing", None), None);
+        // a test file's tests and hooks share one queue, in a realm of their own; a concurrent
+        // test does not queue; a mock's implementation runs when the mock is called
+        let test = index.find("it", None).expect("`it` is a test");
+        assert_eq!((test.runs, test.queue, test.isolated), (Runs::OneAtATime, Some("tests"), true));
+        assert_eq!(index.find("beforeEach", None).and_then(|c| c.queue), Some("tests"));
+        assert_eq!(index.find("it.each()", None).and_then(|c| c.queue), Some("tests"));
+        assert_eq!(index.find("test.concurrent", None).map(|c| (c.runs, c.queue)), Some((Runs::Once, None)));
+        assert_eq!(how("vi.fn", None).map(|c| c.1), Some(Runs::WhenCalled));
+        assert_eq!(how("vi.spyOn().mockImplementation", None).map(|c| c.1), Some(Runs::WhenCalled));
         assert!(suffix_matches(&["Popup", "show", "confirm"], &["show", "confirm"]));
         assert!(!suffix_matches(&["confirm"], &["show", "confirm"]));
     }

@@ -89,3 +89,27 @@ fn latent_findings_do_not_fail_the_run_unless_asked() {
     let report = lint(&Options { paths: vec![path], config: strict, ..Default::default() });
     assert_eq!(report.exit_code(), 1, "--fail-on note fails on it");
 }
+
+/// Test runners run every test file in a realm of its own (`rules/hosts/test-runner.toml`):
+/// two test files that stub the one `globalThis.fetch` never meet, while two modules of one page
+/// that do the same race. Both folders hold the same code but for who runs it.
+#[test]
+fn test_files_run_in_realms_of_their_own_and_modules_of_a_page_do_not() {
+    let lint_dir = |dir: &str| lint(&Options { paths: vec![PathBuf::from(dir)], ..Default::default() });
+    let tests = lint_dir("fixtures/tasks/realms");
+    assert_eq!(tests.findings.len(), 2, "one override per test file");
+    for f in &tests.findings {
+        let tasks = f.tasks.as_ref().expect("tasks");
+        assert!(tasks.latent, "{}: the other file's test is another realm: {:?}", f.function, tasks.tasks);
+        assert!(tasks.reason.contains("in the tests of `"), "{}", tasks.reason);
+    }
+    let page = lint_dir("fixtures/tasks/one-realm");
+    assert_eq!(page.findings.len(), 2, "one override per module");
+    for f in &page.findings {
+        let tasks = f.tasks.as_ref().expect("tasks");
+        assert!(!tasks.latent, "{}: the other module's timer runs meanwhile", f.function);
+        let started: Vec<u32> = tasks.tasks.iter().filter_map(|t| t.site.map(|s| s.module)).collect();
+        assert_eq!(started.len(), 2);
+        assert_ne!(started[0], started[1], "task B is the other module's timer");
+    }
+}

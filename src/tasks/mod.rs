@@ -21,7 +21,7 @@ use facts::{accessors, exported_functions, in_loop, lock_of, Accessors};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, NodeId, NodeKind};
-use crate::host::{Hosts, Runs};
+use crate::host::{CallbackRuns, Hosts, Runs};
 use crate::program::{fields_conflict, FnId, Program, Site};
 
 /// Entries kept per function; more make it "many tasks" (which can overlap).
@@ -73,6 +73,9 @@ pub struct Entry {
     in_loop: bool,
     /// The task answers the user's input on the page: a modal dialog keeps it out.
     pub input: bool,
+    /// The module whose realm the task runs in, for tasks a host runs in a realm per module
+    /// (a test file's tests): it never overlaps another realm's tasks.
+    realm: Option<u32>,
 }
 
 impl Entry {
@@ -90,6 +93,7 @@ impl Entry {
             once_per_start: false,
             in_loop: false,
             input: false,
+            realm: None,
         }
     }
 }
@@ -150,10 +154,12 @@ impl Tasks {
         // per function: callees, with the entry a call starts (un-awaited calls, callbacks)
         let mut edges: Vec<Vec<(FnId, Option<u32>)>> = vec![Vec::new(); n];
         let mut called = vec![false; n];
+        // functions a host runs when what it returned is called (a mock's implementation)
+        let mut when_called = vec![false; n];
         let mut exclusive: FxHashMap<(u32, String), u32> = FxHashMap::default();
         let index = hosts.callbacks();
         // how each (callee path, first argument) runs, looked up once
-        type RunsOf<'a> = FxHashMap<(&'a str, Option<&'a str>), Option<(&'a str, Runs, bool)>>;
+        type RunsOf<'a> = FxHashMap<(&'a str, Option<&'a str>), Option<CallbackRuns<'a>>>;
         let mut runs_of: RunsOf = FxHashMap::default();
         for f in 0..n {
             let facts = program.function(f as FnId);
@@ -208,22 +214,44 @@ impl Tasks {
                     edges[r as usize].push((t, None));
                     continue;
                 }
-                let (kind_name, runs, input) = modelled.unwrap_or(("callback", Runs::Repeatedly, false));
+                let how = modelled.unwrap_or(CallbackRuns {
+                    kind: "callback",
+                    runs: Runs::Repeatedly,
+                    input: false,
+                    queue: None,
+                    isolated: false,
+                });
+                let kind_name = how.kind;
+                let realm = how.isolated.then_some(module);
                 let named = |what: &str| match &cb.label {
                     Some(l) if kind_name != "callback" && kind_name != "fan-out" && kind_name != "inline callback" => {
                         format!("the `{l}` {what}")
                     }
                     _ => format!("the {what} of `{}`", cb.path),
                 };
-                let e = match runs {
+                let e = match how.runs {
                     Runs::Inline => None,
+                    // it runs in the task of whoever calls what the call returned, which the
+                    // scan cannot follow: no task, and no caller, of its own
+                    Runs::WhenCalled => {
+                        when_called[t as usize] = true;
+                        continue;
+                    }
                     Runs::OneAtATime => {
-                        let receiver = cb.path.rsplit_once('.').map_or(cb.path.as_str(), |(r, _)| r).to_string();
-                        let key = (module, format!("{receiver}:{}", cb.label.as_deref().unwrap_or("")));
+                        let (key, label) = match how.queue {
+                            Some(q) => ((module, format!("queue {q}")), format!("the {kind_name}s of `{}`", module_file(program, module))),
+                            None => {
+                                let receiver = cb.path.rsplit_once('.').map_or(cb.path.as_str(), |(r, _)| r);
+                                (
+                                    (module, format!("{receiver}:{}", cb.label.as_deref().unwrap_or(""))),
+                                    format!("the exclusive section of `{}`", cb.path),
+                                )
+                            }
+                        };
                         Some(*exclusive.entry(key).or_insert_with(|| {
-                            let mut e =
-                                Entry::new(EntryKind::Exclusive, kind_name, format!("the exclusive section of `{}`", cb.path), Some(t));
+                            let mut e = Entry::new(EntryKind::Exclusive, kind_name, label, Some(t));
                             e.site = site;
+                            e.realm = realm;
                             entries.push(e);
                             entries.len() as u32 - 1
                         }))
@@ -231,10 +259,11 @@ impl Tasks {
                     Runs::Once | Runs::Repeatedly => {
                         let mut e = Entry::new(EntryKind::Callback, kind_name, named(kind_name), Some(t));
                         e.site = site;
-                        e.repeats = runs == Runs::Repeatedly;
+                        e.repeats = how.runs == Runs::Repeatedly;
                         e.started_in = Some(f as FnId);
-                        e.once_per_start = runs == Runs::Once;
-                        e.input = input;
+                        e.once_per_start = how.runs == Runs::Once;
+                        e.input = how.input;
+                        e.realm = realm;
                         entries.push(e);
                         Some(entries.len() as u32 - 1)
                     }
@@ -271,7 +300,7 @@ impl Tasks {
                 continue;
             }
             let f = program.fn_base[m] + count - 1;
-            let file = module.path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let file = module_file(program, m as u32);
             let e = tasks.push(Entry::new(EntryKind::StartUp, "module start-up", format!("the start-up of `{file}`"), Some(f)));
             called[f as usize] = true;
             queue.push_back((f, e, None));
@@ -281,6 +310,17 @@ impl Tasks {
             if matches!(k, EntryKind::Callback | EntryKind::Detached | EntryKind::Exclusive) {
                 if let Some(root) = tasks.entries[e as usize].root {
                     queue.push_back((root, e, None));
+                }
+            }
+        }
+        // an exclusive section's other functions (the second `runExclusive(g)`, a file's other
+        // tests) start its task too
+        for out in &edges {
+            for &(t, spawn) in out {
+                if let Some(e) = spawn {
+                    if tasks.entries[e as usize].kind == EntryKind::Exclusive && tasks.entries[e as usize].root != Some(t) {
+                        queue.push_back((t, e, None));
+                    }
                 }
             }
         }
@@ -304,18 +344,7 @@ impl Tasks {
                     EntryKind::Export => format!("a caller of the exported `{}`", program.fn_name(f)),
                     _ => format!("a caller of `{}` outside what racelint follows", program.fn_name(f)),
                 };
-                let e = tasks.push(Entry {
-                    kind,
-                    kind_name: kind_name.into(),
-                    label,
-                    root: Some(f),
-                    site: None,
-                    repeats: true,
-                    started_in: None,
-                    once_per_start: false,
-                    in_loop: false,
-                    input: false,
-                });
+                let e = tasks.push(Entry { repeats: true, ..Entry::new(kind, kind_name, label, Some(f)) });
                 queue.push_back((f, e, None));
             }
         }
@@ -358,7 +387,7 @@ impl Tasks {
         visit(&mut tasks, &mut queue);
         // cycles nothing outside calls into: a caller racelint does not see
         for f in 0..n as FnId {
-            if tasks.reach[f as usize].is_empty() {
+            if tasks.reach[f as usize].is_empty() && !when_called[f as usize] {
                 let e = tasks.push({
                     let mut e = Entry::new(
                         EntryKind::Unknown,
@@ -581,6 +610,12 @@ impl Tasks {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
+                // tasks of two realms (two test files' workers) never share state
+                if let (Some(ra), Some(rb)) = (self.entries[ea as usize].realm, self.entries[eb as usize].realm) {
+                    if ra != rb {
+                        continue;
+                    }
+                }
                 pairs.push(((ea, eb), ((rank_b, rank_a, g != f, !writes, direct, ea != eb), (g, writes))));
             }
         }
@@ -739,4 +774,9 @@ fn directness(mine: Option<&Atom>, theirs: Option<&Atom>) -> u8 {
     } else {
         1
     }
+}
+
+/// A module's file name, as tasks name it (`index.js`).
+fn module_file(program: &Program, module: u32) -> String {
+    program.modules[module as usize].path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
