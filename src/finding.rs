@@ -322,8 +322,11 @@ impl Finding {
             }
         }
         let st = &program.states[*state_id as usize];
-        let state_declared =
-            st.module.filter(|_| st.decl != Span::default() || st.kind == StateKind::Binding).map(|module| Site { module, span: st.decl });
+        // a global property has no declaration: its first use is no place to send a reader to
+        let state_declared = st
+            .module
+            .filter(|_| st.kind != StateKind::GlobalProp && (st.decl != Span::default() || st.kind == StateKind::Binding))
+            .map(|module| Site { module, span: st.decl });
         if let Some(site) = state_declared {
             if !labels.iter().any(|l| l.site == site) && site.span != primary_span {
                 labels.push(Label { site, message: format!("`{root}` is declared here"), in_frame: site.module == module });
