@@ -275,9 +275,31 @@ fn fills_unset(f: &FnFacts, node: NodeId, access: &Access) -> bool {
     })
 }
 
+/// Whether a write of field path `write` changes what a read of `read` sees as a whole value:
+/// the write is of that path or of one above it (`x = …` changes `x.a`; `x.a = …` leaves `!x`
+/// as it was). `[*]` (a computed key) matches any one property.
+pub fn writes_over(write: Option<&Atom>, read: Option<&Atom>) -> bool {
+    match (write, read) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(w), Some(r)) => {
+            let any = crate::facts::ANY_FIELD;
+            let (mut ws, mut rs) = (w.split('.'), r.split('.'));
+            loop {
+                match (ws.next(), rs.next()) {
+                    (None, _) => return true,
+                    (Some(_), None) => return false,
+                    (Some(p), Some(q)) if p == q || p == any || q == any => {}
+                    _ => return false,
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fields_conflict;
+    use super::{fields_conflict, writes_over};
     use crate::facts::Atom;
 
     fn conflict(a: Option<&str>, b: Option<&str>) -> bool {
@@ -292,5 +314,17 @@ mod tests {
         assert!(!conflict(Some("sd.url"), Some("sd.model")) && !conflict(Some("sd"), Some("sdx")) && !conflict(Some("sdx.a"), Some("sd")));
         assert!(conflict(Some("[*]"), Some("a.b")) && conflict(Some("list.[*].mes"), Some("list.3")));
         assert!(!conflict(Some("list.[*].mes"), Some("list.3.swipes")) && !conflict(Some("a.[*]"), Some("b.[*]")));
+    }
+
+    #[test]
+    fn a_write_changes_a_whole_value_only_at_or_above_its_path() {
+        let over = |w: Option<&str>, r: Option<&str>| {
+            let (w, r) = (w.map(Atom::from), r.map(Atom::from));
+            writes_over(w.as_ref(), r.as_ref())
+        };
+        assert!(over(None, None) && over(None, Some("a")) && over(Some("a"), Some("a")) && over(Some("a"), Some("a.b")));
+        // `x.a = …` leaves `!x` and `!x.b` as they were
+        assert!(!over(Some("a"), None) && !over(Some("a.b"), Some("a")) && !over(Some("b"), Some("a")));
+        assert!(over(Some("list.[*]"), Some("list.3.mes")) && !over(Some("list.[*].mes"), Some("list.3")));
     }
 }

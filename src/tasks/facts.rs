@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, WriteKind};
-use crate::program::{fields_conflict, FnId, Program};
+use crate::program::{fields_conflict, writes_over, FnId, Program};
 
 /// Nodes searched to tell whether an un-awaited call is in a loop.
 const LOOP_SEARCH: usize = 20_000;
@@ -57,10 +57,12 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
         }
         stack.extend_from_slice(&node.succ);
     }
+    // the test reads what the write sets: the write is of the tested path or above it (setting
+    // `cache.registry = {}` is no claim of `if (!cache) return`)
     let tests = |g: NodeId, state: u32, field: &Option<Atom>| {
         before.get(g as usize).copied().unwrap_or(false)
             && matches!(&facts.nodes[g as usize].kind, NodeKind::Read { access, test: true }
-                if program.global_state(module, access) == state && fields_conflict(access.field.as_ref(), field.as_ref()))
+                if program.global_state(module, access) == state && writes_over(field.as_ref(), access.field.as_ref()))
     };
     for (a, node) in facts.nodes.iter().enumerate() {
         if !before[a] {
@@ -70,12 +72,13 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
         let state = program.global_state(module, access);
         let bail = facts.bail_tests.iter().any(|&g| tests(g, state, &access.field));
         // `if (!running) { running = true; … await …; running = false }`: a claim is a lock
-        // when it is given back after an await (a lazy `if (!x.cache) x.cache = {}` is not)
+        // when it is given back after an await, by a write of the claimed path or above it (a
+        // lazy `if (!x.cache) x.cache = {}` is not, nor is filling it: `x.cache[k] = v`)
         let released = || {
             facts.nodes.iter().enumerate().any(|(w, n)| {
                 !before[w]
                     && matches!(&n.kind, NodeKind::Write { access: a2, .. }
-                        if program.global_state(module, a2) == state && fields_conflict(a2.field.as_ref(), access.field.as_ref()))
+                        if program.global_state(module, a2) == state && writes_over(a2.field.as_ref(), access.field.as_ref()))
             })
         };
         let claim =
