@@ -101,8 +101,8 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
     None
 }
 
-/// Per state and field: who accesses it themselves, or through a host call, and whether they
-/// write (see `Accessors`).
+/// Per state and field: who accesses it themselves, or through a host call, whether they
+/// write, and whether a read only tests the value (see `Accessors`).
 pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
     let n = program.functions.len();
     let mut out: FxHashMap<u32, Accessors> = FxHashMap::default();
@@ -110,20 +110,28 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
         let facts = program.function(f as FnId);
         let module = program.functions[f].module;
         // one entry per state, field and kind of access in this function
-        let mut seen: FxHashSet<(u32, Option<&Atom>, bool)> = FxHashSet::default();
+        let mut seen: FxHashSet<(u32, Option<&Atom>, Use)> = FxHashSet::default();
         for i in 0..facts.nodes.len() {
             if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
-                if seen.insert((state, field, touch.is_write())) {
-                    push_accessor(out.entry(state).or_default(), field, f as FnId, touch.is_write());
+                let tests_only = matches!(facts.nodes[i].kind, NodeKind::Read { test: true, .. });
+                let how = if touch.is_write() {
+                    Use::Write
+                } else if tests_only {
+                    Use::Test
+                } else {
+                    Use::Read
+                };
+                if seen.insert((state, field, how)) {
+                    push_accessor(out.entry(state).or_default(), field, f as FnId, how);
                 }
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
                 let host = program.call_targets[f][i].and_then(|t| (t as usize).checked_sub(n));
                 if let Some(h) = host.and_then(|h| program.host_fns.get(h)) {
-                    for (list, write) in [(&h.reads, false), (&h.writes, true)] {
+                    for (list, how) in [(&h.reads, Use::Read), (&h.writes, Use::Write)] {
                         for &state in list {
-                            if seen.insert((state, None, write)) {
-                                push_accessor(out.entry(state).or_default(), None, f as FnId, write);
+                            if seen.insert((state, None, how)) {
+                                push_accessor(out.entry(state).or_default(), None, f as FnId, how);
                             }
                         }
                     }
@@ -134,15 +142,25 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
     out
 }
 
+/// How a function uses a state's field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Use {
+    /// It reads the value only to test it (`if (!x)`, `x == null`, `x.mode === 'a'`): it sees
+    /// writes of that path or above it, not of the fields below (`x.a = …` leaves `!x` as it was).
+    Test,
+    Read,
+    Write,
+}
+
 /// The accessors of one state, grouped by the field they access (`None`: the whole state), in
 /// the order the fields were first met: a finding asks whether its field conflicts once per
 /// field, not once per accessor.
-pub(super) type Accessors = Vec<(Option<Atom>, Vec<(FnId, bool)>)>;
+pub(super) type Accessors = Vec<(Option<Atom>, Vec<(FnId, Use)>)>;
 
-fn push_accessor(list: &mut Accessors, field: Option<&Atom>, f: FnId, writes: bool) {
+fn push_accessor(list: &mut Accessors, field: Option<&Atom>, f: FnId, how: Use) {
     match list.iter_mut().find(|(g, _)| g.as_ref() == field) {
-        Some((_, fns)) => fns.push((f, writes)),
-        None => list.push((field.cloned(), vec![(f, writes)])),
+        Some((_, fns)) => fns.push((f, how)),
+        None => list.push((field.cloned(), vec![(f, how)])),
     }
 }
 

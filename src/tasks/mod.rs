@@ -17,12 +17,12 @@
 
 mod facts;
 
-use facts::{accessors, exported_functions, in_loop, lock_of, Accessors};
+use facts::{accessors, exported_functions, in_loop, lock_of, Accessors, Use};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, NodeId, NodeKind};
 use crate::host::{CallbackRuns, Hosts, Runs};
-use crate::program::{fields_conflict, FnId, Program, Site};
+use crate::program::{fields_conflict, writes_over, FnId, Program, Site};
 
 /// Entries kept per function; more make it "many tasks" (which can overlap).
 const MAX_ENTRIES: usize = 8;
@@ -578,10 +578,15 @@ impl Tasks {
                     continue;
                 }
                 let direct = directness(field.as_ref(), gfield.as_ref());
-                for (g, writes) in fns {
-                    if !(*writes || touching) {
+                // a test of a path above the finding's (`if (!x)` against `x.a = …`) does not see
+                // what the finding writes
+                let tested = writes_over(field.as_ref(), gfield.as_ref());
+                for &(g, how) in fns {
+                    let writes = how == Use::Write;
+                    if !(writes || (touching && (how == Use::Read || tested))) {
                         continue;
                     }
+                    let (g, writes) = (&g, &writes);
                     for &eb in &self.reach[*g as usize] {
                         if modal && self.entries[eb as usize].input {
                             continue;
@@ -692,7 +697,7 @@ impl Tasks {
                     let mut writers = FxHashSet::default();
                     for (gfield, fns) in self.accessors.get(s).map(Vec::as_slice).unwrap_or_default() {
                         if fields_conflict(field.as_ref(), gfield.as_ref()) {
-                            for (g, _) in fns.iter().filter(|(_, writes)| *writes) {
+                            for (g, _) in fns.iter().filter(|(_, how)| *how == Use::Write) {
                                 writers.extend(self.reach[*g as usize].iter().copied());
                             }
                         }
