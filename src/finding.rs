@@ -95,6 +95,36 @@ impl Finding {
         }
     }
 
+    /// Shows where task B, running other code, touches the state: a label there, and the place
+    /// in the timeline's first step of B (`task B  writes … (in `g`, packCache.js:1146)`).
+    fn point_at_task_b(&mut self, program: &Program, tasks: &crate::tasks::Tasks, g: crate::program::FnId, writes: bool) {
+        let Some(site) = tasks.access_site(program, g, &self.keys, writes) else { return };
+        let m = &program.modules[site.module as usize];
+        let line = m.lines().position(&m.text, site.span.lo).line;
+        let file = m.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let state = &self.state;
+        // a function without a name of its own is told by its task, named in the timeline
+        let name = program.fn_name(g);
+        let named = !(name.starts_with("anonymous function") || name.ends_with(" callback"));
+        let what = if writes { "writes" } else { "reads" };
+        if !self.labels.iter().any(|l| l.site == site) && site.span != self.span {
+            let message = match named {
+                true => format!("task B (`{name}`) {what} `{state}` here"),
+                false => format!("task B {what} `{state}` here"),
+            };
+            self.labels.push(Label { site, message, in_frame: site.module == self.module });
+        }
+        let place = match (site.module == self.module, named) {
+            (true, true) => format!("in `{name}`, line {line}"),
+            (true, false) => format!("line {line}"),
+            (false, true) => format!("in `{name}`, {file}:{line}"),
+            (false, false) => format!("{file}:{line}"),
+        };
+        if let Some(step) = self.timeline.iter_mut().find(|t| t.starts_with("task B  ")) {
+            step.push_str(&format!(" ({place})"));
+        }
+    }
+
     /// Names the tasks in the timeline and, for a latent finding, lowers it to a note.
     pub fn apply_tasks(&mut self, program: &Program, tasks: &crate::tasks::Tasks) {
         let Some(fn_id) = self.fn_id else { return };
@@ -120,8 +150,12 @@ impl Finding {
                 let again = c.a.as_ref().is_some_and(|a| a.entry == b.entry);
                 // B runs other code than A (not through this function): its timeline, if the
                 // rule tells one
-                if !b.path.contains(&fn_id) {
+                let other_code = !b.path.contains(&fn_id);
+                if other_code {
                     self.tell_other_code(*writes);
+                    if let Some(&g) = b.path.last() {
+                        self.point_at_task_b(program, tasks, g, *writes);
+                    }
                 }
                 let mut b = info("B", b);
                 if again {

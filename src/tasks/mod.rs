@@ -435,6 +435,35 @@ impl Tasks {
         self.entries.len() as u32 - 1
     }
 
+    /// Where `g`, task B's function, touches the finding's state itself: its first access of
+    /// one of `states` whose field conflicts (a write when `writes`), or the host call that does.
+    pub fn access_site(&self, program: &Program, g: FnId, states: &[(u32, Option<Atom>)], writes: bool) -> Option<Site> {
+        let module = program.functions[g as usize].module;
+        let facts = program.function(g);
+        let n = program.functions.len();
+        (0..facts.nodes.len() as NodeId).find_map(|i| {
+            let hit = match program.direct_effect(module, facts, i) {
+                // as `classify` counts them: a test sees only writes of its path or above it
+                Some((state, field, touch)) => {
+                    (!writes || touch.is_write())
+                        && states.iter().any(|(s, f)| {
+                            *s == state
+                                && fields_conflict(f.as_ref(), field)
+                                && (!matches!(touch, crate::program::Touch::Test) || writes_over(f.as_ref(), field))
+                        })
+                }
+                None => {
+                    let host = program.call_targets[g as usize][i as usize].and_then(|t| (t as usize).checked_sub(n));
+                    host.and_then(|h| program.host_fns.get(h)).is_some_and(|h| {
+                        let list = if writes { &h.writes } else { &h.reads };
+                        states.iter().any(|(s, _)| list.contains(s) || (!writes && h.writes.contains(s)))
+                    })
+                }
+            };
+            hit.then_some(Site { module, span: facts.nodes[i as usize].span })
+        })
+    }
+
     /// Whether two runs of `f` can be inside it at once.
     pub fn runs_overlap(&self, f: FnId) -> bool {
         let r = &self.reach[f as usize];
