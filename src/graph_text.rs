@@ -59,6 +59,10 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
                 if *awaited {
                     c.push_str(" awaited");
                 }
+                // nobody waits for it alone: `save();`, an element of `Promise.all([…])`
+                if f.detached.contains(&(i as crate::facts::NodeId)) {
+                    c.push_str(" detached");
+                }
                 if *test {
                     c.push_str(" test");
                 }

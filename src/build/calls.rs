@@ -103,6 +103,44 @@ impl<'h> Builder<'h> {
         let Some(callee) = callee.map(unparen) else {
             return self.exprs(args.iter().map(|a| &*a.expr));
         };
+        // `Promise.all([save(a), save(b)])`: every call in the array has started before the
+        // combined promise is awaited, so they run beside each other
+        if let Some(calls) = self.promise_combinator_calls(callee, args) {
+            let before = self.f.fan_out.len();
+            self.f.fan_out.extend(calls);
+            let v = self.call_inner_plain(span, callee, args);
+            self.f.fan_out.truncate(before);
+            return v;
+        }
+        self.call_inner_plain(span, callee, args)
+    }
+
+    /// The calls written as elements of the array handed to the global `Promise.all`,
+    /// `allSettled`, `race` or `any`.
+    fn promise_combinator_calls(&self, callee: &Expr, args: &[ExprOrSpread]) -> Option<Vec<swc_common::Span>> {
+        let Expr::Member(m) = callee else { return None };
+        let MemberProp::Ident(p) = &m.prop else { return None };
+        if !matches!(&*p.sym, "all" | "allSettled" | "race" | "any") {
+            return None;
+        }
+        if !matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "Promise" && self.scopes.resolve(&o.sym) == Resolved::Global) {
+            return None;
+        }
+        let Expr::Array(a) = unparen(&args.first()?.expr) else { return None };
+        let calls: Vec<swc_common::Span> = a
+            .elems
+            .iter()
+            .flatten()
+            .filter(|e| e.spread.is_none())
+            .filter_map(|e| match unparen(&e.expr) {
+                Expr::Call(c) => Some(c.span),
+                _ => None,
+            })
+            .collect();
+        (calls.len() > 1).then_some(calls)
+    }
+
+    fn call_inner_plain(&mut self, span: swc_common::Span, callee: &Expr, args: &[ExprOrSpread]) -> Val {
         if let Expr::Member(m) = callee {
             // `console.debug(…, state)`, `toastr.success(…)`: reads that only reach a log or a
             // notification are not uses of the state (calls in the arguments still run and count)
@@ -165,7 +203,7 @@ impl<'h> Builder<'h> {
                 .collect();
             let mut args = self.call_args(args, callee);
             let awaited = self.f.await_target == Some(span);
-            let detached = !awaited && self.f.detach == Some(span);
+            let detached = !awaited && (self.f.detach == Some(span) || self.f.fan_out.contains(&span));
             let span = self.span(span);
             let test = self.f.test_depth > 0;
             let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);

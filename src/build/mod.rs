@@ -180,6 +180,9 @@ struct FnBuilder {
     immediate: Vec<u32>,
     /// The call of the expression statement being built (`save();`): nobody awaits it.
     detach: Option<swc_common::Span>,
+    /// Calls handed to `Promise.all([…])` (or `allSettled`, `race`, `any`) as elements of its
+    /// array: each starts beside its caller and the others, and nobody waits for it alone.
+    fan_out: smallvec::SmallVec<[swc_common::Span; 4]>,
     /// Tests of `if`s whose branch leaves the function: they guard the rest of the block.
     exit_tests: Vec<NodeId>,
     /// See `FnFacts::exit_ends`.
@@ -257,6 +260,7 @@ impl FnBuilder {
             detached: Vec::new(),
             immediate: Vec::new(),
             detach: None,
+            fan_out: Default::default(),
             returned: NodeList::new(),
             returns_all: false,
             may_return_promise: false,
