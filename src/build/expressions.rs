@@ -4,7 +4,14 @@ use super::*;
 
 impl<'h> Builder<'h> {
     pub(super) fn expr(&mut self, e: &Expr) -> Val {
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_inner(e))
+        self.nesting += 1;
+        let v = if self.nesting % STACK_CHECK_EVERY == 0 {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_inner(e))
+        } else {
+            self.expr_inner(e)
+        };
+        self.nesting -= 1;
+        v
     }
 
     pub(super) fn exprs<'a>(&mut self, es: impl IntoIterator<Item = &'a Expr>) -> Val {

@@ -31,7 +31,13 @@ impl<'h> Builder<'h> {
     }
 
     pub(super) fn stmt(&mut self, s: &Stmt) {
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s))
+        self.nesting += 1;
+        if self.nesting % STACK_CHECK_EVERY == 0 {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s));
+        } else {
+            self.stmt_inner(s);
+        }
+        self.nesting -= 1;
     }
 
     /// Moves the callbacks of un-awaited promises made since the last await to where the
