@@ -98,16 +98,16 @@ impl Finding {
     /// Shows where task B, running other code, touches the state: a label there, and the place
     /// in the timeline's first step of B (`task B  writes … (in `g`, packCache.js:1146)`).
     fn point_at_task_b(&mut self, program: &Program, tasks: &crate::tasks::Tasks, g: crate::program::FnId, writes: bool) {
-        let Some(site) = tasks.access_site(program, g, &self.keys, writes) else { return };
+        let Some((site, k)) = tasks.access_site(program, g, &self.keys, writes) else { return };
         let m = &program.modules[site.module as usize];
         let line = m.lines().position(&m.text, site.span.lo).line;
         let file = m.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        let state = &self.state;
+        let state = state_display(program, self.keys[k].0, &self.keys[k].1);
         // a function without a name of its own is told by its task, named in the timeline
         let name = program.fn_name(g);
-        let named = !(name.starts_with("anonymous function") || name.ends_with(" callback"));
+        let named = !(name.starts_with("anonymous function") || name.ends_with(" callback") || name == "<module>");
         let what = if writes { "writes" } else { "reads" };
-        if !self.labels.iter().any(|l| l.site == site) && site.span != self.span {
+        if !self.labels.iter().any(|l| l.site == site) && site != (Site { module: self.module, span: self.span }) {
             let message = match named {
                 true => format!("task B (`{name}`) {what} `{state}` here"),
                 false => format!("task B {what} `{state}` here"),
@@ -120,8 +120,14 @@ impl Finding {
             (false, true) => format!("in `{name}`, {file}:{line}"),
             (false, false) => format!("{file}:{line}"),
         };
+        // right after the first thing the step names (`task B  writes `x` (in `g`, line 9):
+        // A's check no longer holds`), or at its end
         if let Some(step) = self.timeline.iter_mut().find(|t| t.starts_with("task B  ")) {
-            step.push_str(&format!(" ({place})"));
+            let close = step.find('`').and_then(|open| step[open + 1..].find('`').map(|c| open + 1 + c + 1));
+            match close {
+                Some(at) => step.insert_str(at, &format!(" ({place})")),
+                None => step.push_str(&format!(" ({place})")),
+            }
         }
     }
 

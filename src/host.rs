@@ -57,6 +57,10 @@ pub struct HostCallback {
     /// test file in a worker of its own): they never overlap such tasks of another module.
     #[serde(default)]
     pub isolated: bool,
+    /// The callee path is the pattern itself, not only its last segments: `it` matches `it(…)`
+    /// but not `schema.it(…)`, and a function of the program with that name is the program's.
+    #[serde(default)]
+    pub exact: bool,
 }
 
 /// How a callback a host model knows runs: what its task is called, how often it runs, and
@@ -68,6 +72,7 @@ pub struct CallbackRuns<'h> {
     pub input: bool,
     pub queue: Option<&'h str>,
     pub isolated: bool,
+    pub exact: bool,
 }
 
 /// How a registered function runs.
@@ -274,6 +279,7 @@ impl Hosts {
                         input: c.input,
                         queue: c.queue.as_deref(),
                         isolated: c.isolated,
+                        exact: c.exact,
                     };
                     by_last.entry(last).or_default().push((order, segs, &c.labels, runs));
                     order += 1;
@@ -319,8 +325,10 @@ impl<'h> CallbackIndex<'h> {
         let segs: Vec<&str> = path.split('.').collect();
         candidates
             .iter()
-            .filter(|(_, pat, labels, _)| {
-                suffix_matches(&segs, pat) && (labels.is_empty() || label.is_some_and(|l| labels.iter().any(|x| x == l)))
+            .filter(|(_, pat, labels, how)| {
+                (if how.exact { segs.len() == pat.len() } else { true })
+                    && suffix_matches(&segs, pat)
+                    && (labels.is_empty() || label.is_some_and(|l| labels.iter().any(|x| x == l)))
             })
             .min_by_key(|c| c.0)
             .map(|c| c.3)
@@ -360,6 +368,9 @@ mod tests {
         assert_eq!(index.find("it.each()", None).and_then(|c| c.queue), Some("tests"));
         assert_eq!(index.find("test.concurrent", None).map(|c| (c.runs, c.queue)), Some((Runs::Once, None)));
         assert_eq!(how("vi.fn", None).map(|c| c.1), Some(Runs::WhenCalled));
+        // a test runner's names are whole paths: a validator's `string().test(…)` is no test
+        assert_eq!(index.find("string().test", None).map(|c| c.kind), None);
+        assert_eq!(index.find("schema.it", None).map(|c| c.kind), None);
         assert_eq!(how("vi.spyOn().mockImplementation", None).map(|c| c.1), Some(Runs::WhenCalled));
         assert!(suffix_matches(&["Popup", "show", "confirm"], &["show", "confirm"]));
         assert!(!suffix_matches(&["confirm"], &["show", "confirm"]));

@@ -5,7 +5,7 @@ use super::*;
 impl<'h> Builder<'h> {
     pub(super) fn expr(&mut self, e: &Expr) -> Val {
         self.nesting += 1;
-        let v = if self.nesting % STACK_CHECK_EVERY == 0 {
+        let v = if self.nesting.is_multiple_of(STACK_CHECK_EVERY) {
             stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.expr_inner(e))
         } else {
             self.expr_inner(e)

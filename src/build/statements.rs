@@ -32,7 +32,7 @@ impl<'h> Builder<'h> {
 
     pub(super) fn stmt(&mut self, s: &Stmt) {
         self.nesting += 1;
-        if self.nesting % STACK_CHECK_EVERY == 0 {
+        if self.nesting.is_multiple_of(STACK_CHECK_EVERY) {
             stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.stmt_inner(s));
         } else {
             self.stmt_inner(s);

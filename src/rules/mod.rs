@@ -229,7 +229,15 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
             // the same rule's other candidates on this state are the same problem: any of
             // their ways to go wrong is one
             std::collections::hash_map::Entry::Occupied(mut o) if std::ptr::eq(o.get().rule, c.rule) => {
-                merge_cover(&mut o.get_mut().cover, c.cover);
+                // …on each of their paths (`index.registry` and `index.count`): a task that
+                // touches either is inside the problem
+                let kept = o.get_mut();
+                for s in c.states {
+                    if !kept.states.contains(&s) {
+                        kept.states.push(s);
+                    }
+                }
+                merge_cover(&mut kept.cover, c.cover);
             }
             std::collections::hash_map::Entry::Occupied(_) => {}
         }
@@ -297,6 +305,14 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
 
 /// Two candidates' covers as one: either's way to go wrong; none when either has none.
 /// Repeated alternatives are dropped once merging is done (`dedupe_cover`).
+/// The longest path both fields start with, up to a computed key (`None`: the whole state).
+pub(crate) fn common_path(a: Option<&Atom>, b: Option<&Atom>) -> Option<Atom> {
+    let (a, b) = (a?, b?);
+    let any = crate::facts::ANY_FIELD;
+    let parts: Vec<&str> = a.split('.').zip(b.split('.')).take_while(|(p, q)| p == q && *p != any).map(|(p, _)| p).collect();
+    (!parts.is_empty()).then(|| Atom::from(parts.join(".")))
+}
+
 fn merge_cover(into: &mut Vec<Vec<(u32, Option<Atom>)>>, other: Vec<Vec<(u32, Option<Atom>)>>) {
     if into.is_empty() || other.is_empty() {
         into.clear();

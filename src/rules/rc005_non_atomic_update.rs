@@ -131,7 +131,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 {
                     // what is half-updated is the deepest path above both writes: `x.a = …`
                     // then `x.a[k] = …` leaves `x.a` torn, not `x.b`
-                    let common = common_path(e1.field, e2.field);
+                    let common = super::common_path(e1.field, e2.field);
                     let mut e = *e1;
                     e.field = common.as_ref();
                     out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));
@@ -139,14 +139,6 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
             }
         }
     }
-}
-
-/// The longest path both fields start with, up to a computed key (`None`: the whole state).
-fn common_path(a: Option<&crate::facts::Atom>, b: Option<&crate::facts::Atom>) -> Option<crate::facts::Atom> {
-    let (a, b) = (a?, b?);
-    let any = crate::facts::ANY_FIELD;
-    let parts: Vec<&str> = a.split('.').zip(b.split('.')).take_while(|(p, q)| p == q && *p != any).map(|(p, _)| p).collect();
-    (!parts.is_empty()).then(|| crate::facts::Atom::from(parts.join(".")))
 }
 
 fn describe(d: &Describe) -> Text {

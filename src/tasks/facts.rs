@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, WriteKind};
-use crate::program::{fields_conflict, writes_over, FnId, Program};
+use crate::program::{fields_conflict, writes_over, FnId, Program, Touch};
 
 /// Nodes searched to tell whether an un-awaited call is in a loop.
 const LOOP_SEARCH: usize = 20_000;
@@ -113,14 +113,7 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
         let mut seen: FxHashSet<(u32, Option<&Atom>, Use)> = FxHashSet::default();
         for i in 0..facts.nodes.len() {
             if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
-                let tests_only = matches!(facts.nodes[i].kind, NodeKind::Read { test: true, .. });
-                let how = if touch.is_write() {
-                    Use::Write
-                } else if tests_only {
-                    Use::Test
-                } else {
-                    Use::Read
-                };
+                let how = use_of(facts, i as NodeId, touch);
                 if seen.insert((state, field, how)) {
                     push_accessor(out.entry(state).or_default(), field, f as FnId, how);
                 }
@@ -140,6 +133,22 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
         }
     }
     out
+}
+
+/// How node `i`, touching state as `touch`, uses it: a read is only a test when it is the
+/// whole operand of an existence or identity test (`!x`, `x == null`, `if (busy) return`,
+/// `x === mine`); a read inside a condition that is handed on (`if (isQuiet(settings))`,
+/// `JSON.stringify(x) !== s`) reads the value's fields.
+pub(super) fn use_of(facts: &FnFacts, i: NodeId, touch: Touch) -> Use {
+    if touch.is_write() {
+        Use::Write
+    } else if touch == Touch::Test
+        && (facts.unset_tests.contains(&i) || facts.bail_tests.contains(&i) || facts.identity_tests.iter().any(|t| t.0 == i))
+    {
+        Use::Test
+    } else {
+        Use::Read
+    }
 }
 
 /// How a function uses a state's field.

@@ -154,8 +154,8 @@ impl Tasks {
         // per function: callees, with the entry a call starts (un-awaited calls, callbacks)
         let mut edges: Vec<Vec<(FnId, Option<u32>)>> = vec![Vec::new(); n];
         let mut called = vec![false; n];
-        // functions a host runs when what it returned is called (a mock's implementation)
-        let mut when_called = vec![false; n];
+        // functions that register tasks a host runs in a realm per module (a file's tests)
+        let mut realm_registrars: FxHashSet<FnId> = FxHashSet::default();
         let mut exclusive: FxHashMap<(u32, String), u32> = FxHashMap::default();
         let index = hosts.callbacks();
         // how each (callee path, first argument) runs, looked up once
@@ -210,7 +210,8 @@ impl Tasks {
                     *runs_of.entry((cb.path.as_str(), cb.label.as_deref())).or_insert_with(|| index.find(&cb.path, cb.label.as_deref()));
                 // handed to a function of the program (`processQueue(async (op) => …)`): it runs
                 // when that function calls it, in that function's tasks
-                if let (None, Some(&r)) = (modelled, receivers.get(&cb.span)) {
+                // (so is one a model names by its whole path: the program's own `test(name, f)`)
+                if let (None | Some(CallbackRuns { exact: true, .. }), Some(&r)) = (modelled, receivers.get(&cb.span)) {
                     edges[r as usize].push((t, None));
                     continue;
                 }
@@ -220,9 +221,13 @@ impl Tasks {
                     input: false,
                     queue: None,
                     isolated: false,
+                    exact: false,
                 });
                 let kind_name = how.kind;
                 let realm = how.isolated.then_some(module);
+                if realm.is_some() {
+                    realm_registrars.insert(f as FnId);
+                }
                 let named = |what: &str| match &cb.label {
                     Some(l) if kind_name != "callback" && kind_name != "fan-out" && kind_name != "inline callback" => {
                         format!("the `{l}` {what}")
@@ -232,20 +237,19 @@ impl Tasks {
                 let e = match how.runs {
                     Runs::Inline => None,
                     // it runs in the task of whoever calls what the call returned, which the
-                    // scan cannot follow: no task, and no caller, of its own
-                    Runs::WhenCalled => {
-                        when_called[t as usize] = true;
-                        continue;
-                    }
+                    // scan cannot follow: counted in the tasks of the function that makes it
+                    Runs::WhenCalled => None,
                     Runs::OneAtATime => {
                         let (key, label) = match how.queue {
                             Some(q) => ((module, format!("queue {q}")), format!("the {kind_name}s of `{}`", module_file(program, module))),
                             None => {
                                 let receiver = cb.path.rsplit_once('.').map_or(cb.path.as_str(), |(r, _)| r);
-                                (
-                                    (module, format!("{receiver}:{}", cb.label.as_deref().unwrap_or(""))),
-                                    format!("the exclusive section of `{}`", cb.path),
-                                )
+                                // `this.lock` is one lock per object: in another function it may be
+                                // another class's, so it is kept apart there
+                                let owner =
+                                    if receiver == "this" || receiver.starts_with("this.") { format!("@{f}") } else { String::new() };
+                                let key = format!("{receiver}{owner}:{}", cb.label.as_deref().unwrap_or(""));
+                                ((module, key), format!("the exclusive section of `{}`", cb.path))
                             }
                         };
                         Some(*exclusive.entry(key).or_insert_with(|| {
@@ -387,7 +391,7 @@ impl Tasks {
         visit(&mut tasks, &mut queue);
         // cycles nothing outside calls into: a caller racelint does not see
         for f in 0..n as FnId {
-            if tasks.reach[f as usize].is_empty() && !when_called[f as usize] {
+            if tasks.reach[f as usize].is_empty() {
                 let e = tasks.push({
                     let mut e = Entry::new(
                         EntryKind::Unknown,
@@ -409,6 +413,7 @@ impl Tasks {
                 }
             }
         }
+        tasks.inherit_realms(program, &realm_registrars);
         // a task started once per run of a function repeats when that function's runs overlap
         for _ in 0..16 {
             let mut changed = false;
@@ -430,37 +435,61 @@ impl Tasks {
         tasks
     }
 
+    /// A realm (a test file's worker) holds what the file starts: its start-up when its top
+    /// level registers a realm's tasks, and every task started where only one realm's tasks
+    /// run (a timer a test file's top level sets, a test a helper registers for the file).
+    fn inherit_realms(&mut self, program: &Program, registrars: &FxHashSet<FnId>) {
+        for e in &mut self.entries {
+            if let (EntryKind::StartUp, Some(root)) = (e.kind, e.root) {
+                if registrars.contains(&root) {
+                    e.realm = Some(program.functions[root as usize].module);
+                }
+            }
+        }
+        for _ in 0..4 {
+            let mut changed = false;
+            for i in 0..self.entries.len() {
+                let Some(g) = self.entries[i].started_in else { continue };
+                let mut realms = self.reach[g as usize].iter().map(|&r| self.entries[r as usize].realm);
+                let Some(Some(first)) = realms.next() else { continue };
+                if realms.all(|r| r == Some(first)) && self.entries[i].realm != Some(first) {
+                    self.entries[i].realm = Some(first);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     fn push(&mut self, e: Entry) -> u32 {
         self.entries.push(e);
         self.entries.len() as u32 - 1
     }
 
     /// Where `g`, task B's function, touches the finding's state itself: its first access of
-    /// one of `states` whose field conflicts (a write when `writes`), or the host call that does.
-    pub fn access_site(&self, program: &Program, g: FnId, states: &[(u32, Option<Atom>)], writes: bool) -> Option<Site> {
+    /// one of `states` (the first of them it touches at all) whose field conflicts (a write when
+    /// `writes`), or the host call that does; with the index of that state in `states`.
+    pub fn access_site(&self, program: &Program, g: FnId, states: &[(u32, Option<Atom>)], writes: bool) -> Option<(Site, usize)> {
         let module = program.functions[g as usize].module;
         let facts = program.function(g);
         let n = program.functions.len();
-        (0..facts.nodes.len() as NodeId).find_map(|i| {
-            let hit = match program.direct_effect(module, facts, i) {
-                // as `classify` counts them: a test sees only writes of its path or above it
-                Some((state, field, touch)) => {
-                    (!writes || touch.is_write())
-                        && states.iter().any(|(s, f)| {
-                            *s == state
-                                && fields_conflict(f.as_ref(), field)
-                                && (!matches!(touch, crate::program::Touch::Test) || writes_over(f.as_ref(), field))
-                        })
-                }
-                None => {
-                    let host = program.call_targets[g as usize][i as usize].and_then(|t| (t as usize).checked_sub(n));
-                    host.and_then(|h| program.host_fns.get(h)).is_some_and(|h| {
-                        let list = if writes { &h.writes } else { &h.reads };
-                        states.iter().any(|(s, _)| list.contains(s) || (!writes && h.writes.contains(s)))
-                    })
-                }
-            };
-            hit.then_some(Site { module, span: facts.nodes[i as usize].span })
+        let touches = |(s, f): &(u32, Option<Atom>), i: NodeId| match program.direct_effect(module, facts, i) {
+            // as `classify` counts them: a test sees only writes of its path or above it
+            Some((state, field, touch)) => {
+                (!writes || touch.is_write())
+                    && *s == state
+                    && fields_conflict(f.as_ref(), field)
+                    && (facts::use_of(facts, i, touch) != Use::Test || writes_over(f.as_ref(), field))
+            }
+            None => {
+                let host = program.call_targets[g as usize][i as usize].and_then(|t| (t as usize).checked_sub(n));
+                host.and_then(|h| program.host_fns.get(h)).is_some_and(|h| h.writes.contains(s) || (!writes && h.reads.contains(s)))
+            }
+        };
+        states.iter().enumerate().find_map(|(k, st)| {
+            (0..facts.nodes.len() as NodeId).find(|&i| touches(st, i)).map(|i| (Site { module, span: facts.nodes[i as usize].span }, k))
         })
     }
 
@@ -644,11 +673,20 @@ impl Tasks {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
-                // tasks of two realms (two test files' workers) never share state
-                if let (Some(ra), Some(rb)) = (self.entries[ea as usize].realm, self.entries[eb as usize].realm) {
+                // tasks of two realms (two test files' workers) never share state, and a realm's
+                // tasks (a file's tests) start once its module's start-up has finished
+                let (xa, xb) = (&self.entries[ea as usize], &self.entries[eb as usize]);
+                if let (Some(ra), Some(rb)) = (xa.realm, xb.realm) {
                     if ra != rb {
                         continue;
                     }
+                }
+                let start_up_of = |x: &Entry| match (x.kind, x.root) {
+                    (EntryKind::StartUp, Some(r)) => Some(program.functions[r as usize].module),
+                    _ => None,
+                };
+                if (xa.realm.is_some() && xa.realm == start_up_of(xb)) || (xb.realm.is_some() && xb.realm == start_up_of(xa)) {
+                    continue;
                 }
                 pairs.push(((ea, eb), ((rank_b, rank_a, g != f, !writes, direct, ea != eb), (g, writes))));
             }
