@@ -98,11 +98,21 @@ impl Finding {
     /// Shows where task B, running other code, touches the state: a label there, and the place
     /// in the timeline's first step of B (`task B  writes … (in `g`, packCache.js:1146)`).
     fn point_at_task_b(&mut self, program: &Program, tasks: &crate::tasks::Tasks, g: crate::program::FnId, writes: bool) {
-        let Some((site, k)) = tasks.access_site(program, g, &self.keys, writes) else { return };
+        // what B had to write to go wrong (a torn read's two fields), else the finding's state
+        let covered: Vec<(u32, Option<crate::facts::Atom>)> = self.cover.iter().flatten().cloned().collect();
+        let found = match covered.is_empty() {
+            false => tasks.access_site(program, g, &covered, writes).map(|(site, k)| (site, covered[k].clone())),
+            true => None,
+        };
+        let Some((site, (state, field))) =
+            found.or_else(|| tasks.access_site(program, g, &self.keys, writes).map(|(site, k)| (site, self.keys[k].clone())))
+        else {
+            return;
+        };
         let m = &program.modules[site.module as usize];
         let line = m.lines().position(&m.text, site.span.lo).line;
         let file = m.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        let state = state_display(program, self.keys[k].0, &self.keys[k].1);
+        let state = state_display(program, state, &field);
         // a function without a name of its own is told by its task, named in the timeline
         let name = program.fn_name(g);
         let named = !(name.starts_with("anonymous function") || name.ends_with(" callback") || name == "<module>");
