@@ -122,7 +122,10 @@ impl Finding {
                 true => format!("task B (`{name}`) {what} `{state}` here"),
                 false => format!("task B {what} `{state}` here"),
             };
-            self.labels.push(Label { site, message, in_frame: site.module == self.module });
+            // drawn in the frame when it is near the finding; far away (another function, another
+            // file) it is a note, or the frame would show every line in between
+            let near = site.module == self.module && line.abs_diff(m.lines().position(&m.text, self.span.lo).line) <= NEAR_LINES;
+            self.labels.push(Label { site, message, in_frame: near });
         }
         let place = match (site.module == self.module, named) {
             (true, true) => format!("in `{name}`, line {line}"),
@@ -210,6 +213,9 @@ impl Finding {
         self.tasks = Some(FindingTasks { latent: !c.overlapping, tasks: list, reason: c.reason });
     }
 }
+
+/// How many lines from a finding another task's access may be and still be drawn in its frame.
+const NEAR_LINES: u32 = 30;
 
 /// A position in the source a generated file was built from (1-based line, UTF-16 column).
 #[derive(Debug, Clone, PartialEq, Eq)]
