@@ -366,6 +366,8 @@ mod tests {
         assert_eq!((test.runs, test.queue, test.isolated), (Runs::OneAtATime, Some("tests"), true));
         assert_eq!(index.find("beforeEach", None).and_then(|c| c.queue), Some("tests"));
         assert_eq!(index.find("it.each()", None).and_then(|c| c.queue), Some("tests"));
+        assert_eq!(index.find("it.skipIf()", None).and_then(|c| c.queue), Some("tests"));
+        assert_eq!(index.find("xit", None).and_then(|c| c.queue), Some("tests"));
         assert_eq!(index.find("test.concurrent", None).map(|c| (c.runs, c.queue)), Some((Runs::Once, None)));
         assert_eq!(how("vi.fn", None).map(|c| c.1), Some(Runs::WhenCalled));
         // a test runner's names are whole paths: a validator's `string().test(…)` is no test
