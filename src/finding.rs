@@ -111,11 +111,11 @@ impl Finding {
         };
         let m = &program.modules[site.module as usize];
         let line = m.lines().position(&m.text, site.span.lo).line;
-        let file = m.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = crate::tasks::module_file(program, site.module);
         let state = state_display(program, state, &field);
         // a function without a name of its own is told by its task, named in the timeline
         let name = program.fn_name(g);
-        let named = !(name.starts_with("anonymous function") || name.ends_with(" callback") || name == "<module>");
+        let named = crate::tasks::has_own_name(name);
         let what = if writes { "writes" } else { "reads" };
         if !self.labels.iter().any(|l| l.site == site) && site != (Site { module: self.module, span: self.span }) {
             let message = match named {

@@ -297,9 +297,18 @@ pub fn writes_over(write: Option<&Atom>, read: Option<&Atom>) -> bool {
     }
 }
 
+/// The longest path both fields start with, up to a computed key (`None`: the whole state):
+/// what two writes `x.a = …` and `x.a[k] = …` both change is `x.a`.
+pub fn common_path(a: Option<&Atom>, b: Option<&Atom>) -> Option<Atom> {
+    let (a, b) = (a?, b?);
+    let any = crate::facts::ANY_FIELD;
+    let parts: Vec<&str> = a.split('.').zip(b.split('.')).take_while(|(p, q)| p == q && *p != any).map(|(p, _)| p).collect();
+    (!parts.is_empty()).then(|| Atom::from(parts.join(".")))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fields_conflict, writes_over};
+    use super::{common_path, fields_conflict, writes_over};
     use crate::facts::Atom;
 
     fn conflict(a: Option<&str>, b: Option<&str>) -> bool {
@@ -326,5 +335,18 @@ mod tests {
         // `x.a = …` leaves `!x` and `!x.b` as they were
         assert!(!over(Some("a"), None) && !over(Some("a.b"), Some("a")) && !over(Some("b"), Some("a")));
         assert!(over(Some("list.[*]"), Some("list.3.mes")) && !over(Some("list.[*].mes"), Some("list.3")));
+    }
+
+    #[test]
+    fn the_common_path_of_two_fields_stops_at_a_computed_key() {
+        let common = |a: Option<&str>, b: Option<&str>| {
+            let (a, b) = (a.map(Atom::from), b.map(Atom::from));
+            common_path(a.as_ref(), b.as_ref()).map(|c| c.to_string())
+        };
+        assert_eq!(common(Some("registry"), Some("registry.all")).as_deref(), Some("registry"));
+        assert_eq!(common(Some("a.b.c"), Some("a.b.d")).as_deref(), Some("a.b"));
+        assert_eq!(common(Some("registry"), Some("count")), None);
+        assert_eq!(common(Some("list.[*].mes"), Some("list.[*].swipes")).as_deref(), Some("list"));
+        assert_eq!(common(None, Some("a")), None);
     }
 }

@@ -305,14 +305,6 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
 
 /// Two candidates' covers as one: either's way to go wrong; none when either has none.
 /// Repeated alternatives are dropped once merging is done (`dedupe_cover`).
-/// The longest path both fields start with, up to a computed key (`None`: the whole state).
-pub(crate) fn common_path(a: Option<&Atom>, b: Option<&Atom>) -> Option<Atom> {
-    let (a, b) = (a?, b?);
-    let any = crate::facts::ANY_FIELD;
-    let parts: Vec<&str> = a.split('.').zip(b.split('.')).take_while(|(p, q)| p == q && *p != any).map(|(p, _)| p).collect();
-    (!parts.is_empty()).then(|| Atom::from(parts.join(".")))
-}
-
 fn merge_cover(into: &mut Vec<Vec<(u32, Option<Atom>)>>, other: Vec<Vec<(u32, Option<Atom>)>>) {
     if into.is_empty() || other.is_empty() {
         into.clear();

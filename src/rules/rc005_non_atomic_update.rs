@@ -131,7 +131,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 {
                     // what is half-updated is the deepest path above both writes: `x.a = …`
                     // then `x.a[k] = …` leaves `x.a` torn, not `x.b`
-                    let common = super::common_path(e1.field, e2.field);
+                    let common = crate::program::common_path(e1.field, e2.field);
                     let mut e = *e1;
                     e.field = common.as_ref();
                     out.push(Candidate::new(&RULE, &e, Point::of(a, e1), aw, Point::of(b, e2)));

@@ -154,8 +154,9 @@ pub(super) fn use_of(facts: &FnFacts, i: NodeId, touch: Touch) -> Use {
 /// How a function uses a state's field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Use {
-    /// It reads the value only to test it (`if (!x)`, `x == null`, `x.mode === 'a'`): it sees
-    /// writes of that path or above it, not of the fields below (`x.a = …` leaves `!x` as it was).
+    /// It reads the value only to test whether it is there or is one value (`if (!x)`,
+    /// `x == null`, `if (busy) return`, `x === mine`; see `use_of`): it sees writes of that path
+    /// or above it, not of the fields below (`x.a = …` leaves `!x` as it was).
     Test,
     Read,
     Write,

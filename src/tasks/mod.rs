@@ -644,8 +644,7 @@ impl Tasks {
                     if !(writes || (touching && (how == Use::Read || tested))) {
                         continue;
                     }
-                    let (g, writes) = (&g, &writes);
-                    for &eb in &self.reach[*g as usize] {
+                    for &eb in &self.reach[g as usize] {
                         if modal && self.entries[eb as usize].input {
                             continue;
                         }
@@ -654,10 +653,10 @@ impl Tasks {
                         }
                         // per task: this function if it runs it, else a writer before a reader,
                         // then the most direct access, then the first function
-                        let slot = others.entry(eb).or_insert((direct, *g, *writes));
+                        let slot = others.entry(eb).or_insert((direct, g, writes));
                         let key = |(d, h, w): (u8, FnId, bool)| (h != f, !w, d, h);
-                        if key((direct, *g, *writes)) < key(*slot) {
-                            *slot = (direct, *g, *writes);
+                        if key((direct, g, writes)) < key(*slot) {
+                            *slot = (direct, g, writes);
                         }
                     }
                 }
@@ -804,12 +803,7 @@ impl Tasks {
         // the entry's own function goes unnamed when the entry names it already, or when it
         // has no name of its own (a callback defined in place, a module's top level)
         if !names.is_empty() {
-            let root = program.fn_name(t.path[0]);
-            if root == "<module>"
-                || root.ends_with(" callback")
-                || root.starts_with("anonymous function")
-                || entry.label.contains(&names[0])
-            {
+            if !has_own_name(program.fn_name(t.path[0])) || entry.label.contains(&names[0]) {
                 names.remove(0);
             }
         }
@@ -848,7 +842,13 @@ fn directness(mine: Option<&Atom>, theirs: Option<&Atom>) -> u8 {
     }
 }
 
+/// Whether a function has a name of its own to be told by (not a callback defined in place,
+/// `anonymous function in …`, or a module's top level): others are told by their task.
+pub(crate) fn has_own_name(name: &str) -> bool {
+    !(name == "<module>" || name.ends_with(" callback") || name.starts_with("anonymous function"))
+}
+
 /// A module's file name, as tasks name it (`index.js`).
-fn module_file(program: &Program, module: u32) -> String {
+pub(crate) fn module_file(program: &Program, module: u32) -> String {
     program.modules[module as usize].path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
