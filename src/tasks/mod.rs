@@ -802,10 +802,8 @@ impl Tasks {
         let mut names: Vec<String> = t.path.iter().map(|&f| format!("`{}`", program.fn_name(f))).collect();
         // the entry's own function goes unnamed when the entry names it already, or when it
         // has no name of its own (a callback defined in place, a module's top level)
-        if !names.is_empty() {
-            if !has_own_name(program.fn_name(t.path[0])) || entry.label.contains(&names[0]) {
-                names.remove(0);
-            }
+        if !names.is_empty() && (!has_own_name(program.fn_name(t.path[0])) || entry.label.contains(&names[0])) {
+            names.remove(0);
         }
         if names.len() > MAX_PATH {
             let tail = names.split_off(names.len() - 2);
