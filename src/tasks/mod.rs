@@ -76,6 +76,9 @@ pub struct Entry {
     /// The module whose realm the task runs in, for tasks a host runs in a realm per module
     /// (a test file's tests): it never overlaps another realm's tasks.
     realm: Option<u32>,
+    /// The host starts the task only once its module's start-up has finished (a test runner
+    /// runs a file's tests after collecting them); tasks that only inherit a realm may not.
+    after_start_up: bool,
 }
 
 impl Entry {
@@ -94,6 +97,7 @@ impl Entry {
             in_loop: false,
             input: false,
             realm: None,
+            after_start_up: false,
         }
     }
 }
@@ -256,6 +260,7 @@ impl Tasks {
                             let mut e = Entry::new(EntryKind::Exclusive, kind_name, label, Some(t));
                             e.site = site;
                             e.realm = realm;
+                            e.after_start_up = how.isolated;
                             entries.push(e);
                             entries.len() as u32 - 1
                         }))
@@ -268,6 +273,7 @@ impl Tasks {
                         e.once_per_start = how.runs == Runs::Once;
                         e.input = how.input;
                         e.realm = realm;
+                        e.after_start_up = how.isolated;
                         entries.push(e);
                         Some(entries.len() as u32 - 1)
                     }
@@ -672,8 +678,8 @@ impl Tasks {
                 if ea == eb && !self.entries[ea as usize].repeats {
                     continue;
                 }
-                // tasks of two realms (two test files' workers) never share state, and a realm's
-                // tasks (a file's tests) start once its module's start-up has finished
+                // tasks of two realms (two test files' workers) never share state, and a file's
+                // tests start once its start-up has finished (its own timers may not)
                 let (xa, xb) = (&self.entries[ea as usize], &self.entries[eb as usize]);
                 if let (Some(ra), Some(rb)) = (xa.realm, xb.realm) {
                     if ra != rb {
@@ -684,7 +690,7 @@ impl Tasks {
                     (EntryKind::StartUp, Some(r)) => Some(program.functions[r as usize].module),
                     _ => None,
                 };
-                if (xa.realm.is_some() && xa.realm == start_up_of(xb)) || (xb.realm.is_some() && xb.realm == start_up_of(xa)) {
+                if (xa.after_start_up && xa.realm == start_up_of(xb)) || (xb.after_start_up && xb.realm == start_up_of(xa)) {
                     continue;
                 }
                 pairs.push(((ea, eb), ((rank_b, rank_a, g != f, !writes, direct, ea != eb), (g, writes))));
