@@ -75,6 +75,12 @@ pub struct CallbackRuns<'h> {
     pub exact: bool,
 }
 
+impl CallbackRuns<'_> {
+    /// A call that takes a function and that no model knows: taken to call it repeatedly.
+    pub const UNMODELLED: CallbackRuns<'static> =
+        CallbackRuns { kind: "callback", runs: Runs::Repeatedly, input: false, queue: None, isolated: false, exact: false };
+}
+
 /// How a registered function runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -186,6 +192,14 @@ impl HostModel {
                         message: format!("call `{}` names unknown state `{id}` (declared: {})", call.paths.join(", "), ids.join(", ")),
                     });
                 }
+            }
+        }
+        for c in &model.callbacks {
+            if c.queue.is_some() && c.runs != Runs::OneAtATime {
+                return Err(HostModelError {
+                    path: name.to_string(),
+                    message: format!("callback `{}`: `queue` needs `runs = \"one-at-a-time\"`", c.calls.join(", ")),
+                });
             }
         }
         for s in &model.states {
@@ -376,6 +390,13 @@ mod tests {
         assert_eq!(how("vi.spyOn().mockImplementation", None).map(|c| c.1), Some(Runs::WhenCalled));
         assert!(suffix_matches(&["Popup", "show", "confirm"], &["show", "confirm"]));
         assert!(!suffix_matches(&["confirm"], &["show", "confirm"]));
+    }
+
+    #[test]
+    fn a_queue_without_one_at_a_time_is_an_error() {
+        let text = "name = \"x\"\n[[callback]]\ncalls = [\"it\"]\nkind = \"test\"\nruns = \"once\"\nqueue = \"tests\"\n";
+        let err = HostModel::parse("x.toml", text).expect_err("queue with runs = once");
+        assert!(err.message.contains("`queue` needs"), "{}", err.message);
     }
 
     #[test]

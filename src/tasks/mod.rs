@@ -219,14 +219,7 @@ impl Tasks {
                     edges[r as usize].push((t, None));
                     continue;
                 }
-                let how = modelled.unwrap_or(CallbackRuns {
-                    kind: "callback",
-                    runs: Runs::Repeatedly,
-                    input: false,
-                    queue: None,
-                    isolated: false,
-                    exact: false,
-                });
+                let how = modelled.unwrap_or(CallbackRuns::UNMODELLED);
                 let kind_name = how.kind;
                 let realm = how.isolated.then_some(module);
                 if realm.is_some() {
