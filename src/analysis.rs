@@ -101,7 +101,14 @@ impl<'p> FnView<'p> {
             if let Some(call) = call {
                 if let Some(t) = targets[call as usize].filter(|&t| t != id) {
                     for (e, origin) in &program.summaries[t as usize].effects {
-                        if e.post == post && origin.depth <= MAX_RULE_DEPTH {
+                        // made before the callee suspends when this call's constants skip
+                        // the awaits before it
+                        let callee_post = e.post && (e.post_if == 0 || crate::constants::may_hold(program, t, e.post_if, id, call));
+                        if callee_post == post && origin.depth <= MAX_RULE_DEPTH {
+                            // not for this call's constant arguments
+                            if e.when != 0 && !crate::constants::may_hold(program, t, e.when, id, call) {
+                                continue;
+                            }
                             // a parameter written in the callee: the call's literal argument
                             let touch = match e.touch {
                                 Touch::Write { kind, restore, literal: 0, fill, cas } if origin.depth == 0 => {

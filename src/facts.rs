@@ -109,6 +109,48 @@ pub struct ValueInfo {
     pub param: Option<u8>,
 }
 
+/// A constant as the builder sees it: what `===` and truthiness can be decided on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Const {
+    /// A literal (`'openai'`, `0`, `true`, `null`, `undefined`): its key as in
+    /// `ValueInfo::literal` (0 when it has no identity of its own: an object, a function) and
+    /// whether it is truthy.
+    Lit { key: u32, truthy: bool },
+    /// A member of a module-level `const` object (`SCRIPT_TYPES.SCOPED`, local or imported):
+    /// its value is known once linking finds the object's literal, unless something writes it.
+    Member(Access),
+    /// An object literal (`{}`, `{ quiet: true }`): truthy, and what each field it names holds
+    /// (`None`: something that is not a literal). A field it does not name is `undefined`.
+    Object(Vec<(Atom, Option<Const>)>),
+}
+
+/// What a branch knows about one of the function's parameters (a plain one, never assigned
+/// again) while it runs: `if (force)`, `if (!options.quiet)`, `case SCRIPT_TYPES.GLOBAL:`,
+/// `if (type !== 'openai') return;`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ParamTest {
+    pub param: u8,
+    /// The parameter's field the test reads (`options.quiet`, or `quiet` destructured from
+    /// it), if not the parameter itself.
+    pub field: Option<Atom>,
+    /// What the field is when the argument does not have it: the destructuring default
+    /// (`{ quiet = false }`), else `undefined`.
+    pub fallback: Option<Const>,
+    /// `None`: the value is truthy; `Some(c)`: it is `===` to `c`.
+    pub equals: Option<Const>,
+    /// Whether the test holds (`false`: the value is falsy, or `!==` to the constant).
+    pub holds: bool,
+}
+
+/// A call's arguments as far as they are constants: the number of arguments when none is
+/// spread (past it, every parameter is `undefined`), and each constant one by position.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct CallConsts {
+    pub call: NodeId,
+    pub arity: Option<u8>,
+    pub args: Vec<(u8, Const)>,
+}
+
 /// What a call site calls, as far as the module can tell.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Callee {
@@ -296,9 +338,29 @@ pub struct FnFacts {
     /// `ValueInfo::literal`). A callee that writes its parameter writes that literal here.
     #[serde(default)]
     pub call_literals: Vec<(NodeId, u8, u32)>,
+    /// Sets of parameter tests that hold together (entry 0 is the empty set), and the nodes
+    /// (reads, writes, calls, in node order) that run only where one holds: what a callee does
+    /// only for some arguments.
+    #[serde(default)]
+    pub param_tests: Vec<Vec<ParamTest>>,
+    #[serde(default)]
+    pub tested: Vec<(NodeId, u32)>,
+    /// Calls with constant arguments, in node order.
+    #[serde(default)]
+    pub call_consts: Vec<CallConsts>,
 }
 
 impl FnFacts {
+    /// The parameter tests node `n` runs under (0: none).
+    pub fn tests_of(&self, n: NodeId) -> u32 {
+        self.tested.binary_search_by_key(&n, |&(m, _)| m).map_or(0, |i| self.tested[i].1)
+    }
+
+    /// The constant arguments of call node `n`.
+    pub fn consts_of(&self, n: NodeId) -> Option<&CallConsts> {
+        self.call_consts.binary_search_by_key(&n, |c| c.call).ok().map(|i| &self.call_consts[i])
+    }
+
     /// Whether nodes `a` and `b` are on branches that exclude each other (`if (c)` … and
     /// `if (!c)` … on the same fixed value).
     pub fn exclusive(&self, a: NodeId, b: NodeId) -> bool {
@@ -348,4 +410,8 @@ pub struct ModuleFacts {
     /// Module-level `const`s holding a DOM element or jQuery selection (`const chat = $('#chat')`):
     /// what is done through them is done to the page, not to the program's state.
     pub dom_handles: Vec<Atom>,
+    /// Module-level `const` objects and their fields that hold literals
+    /// (`export const SCRIPT_TYPES = { GLOBAL: 0, SCOPED: 1 }`).
+    #[serde(default)]
+    pub const_objects: Vec<(Atom, Vec<(Atom, Const)>)>,
 }

@@ -88,6 +88,18 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
         if !n.guards.is_empty() {
             let _ = write!(extra, "  guards {}", ids(&n.guards));
         }
+        // the parameter tests it runs under, and a call's constant arguments
+        let tests = f.tests_of(i as u32);
+        if let Some(set) = f.param_tests.get(tests as usize).filter(|_| tests != 0) {
+            let _ = write!(extra, "  when {}", set.iter().map(|t| param_test_text(t, &state)).collect::<Vec<_>>().join(" && "));
+        }
+        if let Some(c) = f.consts_of(i as u32).filter(|c| !c.args.is_empty()) {
+            let args: Vec<String> = c.args.iter().map(|(p, k)| format!("{p}={}", const_text(k, &state))).collect();
+            let _ = write!(extra, "  consts [{}]", args.join(","));
+            if let Some(n) = c.arity {
+                let _ = write!(extra, " of {n}");
+            }
+        }
         let succ = if n.succ.is_empty() { "exit".to_string() } else { ids(&n.succ) };
         let _ = writeln!(out, "  n{i:<3} {what:<48} {pos:<8} -> {succ}{extra}");
     }
@@ -100,6 +112,39 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
     }
     if !f.returned.is_empty() {
         let _ = writeln!(out, "  returns {}", ids(&f.returned));
+    }
+}
+
+fn param_test_text(t: &crate::facts::ParamTest, state: &dyn Fn(u32, &Option<crate::facts::Atom>) -> String) -> String {
+    let mut v = format!("p{}", t.param);
+    if let Some(f) = &t.field {
+        let _ = write!(v, ".{f}");
+    }
+    if let Some(d) = &t.fallback {
+        let _ = write!(v, "(default {})", const_text(d, state));
+    }
+    match &t.equals {
+        None if t.holds => v,
+        None => format!("!{v}"),
+        Some(c) => format!("{v} {} {}", if t.holds { "===" } else { "!==" }, const_text(c, state)),
+    }
+}
+
+fn const_text(c: &crate::facts::Const, state: &dyn Fn(u32, &Option<crate::facts::Atom>) -> String) -> String {
+    match c {
+        crate::facts::Const::Lit { key: 0, .. } => "object".to_string(),
+        crate::facts::Const::Lit { truthy, .. } => format!("{} literal", if *truthy { "truthy" } else { "falsy" }),
+        crate::facts::Const::Member(a) => state(a.state, &a.field),
+        crate::facts::Const::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(n, v)| match v {
+                    Some(v) => format!("{n}: {}", const_text(v, state)),
+                    None => n.to_string(),
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
     }
 }
 

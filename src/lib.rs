@@ -15,6 +15,7 @@ pub mod baseline;
 pub(crate) mod build;
 pub mod cache;
 pub mod config;
+pub(crate) mod constants;
 pub mod discover;
 pub(crate) mod facts;
 pub(crate) mod finding;

@@ -365,12 +365,14 @@ pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
         backs_up: Vec::new(),
         written_together: Default::default(),
         settled: crate::yields::Settled { settles: Vec::new(), awaits: Vec::new(), yields: Vec::new() },
+        constants: Default::default(),
     };
     program.settled = {
         let facts: Vec<&crate::facts::FnFacts> = (0..program.functions.len() as u32).map(|f| program.function(f)).collect();
         crate::yields::settled(&facts, &program.call_targets)
     };
     crate::marks::mark_states(&mut program);
+    program.constants = crate::constants::const_members(&program);
     program.summaries = crate::summary::summarise(&program);
     program.balanced = crate::summary::balanced(&program.summaries);
     program

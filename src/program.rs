@@ -79,6 +79,12 @@ pub struct Effect {
     pub touch: Touch,
     /// Happens after the function's first await (so after its caller resumes, if awaited).
     pub post: bool,
+    /// The function's parameter tests it happens under (a set of its `FnFacts::param_tests`,
+    /// 0: always): a call whose constants fail them does not make it.
+    pub when: u32,
+    /// When `post`: the function's tests that all the awaits before it run under (0: some
+    /// await runs always): a call whose constants fail them makes it before suspending.
+    pub post_if: u32,
 }
 
 /// Where a summarised effect happens and how deep in the call tree (0: in the function itself).
@@ -150,6 +156,8 @@ pub struct Program {
     /// Which calls settle without letting another task run, and which awaits wait only for
     /// them (`yields.rs`).
     pub(crate) settled: crate::yields::Settled,
+    /// Members of `const` objects nothing writes (`constants.rs`).
+    pub(crate) constants: rustc_hash::FxHashMap<(u32, Atom), crate::facts::Const>,
 }
 
 /// Two accesses to the same state conflict unless they name different fields.

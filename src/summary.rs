@@ -25,16 +25,25 @@ impl<'k> SummaryBuilder<'k> {
         SummaryBuilder { effects: Vec::with_capacity(capacity), keys }
     }
 
-    /// Adds an effect, keeping the shallowest origin of each distinct effect.
+    /// Adds an effect, keeping the shallowest origin of each distinct effect. One made under
+    /// two different sets of tests is made under either: it is kept as made always.
     fn add(&mut self, e: &Effect, origin: Origin) {
-        match self.keys.get(e) {
+        let key = if e.when == 0 && e.post_if == 0 { None } else { Some(Effect { when: 0, post_if: 0, ..e.clone() }) };
+        match self.keys.get(key.as_ref().unwrap_or(e)) {
             Some(&i) => {
-                if origin.depth < self.effects[i].1.depth {
-                    self.effects[i].1 = origin;
+                let (kept, at) = &mut self.effects[i];
+                if kept.when != e.when {
+                    kept.when = 0;
+                }
+                if kept.post_if != e.post_if {
+                    kept.post_if = 0;
+                }
+                if origin.depth < at.depth {
+                    *at = origin;
                 }
             }
             None => {
-                self.keys.insert(e.clone(), self.effects.len());
+                self.keys.insert(key.unwrap_or_else(|| e.clone()), self.effects.len());
                 self.effects.push((e.clone(), origin));
             }
         }
@@ -48,9 +57,26 @@ impl<'k> SummaryBuilder<'k> {
 
 /// The part of a summary that does not depend on callees.
 struct Shape {
+    /// The function.
+    id: FnId,
     direct: Summary,
-    /// Callee, whether the call comes after an await, whether it is awaited.
-    calls: Vec<(FnId, bool, bool)>,
+    calls: Vec<CallOf>,
+}
+
+/// A call a function makes, as its summary sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CallOf {
+    target: FnId,
+    /// It comes after an await.
+    post: bool,
+    awaited: bool,
+    /// The caller's parameter tests it runs under (0: none).
+    when: u32,
+    /// When it comes after an await: the caller's tests that await runs under (0: always).
+    post_if: u32,
+    /// The call node, when the call has constant arguments that may rule out some of the
+    /// callee's effects (other calls of one callee are one entry).
+    node: Option<u32>,
 }
 
 /// Computes every function's summary, re-running callers whenever a callee's grows.
@@ -62,7 +88,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
         let mut s = SummaryBuilder::new(&mut keys, h.reads.len() + h.writes.len());
         let origin = Origin { at: MadeAt::Host, depth: 0 };
         for &r in &h.reads {
-            s.add(&Effect { state: r, field: None, touch: Touch::Read, post: h.awaits }, origin);
+            s.add(&Effect { state: r, field: None, touch: Touch::Read, post: h.awaits, when: 0, post_if: 0 }, origin);
         }
         for &w in &h.writes {
             s.add(
@@ -71,6 +97,8 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
                     field: None,
                     touch: Touch::Write { kind: WriteKind::Assign, restore: false, literal: 0, fill: false, cas: 0 },
                     post: h.awaits,
+                    when: 0,
+                    post_if: 0,
                 },
                 origin,
             );
@@ -104,7 +132,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
             .into_par_iter()
             .map_init(FxHashMap::default, |keys, f| {
                 if callers[f as usize].is_empty() {
-                    Shape { direct: Summary::default(), calls: Vec::new() }
+                    Shape { id: f, direct: Summary::default(), calls: Vec::new() }
                 } else {
                     shape(program, f, keys)
                 }
@@ -113,14 +141,14 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
     };
     // callees before callers (a depth-first postorder of the call graph), so most functions
     // are summarised once; functions without effects or calls keep the empty summary
-    let order = crate::schedule::postorder(n, |f, i| shapes[f as usize].calls.get(i).map(|&(t, _, _)| t));
+    let order = crate::schedule::postorder(n, |f, i| shapes[f as usize].calls.get(i).map(|c| c.target));
     // only call targets need a summary (rules read a callee's summary at its call sites, and
     // nothing reads a function's own): a function nobody calls is not summarised at all
     let need: Vec<bool> =
         (0..n).map(|f| !callers[f].is_empty() && (!shapes[f].direct.effects.is_empty() || !shapes[f].calls.is_empty())).collect();
     let need = &need;
     let levels = crate::schedule::levels(&order, need, |f| {
-        shapes[f as usize].calls.iter().map(|&(t, _, _)| t).filter(move |&t| (t as usize) < n && need[t as usize] && t != f)
+        shapes[f as usize].calls.iter().map(|c| c.target).filter(move |&t| (t as usize) < n && need[t as usize] && t != f)
     });
     // each function's place in its component, so that membership is one lookup even in a
     // large cycle
@@ -130,7 +158,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
             place[f as usize] = Some(i as u32);
         }
     }
-    let ctx = Component { shapes: &shapes, callers: &callers, place: &place };
+    let ctx = Component { program, shapes: &shapes, callers: &callers, place: &place };
     // the strongly connected components of one level call only into lower levels, whose
     // summaries are final: they are summarised in parallel, each to its own fixpoint, and the
     // result does not depend on scheduling
@@ -165,7 +193,7 @@ fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, key
     let mut budget = 64 * scc.len() + 64;
     while let Some(i) = queue.pop_front() {
         queued[i] = false;
-        let new = compute_summary(&shapes[scc[i] as usize], keys, |t| match member(t) {
+        let new = compute_summary(ctx.program, &shapes[scc[i] as usize], keys, |t| match member(t) {
             Some(j) => &current[j].1,
             None => &summaries[t as usize],
         });
@@ -214,30 +242,27 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
     let module = program.functions[fid as usize].module;
     let f = program.function(fid);
     let mut direct = SummaryBuilder::new(keys, 0);
-    let mut calls: Vec<(FnId, bool, bool)> = Vec::new();
+    let mut calls: Vec<CallOf> = Vec::new();
     let n = f.nodes.len();
     // layer 0: reached before any await; layer 1: after one
     let mut seen = vec![[false; 2]; n];
     let mut queue = VecDeque::new();
     seen[0][0] = true;
     queue.push_back((0u32, 0usize));
+    let mut visits = Vec::new();
+    let mut yields = false;
     while let Some((node, layer)) = queue.pop_front() {
         let nd = &f.nodes[node as usize];
-        let post = layer == 1;
-        if let Some((state, field, touch)) = program.direct_effect(module, f, node) {
-            direct.add(
-                &Effect { state, field: field.cloned(), touch, post },
-                Origin { at: MadeAt::Source(Site { module, span: nd.span }), depth: 0 },
-            );
+        let effect = program.direct_effect(module, f, node);
+        if effect.is_some() || matches!(nd.kind, NodeKind::Call { .. }) {
+            visits.push((node, layer == 1, effect));
         }
-        if let NodeKind::Call { awaited, .. } = nd.kind {
-            if let Some(t) = program.call_targets[fid as usize][node as usize] {
-                if t != fid && !calls.contains(&(t, post, awaited)) {
-                    calls.push((t, post, awaited));
-                }
-            }
-        }
-        let next_layer = if program.yields_at(fid, node) { 1 } else { layer };
+        let next_layer = if program.yields_at(fid, node) {
+            yields = true;
+            1
+        } else {
+            layer
+        };
         for &s in &nd.succ {
             if !seen[s as usize][next_layer] {
                 seen[s as usize][next_layer] = true;
@@ -245,29 +270,122 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
             }
         }
     }
-    Shape { direct: direct.finish(), calls }
+    let post_if = if yields && !f.tested.is_empty() { awaits_only_under_tests(program, fid, &seen) } else { Vec::new() };
+    let post_if_of = |node: u32, post: bool| if post { post_if.get(node as usize).copied().flatten().unwrap_or(0) } else { 0 };
+    for (node, post, effect) in visits {
+        let nd = &f.nodes[node as usize];
+        if let Some((state, field, touch)) = effect {
+            direct.add(
+                &Effect { state, field: field.cloned(), touch, post, when: f.tests_of(node), post_if: post_if_of(node, post) },
+                Origin { at: MadeAt::Source(Site { module, span: nd.span }), depth: 0 },
+            );
+        }
+        if let NodeKind::Call { awaited, .. } = nd.kind {
+            if let Some(t) = program.call_targets[fid as usize][node as usize] {
+                let call = CallOf {
+                    target: t,
+                    post,
+                    awaited,
+                    when: f.tests_of(node),
+                    post_if: post_if_of(node, post),
+                    // (only where it can matter: the callee tests its parameters)
+                    node: (f.consts_of(node).is_some()
+                        && program.functions.get(t as usize).is_some_and(|_| !program.function(t).tested.is_empty()))
+                    .then_some(node),
+                };
+                // calls of one callee that differ only in the tests they run under bring the
+                // same effects, made under either: one entry, run always
+                let same = |c: &CallOf| c.target == t && c.post == post && c.awaited == awaited && c.node.is_none() && call.node.is_none();
+                if t == fid || calls.contains(&call) {
+                } else if let Some(c) = calls.iter_mut().find(|c| same(c)) {
+                    if c.when != call.when {
+                        c.when = 0;
+                    }
+                    if c.post_if != call.post_if {
+                        c.post_if = 0;
+                    }
+                } else {
+                    calls.push(call);
+                }
+            }
+        }
+    }
+    Shape { id: fid, direct: direct.finish(), calls }
+}
+
+/// Per node reached after an await: the parameter tests every await before it runs under
+/// (`Some(0)`: some await runs always, or awaits under different tests come before it). A
+/// call whose constants fail them reaches the node before the function first suspends
+/// (`toggle(id, { quiet: true })` skips `if (!quiet) await confirm()`).
+fn awaits_only_under_tests(program: &Program, fid: FnId, seen: &[[bool; 2]]) -> Vec<Option<u32>> {
+    let f = program.function(fid);
+    let join = |a: Option<u32>, b: u32| match a {
+        None => b,
+        Some(x) if x == b => x,
+        Some(_) => 0,
+    };
+    let mut value: Vec<Option<u32>> = vec![None; f.nodes.len()];
+    let mut work: Vec<u32> =
+        (0..f.nodes.len() as u32).filter(|&i| program.yields_at(fid, i) && (seen[i as usize][0] || seen[i as usize][1])).collect();
+    while let Some(p) = work.pop() {
+        let own = value[p as usize];
+        let out = if program.yields_at(fid, p) {
+            let t = f.tests_of(p);
+            match own {
+                Some(v) if seen[p as usize][1] => join(Some(v), t),
+                _ => t,
+            }
+        } else {
+            match own {
+                Some(v) => v,
+                None => continue,
+            }
+        };
+        for &s in &f.nodes[p as usize].succ {
+            let new = join(value[s as usize], out);
+            if value[s as usize] != Some(new) {
+                value[s as usize] = Some(new);
+                work.push(s);
+            }
+        }
+    }
+    value
 }
 
 /// A function's summary from its shape and its callees' current summaries (`summary`).
-fn compute_summary<'s>(shape: &Shape, keys: &mut FxHashMap<Effect, usize>, summary: impl Fn(FnId) -> &'s Summary) -> Summary {
+fn compute_summary<'s>(
+    program: &Program,
+    shape: &Shape,
+    keys: &mut FxHashMap<Effect, usize>,
+    summary: impl Fn(FnId) -> &'s Summary,
+) -> Summary {
     let mut out = SummaryBuilder::new(keys, shape.direct.effects.len());
     for (e, origin) in &shape.direct.effects {
         out.add(e, *origin);
     }
-    for &(t, post, awaited) in &shape.calls {
-        for (e, origin) in &summary(t).effects {
+    for c in &shape.calls {
+        for (e, origin) in &summary(c.target).effects {
             // what an un-awaited callee does after its own awaits happens at some unknown
             // later time; effects deep in the call tree are mostly paths that cannot
             // happen together
-            if (e.post && !awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
+            if (e.post && !c.awaited) || origin.depth >= MAX_SUMMARY_DEPTH {
                 continue;
             }
-            let origin = Origin { at: origin.at, depth: origin.depth + 1 };
-            if post && !e.post {
-                out.add(&Effect { post: true, ..e.clone() }, origin);
-            } else {
-                out.add(e, origin);
+            // the callee does it only for arguments other than this call's constants
+            if let Some(node) = c.node {
+                if !crate::constants::may_hold(program, c.target, e.when, shape.id, node) {
+                    continue;
+                }
             }
+            // after the callee's first await, unless this call's constants skip the awaits
+            // before it
+            let callee_post = e.post
+                && (e.post_if == 0 || c.node.is_none_or(|node| crate::constants::may_hold(program, c.target, e.post_if, shape.id, node)));
+            let origin = Origin { at: origin.at, depth: origin.depth + 1 };
+            // in the caller it happens under the caller's tests of the call, not the callee's
+            let post_if = if callee_post { 0 } else { c.post_if };
+            let e = Effect { post: callee_post || c.post, when: c.when, post_if, ..e.clone() };
+            out.add(&e, origin);
         }
     }
     out.finish()
@@ -276,6 +394,7 @@ fn compute_summary<'s>(shape: &Shape, keys: &mut FxHashMap<Effect, usize>, summa
 /// What summarising one component reads: every function's shape and callers, and each
 /// function's place in its own component.
 struct Component<'a> {
+    program: &'a Program,
     shapes: &'a [Shape],
     callers: &'a [Vec<FnId>],
     place: &'a [Option<u32>],

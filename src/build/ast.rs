@@ -146,6 +146,14 @@ pub(super) fn mutating_method(name: &str) -> Option<WriteKind> {
     }
 }
 
+/// The key `literal_key` gives `undefined`: what a parameter holds that a call does not pass.
+pub(crate) fn undefined_key() -> u32 {
+    let mut h = crate::finding::Fnv::default();
+    h.put("undefined".as_bytes());
+    h.put(&[0xff]);
+    (h.0 as u32).max(1)
+}
+
 /// A literal's canonical text, hashed (0 when `e` is not a literal). The text is hashed as it
 /// is produced, never built: literals are everywhere.
 pub(super) fn literal_key(e: &Expr) -> u32 {

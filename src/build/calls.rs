@@ -201,6 +201,7 @@ impl<'h> Builder<'h> {
                 .map(|(i, a)| (i as u8, literal_key(&a.expr)))
                 .filter(|&(_, k)| k != 0)
                 .collect();
+            let arg_exprs = args;
             let mut args = self.call_args(args, callee);
             let awaited = self.f.await_target == Some(span);
             let detached = !awaited && (self.f.detach == Some(span) || self.f.fan_out.contains(&span));
@@ -208,6 +209,7 @@ impl<'h> Builder<'h> {
             let test = self.f.test_depth > 0;
             let id = self.add(NodeKind::Call { callee: target, awaited, test, args: args.sources.clone() }, span);
             self.f.call_literals.extend(literals.into_iter().map(|(i, k)| (id, i, k)));
+            self.note_call_consts(id, arg_exprs);
             if awaited {
                 self.f.awaited_call = Some(id);
             }

@@ -151,13 +151,19 @@ impl<'h> Builder<'h> {
                 self.f.guards.extend(tests);
                 let decision = self.decision_of(&c.test);
                 self.f.decision_stack.extend(decision);
+                let param_tests = self.param_tests_of(&c.test);
+                let negated = Self::negated(&param_tests);
+                let tests_mark = self.open_tests(param_tests);
                 let mut v = self.expr(&c.cons);
+                self.close_tests(tests_mark);
                 let after_cons = mem::replace(&mut self.f.current, before);
                 if let Some((k, t)) = decision {
                     self.f.decision_stack.pop();
                     self.f.decision_stack.push((k, !t));
                 }
+                let tests_mark = self.open_tests(negated);
                 let alt = self.expr(&c.alt);
+                self.close_tests(tests_mark);
                 if decision.is_some() {
                     self.f.decision_stack.pop();
                 }

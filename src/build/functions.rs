@@ -79,6 +79,7 @@ impl<'h> Builder<'h> {
         }
         self.f.fixed_names = fixed;
         self.f.params = params.iter().map(|p| if let Pat::Ident(i) = p { Some(i.id.sym.clone()) } else { None }).collect();
+        self.f.param_fields = params.iter().enumerate().take(16).flat_map(|(i, p)| destructured_fields(i as u8, p)).collect();
         for p in params {
             self.param_defaults(p);
         }
@@ -223,4 +224,46 @@ impl<'h> Builder<'h> {
         let sep = if is_static { "." } else { "#" };
         self.fn_names.push((format!("{class}{sep}{key}"), id));
     }
+}
+
+/// The locals an options parameter destructures (`{ quiet = false } = {}`): (local, parameter,
+/// field, its default when that is a literal). Only plain fields with no default or a literal
+/// one, of a pattern that defaults to `{}` if at all.
+fn destructured_fields(param: u8, p: &Pat) -> Vec<(Atom, u8, Atom, Option<crate::facts::Const>)> {
+    let o = match p {
+        Pat::Object(o) => o,
+        Pat::Assign(a) => match (&*a.left, unparen(&a.right)) {
+            (Pat::Object(o), Expr::Object(d)) if d.props.is_empty() => o,
+            _ => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for prop in &o.props {
+        match prop {
+            ObjectPatProp::Assign(a) => {
+                let default = match &a.value {
+                    None => None,
+                    Some(v) => match super::param_tests::literal_const(v) {
+                        Some(c) => Some(c),
+                        None => continue,
+                    },
+                };
+                out.push((a.key.sym.clone(), param, a.key.sym.clone(), default));
+            }
+            ObjectPatProp::KeyValue(kv) => {
+                let Some(field) = key_name(&kv.key) else { continue };
+                match &*kv.value {
+                    Pat::Ident(i) => out.push((i.id.sym.clone(), param, Atom::from(field), None)),
+                    Pat::Assign(a) => {
+                        let (Pat::Ident(i), Some(c)) = (&*a.left, super::param_tests::literal_const(&a.right)) else { continue };
+                        out.push((i.id.sym.clone(), param, Atom::from(field), Some(c)));
+                    }
+                    _ => {}
+                }
+            }
+            ObjectPatProp::Rest(_) => {}
+        }
+    }
+    out
 }

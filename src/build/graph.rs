@@ -35,6 +35,12 @@ impl<'h> Builder<'h> {
             }
         }
         let decision = f.decision_id();
+        if matches!(kind, NodeKind::Read { .. } | NodeKind::Write { .. } | NodeKind::Call { .. } | NodeKind::Await(_)) {
+            let tests = f.tests_id();
+            if tests != 0 {
+                f.tested.push((id, tests));
+            }
+        }
         f.nodes.push(Node { kind, span, succ: NodeList::new(), guards, decision });
         f.current.clear();
         f.current.push(id);

@@ -12,6 +12,7 @@ mod calls;
 mod expressions;
 mod functions;
 mod graph;
+mod param_tests;
 mod prepass;
 mod scope;
 mod state;
@@ -28,6 +29,7 @@ use crate::facts::{
     self, Access, AwaitKind, Export, FnFacts, Import, ImportName, ModuleFacts, Node, NodeId, NodeKind, NodeList, StateDecl, StateKind,
     Unit, ValueInfo, WriteKind,
 };
+pub(crate) use ast::undefined_key;
 use ast::*;
 use scope::{function_names, lexical_names, pat_names, ModuleBinding, Resolved, Scopes};
 
@@ -215,10 +217,22 @@ struct FnBuilder {
     fixed_names: Vec<Atom>,
     /// The plain parameters by position (`None` for patterns and rest parameters).
     params: Vec<Option<Atom>>,
+    /// Locals destructured from an options parameter: (local, parameter, field, default).
+    param_fields: Vec<(Atom, u8, Atom, Option<facts::Const>)>,
     /// Writes whose value is a parameter: kept only if it is never assigned again.
     param_writes: Vec<(NodeId, Atom)>,
     /// Literal arguments of calls (see `FnFacts::call_literals`).
     call_literals: Vec<(NodeId, u8, u32)>,
+    /// Parameter tests that hold at the current point, innermost last.
+    open_tests: Vec<facts::ParamTest>,
+    /// The negated test of an `if` whose branch leaves: it holds for the rest of the block.
+    /// (Set by the `if` starting at this position.)
+    block_tests: Option<(swc_common::BytePos, Vec<facts::ParamTest>)>,
+    /// Sets of them seen (the empty set is 0), their ids, and the nodes under each.
+    test_sets: Vec<Vec<facts::ParamTest>>,
+    test_ids: FxHashMap<Vec<facts::ParamTest>, u32>,
+    tested: Vec<(NodeId, u32)>,
+    call_consts: Vec<facts::CallConsts>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -276,11 +290,32 @@ impl FnBuilder {
             decision_keys: FxHashMap::default(),
             fixed_names: Vec::new(),
             params: Vec::new(),
+            param_fields: Vec::new(),
             param_writes: Vec::new(),
             call_literals: Vec::new(),
+            open_tests: Vec::new(),
+            block_tests: None,
+            test_sets: vec![Vec::new()],
+            test_ids: FxHashMap::default(),
+            tested: Vec::new(),
+            call_consts: Vec::new(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
+    }
+
+    /// The id of the parameter tests open now (0 when none).
+    fn tests_id(&mut self) -> u32 {
+        if self.open_tests.is_empty() {
+            return 0;
+        }
+        if let Some(&id) = self.test_ids.get(&self.open_tests) {
+            return id;
+        }
+        let id = self.test_sets.len() as u32;
+        self.test_sets.push(self.open_tests.clone());
+        self.test_ids.insert(self.open_tests.clone(), id);
+        id
     }
 
     /// The id of the decisions open now (0 when none).
@@ -311,6 +346,26 @@ impl FnBuilder {
             for set in &mut self.decision_sets {
                 set.retain(|(k, _)| !changed.contains(k));
             }
+        }
+        // a parameter assigned again may hold anything by the time a branch tests it
+        let tested = self.test_sets.len() > 1;
+        let changed: Vec<u8> = (0..if tested { self.params.len().min(256) } else { 0 })
+            .filter(|&i| self.params[i].as_ref().is_some_and(|sym| self.scope.is_some_and(|s| reassigned.contains(&(s, sym.clone())))))
+            .map(|i| i as u8)
+            .collect();
+        let changed_fields: Vec<(u8, &Atom)> = self
+            .param_fields
+            .iter()
+            .filter(|_| tested)
+            .filter(|(local, ..)| self.scope.is_some_and(|s| reassigned.contains(&(s, local.clone()))))
+            .map(|(_, p, field, _)| (*p, field))
+            .collect();
+        if !changed.is_empty() || !changed_fields.is_empty() {
+            for set in &mut self.test_sets {
+                set.retain(|t| !changed.contains(&t.param) && !t.field.as_ref().is_some_and(|f| changed_fields.contains(&(t.param, f))));
+            }
+            let sets = &self.test_sets;
+            self.tested.retain(|&(_, set)| !sets[set as usize].is_empty());
         }
         for (node, sym) in &self.param_writes {
             if self.scope.is_some_and(|s| reassigned.contains(&(s, sym.clone()))) {
@@ -343,6 +398,9 @@ impl FnBuilder {
             returned: self.returned,
             decisions: self.decision_sets,
             call_literals: self.call_literals,
+            param_tests: self.test_sets,
+            tested: self.tested,
+            call_consts: self.call_consts,
         }
     }
 }
@@ -379,6 +437,8 @@ struct Builder<'h> {
     /// `manager.apply` for every function-valued property of a module-level object literal.
     object_methods: FxHashSet<String>,
     dom_handles: Vec<Atom>,
+    /// Module-level `const` objects with literal fields (see `ModuleFacts::const_objects`).
+    const_objects: Vec<(Atom, Vec<(Atom, facts::Const)>)>,
     /// Locals assigned after their declaration (or declared again in a loop), by (scope, name),
     /// from any function: closures can assign their enclosing function's locals.
     reassigned: FxHashSet<(u32, Atom)>,
@@ -416,6 +476,7 @@ impl<'h> Builder<'h> {
             pending_plain: None,
             object_methods: FxHashSet::default(),
             dom_handles: Vec::new(),
+            const_objects: Vec::new(),
             reassigned: FxHashSet::default(),
             binding_ids: FxHashMap::default(),
             import_ids: FxHashMap::default(),
@@ -448,6 +509,7 @@ impl<'h> Builder<'h> {
             functions: self.functions,
             fn_names: self.fn_names,
             dom_handles: self.dom_handles,
+            const_objects: self.const_objects,
         }
     }
 }

@@ -141,6 +141,9 @@ impl<'h> Builder<'h> {
                             }
                         }
                         self.decl_spans.insert(n.clone(), span);
+                        if let (VarDeclKind::Const, Pat::Ident(_), Some(init)) = (v.kind, &decl.name, decl.init.as_deref()) {
+                            self.note_const_object(&n, init);
+                        }
                         if v.kind == VarDeclKind::Const
                             && matches!(&decl.name, Pat::Ident(_))
                             && decl.init.as_deref().is_some_and(is_dom_query)

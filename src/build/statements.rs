@@ -1,18 +1,29 @@
 //! Statements: blocks, branches, loops, `switch`, `try`/`finally`, `break`/`continue`, and the deferral of `.then` callbacks to where a synchronous run ends.
 
 use super::*;
+use crate::facts::{Const, ParamTest};
 
 impl<'h> Builder<'h> {
     pub(super) fn block_stmts(&mut self, stmts: &[Stmt]) {
         let mark = self.f.guards.len();
+        let tests_mark = self.f.open_tests.len();
         for s in stmts {
             self.stmt(s);
             if let Some(g) = self.f.block_guard.take() {
                 self.f.guards.extend(g);
             }
+            // past `if (!force) return;`, the rest of the block runs only where `force` holds
+            // (set by this `if` itself, not by one nested in a branch or loop body)
+            match (self.f.block_tests.take(), s) {
+                (Some((at, t)), Stmt::If(i)) if at == i.span.lo => {
+                    self.open_tests(Some(t));
+                }
+                _ => {}
+            }
         }
         self.f.guards.truncate(mark);
         self.f.block_guard = None;
+        self.close_tests(tests_mark);
     }
 
     pub(super) fn stmt_with_block_guard(&mut self, s: &Stmt) {
@@ -20,6 +31,7 @@ impl<'h> Builder<'h> {
         if let Some(g) = self.f.block_guard.take() {
             self.f.guards.extend(g);
         }
+        self.f.block_tests = None;
     }
 
     pub(super) fn block(&mut self, stmts: &[Stmt]) {
@@ -305,7 +317,11 @@ impl<'h> Builder<'h> {
         let cons_start = self.f.nodes.len();
         let decision = self.decision_of(&i.test);
         self.f.decision_stack.extend(decision);
+        let param_tests = self.param_tests_of(&i.test);
+        let negated = Self::negated(&param_tests);
+        let tests_mark = self.open_tests(param_tests);
         self.stmt(&i.cons);
+        self.close_tests(tests_mark);
         let cons_end = self.f.nodes.len() as NodeId;
         let after_cons = mem::replace(&mut self.f.current, before);
         if let Some((k, v)) = decision {
@@ -317,7 +333,9 @@ impl<'h> Builder<'h> {
             self.f.bail_tests.extend_from_slice(&tests);
         }
         if let Some(alt) = &i.alt {
+            let tests_mark = self.open_tests(negated.clone());
             self.stmt(alt);
+            self.close_tests(tests_mark);
         }
         if decision.is_some() {
             self.f.decision_stack.pop();
@@ -334,6 +352,9 @@ impl<'h> Builder<'h> {
                 self.f.preconditions.extend_from_slice(&tests);
             }
             self.f.block_guard = Some(tests);
+        }
+        if i.alt.is_none() && cons_exits {
+            self.f.block_tests = negated.map(|t| (i.span.lo, t));
         }
     }
 
@@ -369,7 +390,11 @@ impl<'h> Builder<'h> {
         self.f.breakables.push(Breakable { label, is_loop: false, breaks: Vec::new(), continues: Vec::new() });
         let mut fallthrough: Vec<NodeId> = Vec::new();
         let mut has_default = false;
-        for case in &sw.cases {
+        // `switch (type)` on a parameter: a case entered only from the switch (not by falling
+        // through) runs where the parameter is its constant; `default`, where it is none of them
+        let switched = self.param_test_of(&sw.discriminant, true).filter(|t| t.equals.is_none());
+        let mut case_consts: Vec<Option<Const>> = Vec::new();
+        for (ci, case) in sw.cases.iter().enumerate() {
             self.f.current = entry.clone();
             match &case.test {
                 Some(t) => self.unit(case.span, |b| {
@@ -377,8 +402,26 @@ impl<'h> Builder<'h> {
                 }),
                 None => has_default = true,
             }
+            let constant = match (&switched, &case.test) {
+                (Some(_), Some(t)) => self.const_of(t).filter(|c| matches!(c, Const::Lit { key: 1.., .. } | Const::Member(_))),
+                _ => None,
+            };
+            let tests = match (&switched, &case.test, fallthrough.is_empty()) {
+                (Some(p), Some(_), true) => constant.clone().map(|c| vec![ParamTest { equals: Some(c), ..p.clone() }]),
+                // (the last case: the others' constants are known by now)
+                (Some(p), None, true) if ci + 1 == sw.cases.len() => case_consts
+                    .iter()
+                    .map(|c| Some(ParamTest { equals: Some(c.clone()?), holds: false, ..p.clone() }))
+                    .collect::<Option<Vec<_>>>(),
+                _ => None,
+            };
+            if case.test.is_some() {
+                case_consts.push(constant);
+            }
             self.merge(mem::take(&mut fallthrough));
+            let tests_mark = self.open_tests(tests);
             self.block_stmts(&case.cons);
+            self.close_tests(tests_mark);
             fallthrough = mem::take(&mut self.f.current);
         }
         self.f.current = fallthrough;
