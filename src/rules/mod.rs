@@ -76,10 +76,8 @@ pub struct Describe<'a> {
     pub other_call: Option<&'a str>,
     /// Some of the state is a class static field.
     pub static_state: bool,
-    /// The write is a compound assignment or update (`+=`, `++`).
-    pub compound: bool,
-    /// The write stores a constant (`busy = true`): the state is used as a flag.
-    pub flag: bool,
+    /// The candidate's [`Candidate::variant`].
+    pub variant: u8,
     pub primary_line: u32,
     pub await_line: u32,
     pub other_line: u32,
@@ -134,8 +132,21 @@ pub struct Rule {
     /// Another task's reads race too, not only its writes: it sees the temporary value of an
     /// override or a half-done update. Otherwise only a task that writes the state races.
     pub races_with_readers: bool,
+    /// The mechanical fix `suggest` tries on this rule's findings.
+    pub fix: Fix,
     pub check: fn(&FnView, &mut Vec<Candidate>),
     pub describe: fn(&Describe) -> Text,
+}
+
+/// A rule's own mechanical fix (`suggest/`), offered when a finding has exactly its shape;
+/// every rule finding also gets a suppression comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    None,
+    /// Keep the in-flight promise of the load the check guards (`suggest/in_flight_promise.rs`).
+    InFlightPromise,
+    /// Read the state once into a snapshot before the first await (`suggest/snapshot.rs`).
+    Snapshot,
 }
 
 /// A point of a finding: a node of the function, and for effects of a call, where the callee
@@ -162,8 +173,10 @@ pub struct Candidate {
     pub await_node: NodeId,
     /// The access on the other side of the await.
     pub other: Point,
-    pub compound: bool,
-    pub flag: bool,
+    /// Which of its wordings the rule chose when it proposed the candidate (0: the plain one);
+    /// only that rule's `describe` reads it, and each rule names its own values
+    /// (`rc003_lost_update::COMPOUND`).
+    pub variant: u8,
     /// What a racing task must write for the pattern to go wrong: every item of one of these
     /// alternatives (none: any write of `states`). A torn read needs one task that writes both
     /// what was read before the await and what is read after it.
@@ -172,17 +185,13 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn new(rule: &'static Rule, e: &Eff, primary: Point, await_node: NodeId, other: Point) -> Candidate {
-        Candidate {
-            rule,
-            states: vec![(e.state, e.field.cloned())],
-            primary,
-            await_node,
-            other,
-            compound: false,
-            flag: false,
-            cover: Vec::new(),
-        }
+        Candidate { rule, states: vec![(e.state, e.field.cloned())], primary, await_node, other, variant: 0, cover: Vec::new() }
     }
+}
+
+/// The rule a finding's [`RuleInfo`] belongs to; `None` for a suppression diagnostic.
+pub fn rule_of(info: &RuleInfo) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.info.code == info.code)
 }
 
 impl std::fmt::Debug for Rule {

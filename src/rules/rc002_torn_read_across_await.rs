@@ -1,7 +1,7 @@
 //! RC002 torn-read-across-await: a value read before an await is combined with a fresh read of
 //! the same state after it.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, Text};
+use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, Text};
 use crate::analysis::FnView;
 use crate::facts::{AwaitKind, NodeKind, WriteKind};
 use crate::program::Touch;
@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     priority: 4,
     one_per_function: true,
     races_with_readers: false,
+    fix: Fix::Snapshot,
     check,
     describe,
 };

@@ -1,6 +1,6 @@
 //! RC005 non-atomic-update: writes to the same shared state separated by awaits.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
+use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeId;
 use crate::facts::WriteKind;
@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     priority: 3,
     one_per_function: false,
     races_with_readers: true,
+    fix: Fix::None,
     check,
     describe,
 };
