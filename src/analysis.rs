@@ -5,14 +5,14 @@
 use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
-use crate::program::{fields_conflict, FnId, MadeAt, Program, Touch};
+use crate::program::{fields_conflict, FnId, MadeAt, Program, StateId, Touch};
 
 /// One effect at a node of the function being checked. Its field is borrowed from the facts or
 /// summaries it comes from: views are built for every async function, and counting references
 /// to shared atoms from two threads was a measurable part of that.
 #[derive(Debug, Clone, Copy)]
 pub struct Eff<'p> {
-    pub state: u32,
+    pub state: StateId,
     pub field: Option<&'p Atom>,
     pub touch: Touch,
     /// For effects of a call: the callee and where the callee (or its callee) makes the access.
@@ -73,7 +73,7 @@ pub struct FnView<'p> {
     pub(crate) resume_of: FxHashMap<NodeId, NodeId>,
     /// Each state's writes as (node, index into that node's effects), in node order: rules that
     /// pair two writes of one state look only at that state's.
-    writes_by_state: std::cell::OnceCell<FxHashMap<u32, Vec<(NodeId, u32)>>>,
+    writes_by_state: std::cell::OnceCell<FxHashMap<StateId, Vec<(NodeId, u32)>>>,
 }
 
 impl<'p> FnView<'p> {
@@ -82,8 +82,8 @@ impl<'p> FnView<'p> {
         if !program.has_yield(id) {
             return None;
         }
-        let module = program.functions[id as usize].module;
-        let targets = &program.call_targets[id as usize];
+        let module = program.functions[id.index()].module;
+        let targets = &program.call_targets[id.index()];
         let mut effects: Vec<Vec<Eff>> = Vec::with_capacity(facts.nodes.len());
         let resume_of: FxHashMap<NodeId, NodeId> = facts
             .nodes
@@ -106,7 +106,7 @@ impl<'p> FnView<'p> {
             };
             if let Some(call) = call {
                 if let Some(t) = targets[call as usize].filter(|&t| t != id) {
-                    for (e, origin) in &program.summaries[t as usize].effects {
+                    for (e, origin) in &program.summaries[t.index()].effects {
                         if e.post == post && origin.depth <= MAX_RULE_DEPTH {
                             // a parameter written in the callee: the call's literal argument
                             let touch = match e.touch {
@@ -156,7 +156,7 @@ impl<'p> FnView<'p> {
             .get(from as usize)?
             .get_or_init(|| {
                 (self.within_budget && !self.effects[from as usize].is_empty())
-                    .then(|| compute_crossing(self.facts, from, &self.program.settled.awaits[self.id as usize]))
+                    .then(|| compute_crossing(self.facts, from, &self.program.settled.awaits[self.id.index()]))
             })
             .as_ref()
     }
@@ -202,12 +202,12 @@ impl<'p> FnView<'p> {
     /// steers the callee). Host calls' reads are what they return.
     fn returned_by_callee(&self, e: &Eff) -> bool {
         let Some((t, at)) = e.via else { return true };
-        if (t as usize) >= self.program.functions.len() {
+        if t.index() >= self.program.functions.len() {
             return true;
         }
         let MadeAt::Source(site) = at else { return false };
         let callee = self.program.function(t);
-        let module = self.program.functions[t as usize].module;
+        let module = self.program.functions[t.index()].module;
         site.module == module
             && (callee.returns_all
                 || callee.returned.iter().any(|&n| {
@@ -222,9 +222,9 @@ impl<'p> FnView<'p> {
 
     /// Every write of `state` in the function, in node order: the same as `writes(b)` for each
     /// node `b` in turn, keeping only that state's.
-    pub fn writes_to(&self, state: u32) -> impl Iterator<Item = (NodeId, &Eff<'p>)> {
+    pub fn writes_to(&self, state: StateId) -> impl Iterator<Item = (NodeId, &Eff<'p>)> {
         let index = self.writes_by_state.get_or_init(|| {
-            let mut index: FxHashMap<u32, Vec<(NodeId, u32)>> = FxHashMap::default();
+            let mut index: FxHashMap<StateId, Vec<(NodeId, u32)>> = FxHashMap::default();
             for (n, effects) in self.effects.iter().enumerate() {
                 for (i, e) in effects.iter().enumerate() {
                     if e.touch.is_write() {
@@ -247,13 +247,13 @@ impl<'p> FnView<'p> {
     /// Whether the call at `node` (or resumed at it) overrides `state` and restores it itself
     /// (`generateRaw` saves and restores `amount_gen` internally): a self-contained update that
     /// is not one half of an override in the caller.
-    pub fn balanced(&self, node: NodeId, state: u32) -> bool {
+    pub fn balanced(&self, node: NodeId, state: StateId) -> bool {
         let call = match self.origin(node) {
             Some(c) => c,
             None => return false,
         };
-        let Some(t) = self.program.call_targets[self.id as usize][call as usize] else { return false };
-        self.program.balanced[t as usize].binary_search(&state).is_ok()
+        let Some(t) = self.program.call_targets[self.id.index()][call as usize] else { return false };
+        self.program.balanced[t.index()].binary_search(&state).is_ok()
     }
 
     /// Whether the callee that makes write `e2` at `node` tests the same state first, earlier
@@ -300,7 +300,7 @@ fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: Fn
     // a host API's effects have no source of their own to look the parameter up in
     let MadeAt::Source(write) = write else { return 0 };
     let mut literals = facts.call_literals.iter().filter(|(c, _, _)| *c == call).peekable();
-    if literals.peek().is_none() || program.functions.get(callee as usize).is_none_or(|r| r.module != write.module) {
+    if literals.peek().is_none() || program.functions.get(callee.index()).is_none_or(|r| r.module != write.module) {
         return 0;
     }
     let param = program.function(callee).nodes.iter().find_map(|n| match &n.kind {

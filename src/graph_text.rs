@@ -28,8 +28,8 @@ pub fn module_graphs(facts: &ModuleFacts, text: &str) -> String {
 fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIndex, text: &str) {
     let name = if f.name.is_empty() { "<module>" } else { &f.name };
     let _ = writeln!(out, "fn {name}{}", if f.is_async { " (async)" } else { "" });
-    let state = |s: u32, field: &Option<crate::facts::Atom>| {
-        let base = m.states.get(s as usize).map(|d| d.name.as_str()).unwrap_or("?");
+    let state = |s: crate::facts::LocalStateId, field: &Option<crate::facts::Atom>| {
+        let base = m.states.get(s.index()).map(|d| d.name.as_str()).unwrap_or("?");
         match field {
             Some(f) => format!("{base}.{f}"),
             None => base.to_string(),

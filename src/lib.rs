@@ -629,20 +629,21 @@ fn analyse(
     timer.lap("link and summarise");
     // the language server's memo: functions whose inputs did not change keep their findings
     let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));
-    let remembered = |id: u32| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
+    let remembered = |id: program::FnId| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
     let selected = |r: &RuleInfo| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
     // which tasks race is worked out beside the rules (it needs only the program), and
     // applied to their findings below
     let (checked, tasks): (Vec<(keep::Checked, bool)>, _) = pool.install(|| {
         rayon::join(
             || {
-                (0..program.functions.len() as u32)
+                (0..program.functions.len())
                     .into_par_iter()
+                    .map(program::FnId::from_index)
                     .map(|id| {
                         if let Some(checked) = remembered(id) {
                             return (checked, true);
                         }
-                        let module = &program.modules[program.functions[id as usize].module as usize].path;
+                        let module = &program.modules[program.functions[id.index()].module as usize].path;
                         let mut errs = Vec::new();
                         let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
                             Some(v) => rules::check_function(&v)

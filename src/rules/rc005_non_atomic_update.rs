@@ -118,7 +118,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
-                if !v.program.states[e1.state as usize].scalar
+                if !v.program.states[e1.state.index()].scalar
                     && v.direct(e1)
                     && v.direct(e2)
                     && pieces_of_one_update(a, e1.touch, b, e2.touch)
