@@ -33,23 +33,23 @@ fn main() {
             paths.push(PathBuf::from(a));
         }
     }
-    let (files, _) = racelint::discover::discover(&paths, &excludes);
+    let (files, _) = racelint::discover(&paths, &excludes);
     let pool = rayon::ThreadPoolBuilder::new().stack_size(1 << 30).build().expect("thread pool");
     let idents: usize = pool.install(|| {
         files
             .par_iter()
             .map(|p| {
                 let Ok(text) = std::fs::read_to_string(p) else { return 0 };
-                let Some(syntax) = racelint::parse::syntax_for(p) else { return 0 };
+                let Some(syntax) = racelint::syntax_for(p) else { return 0 };
                 // components: only their script blocks, as racelint parses them
-                let (text, syntax) = match racelint::sfc::scripts_of(p, &text) {
+                let (text, syntax) = match racelint::scripts_of(p, &text) {
                     Some(s) => {
-                        let syntax = racelint::parse::component_syntax(&s);
+                        let syntax = racelint::component_syntax(&s);
                         (s.code, syntax)
                     }
                     None => (text, syntax),
                 };
-                let parsed = racelint::parse::parse(p, &text, syntax);
+                let parsed = racelint::parse(p, &text, syntax);
                 let mut c = Count(0);
                 if let Some(m) = &parsed.module {
                     m.visit_with(&mut c);

@@ -5,14 +5,14 @@
 use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, Span};
-use crate::program::{fields_conflict, FnId, MadeAt, Program, Touch};
+use crate::program::{fields_conflict, FnId, MadeAt, Program, StateId, Touch};
 
 /// One effect at a node of the function being checked. Its field is borrowed from the facts or
 /// summaries it comes from: views are built for every async function, and counting references
 /// to shared atoms from two threads was a measurable part of that.
 #[derive(Debug, Clone, Copy)]
 pub struct Eff<'p> {
-    pub state: u32,
+    pub state: StateId,
     pub field: Option<&'p Atom>,
     pub touch: Touch,
     /// For effects of a call: the callee and where the callee (or its callee) makes the access.
@@ -45,9 +45,15 @@ const MAX_RULE_DEPTH: u32 = 2;
 /// functions are minified bundles, not code a reader maintains.
 const CROSSING_BUDGET: usize = 40_000_000;
 
-/// From one node: per node, the await it is reached through (`u32::MAX`: none), and whether it
-/// is reached without crossing one.
-type Crossing = (Vec<u32>, Vec<bool>);
+/// In a crossing set: the node is not reached through an await. A sentinel rather than an
+/// `Option<NodeId>`: crossing sets are one entry per node of the function, built for many
+/// nodes of every async function on the rules' hot path, and a plain `u32` per entry keeps
+/// them half the size of `Option<u32>`'s eight bytes.
+const NO_AWAIT: NodeId = u32::MAX;
+
+/// From one node: per node, the await it is reached through ([`NO_AWAIT`]: none), and whether
+/// it is reached without crossing one.
+type Crossing = (Vec<NodeId>, Vec<bool>);
 
 pub struct FnView<'p> {
     pub program: &'p Program,
@@ -57,7 +63,7 @@ pub struct FnView<'p> {
     /// Effects on shared state at each node.
     pub effects: Vec<Vec<Eff<'p>>>,
     /// For each node with effects: the await through which each other node is reached
-    /// (`u32::MAX` when it is not reachable through an await), and which nodes it reaches
+    /// ([`NO_AWAIT`] when it is not reachable through an await), and which nodes it reaches
     /// without one. Computed when a rule first asks: most nodes with effects are never a
     /// rule's starting point.
     crossing: Vec<std::cell::OnceCell<Option<Crossing>>>,
@@ -67,7 +73,7 @@ pub struct FnView<'p> {
     pub(crate) resume_of: FxHashMap<NodeId, NodeId>,
     /// Each state's writes as (node, index into that node's effects), in node order: rules that
     /// pair two writes of one state look only at that state's.
-    writes_by_state: std::cell::OnceCell<FxHashMap<u32, Vec<(NodeId, u32)>>>,
+    writes_by_state: std::cell::OnceCell<FxHashMap<StateId, Vec<(NodeId, u32)>>>,
 }
 
 impl<'p> FnView<'p> {
@@ -76,8 +82,8 @@ impl<'p> FnView<'p> {
         if !program.has_yield(id) {
             return None;
         }
-        let module = program.functions[id as usize].module;
-        let targets = &program.call_targets[id as usize];
+        let module = program.functions[id.index()].module;
+        let targets = &program.call_targets[id.index()];
         let mut effects: Vec<Vec<Eff>> = Vec::with_capacity(facts.nodes.len());
         let resume_of: FxHashMap<NodeId, NodeId> = facts
             .nodes
@@ -100,7 +106,7 @@ impl<'p> FnView<'p> {
             };
             if let Some(call) = call {
                 if let Some(t) = targets[call as usize].filter(|&t| t != id) {
-                    for (e, origin) in &program.summaries[t as usize].effects {
+                    for (e, origin) in &program.summaries[t.index()].effects {
                         // made before the callee suspends when this call's constants skip
                         // the awaits before it
                         let callee_post = e.post && (e.post_if == 0 || crate::constants::may_hold(program, t, e.post_if, id, call));
@@ -142,7 +148,7 @@ impl<'p> FnView<'p> {
     /// The await crossed on a path from `from` to `to`, if some path crosses one.
     pub fn crosses(&self, from: NodeId, to: NodeId) -> Option<NodeId> {
         let via = self.crossing_from(from)?.0[to as usize];
-        (via != u32::MAX).then_some(via)
+        (via != NO_AWAIT).then_some(via)
     }
 
     /// Whether some path from `from` reaches `to` without crossing an await.
@@ -157,7 +163,7 @@ impl<'p> FnView<'p> {
             .get(from as usize)?
             .get_or_init(|| {
                 (self.within_budget && !self.effects[from as usize].is_empty())
-                    .then(|| compute_crossing(self.facts, from, &self.program.settled.awaits[self.id as usize]))
+                    .then(|| compute_crossing(self.facts, from, &self.program.settled.awaits[self.id.index()]))
             })
             .as_ref()
     }
@@ -203,12 +209,12 @@ impl<'p> FnView<'p> {
     /// steers the callee). Host calls' reads are what they return.
     fn returned_by_callee(&self, e: &Eff) -> bool {
         let Some((t, at)) = e.via else { return true };
-        if (t as usize) >= self.program.functions.len() {
+        if t.index() >= self.program.functions.len() {
             return true;
         }
         let MadeAt::Source(site) = at else { return false };
         let callee = self.program.function(t);
-        let module = self.program.functions[t as usize].module;
+        let module = self.program.functions[t.index()].module;
         site.module == module
             && (callee.returns_all
                 || callee.returned.iter().any(|&n| {
@@ -223,9 +229,9 @@ impl<'p> FnView<'p> {
 
     /// Every write of `state` in the function, in node order: the same as `writes(b)` for each
     /// node `b` in turn, keeping only that state's.
-    pub fn writes_to(&self, state: u32) -> impl Iterator<Item = (NodeId, &Eff<'p>)> {
+    pub fn writes_to(&self, state: StateId) -> impl Iterator<Item = (NodeId, &Eff<'p>)> {
         let index = self.writes_by_state.get_or_init(|| {
-            let mut index: FxHashMap<u32, Vec<(NodeId, u32)>> = FxHashMap::default();
+            let mut index: FxHashMap<StateId, Vec<(NodeId, u32)>> = FxHashMap::default();
             for (n, effects) in self.effects.iter().enumerate() {
                 for (i, e) in effects.iter().enumerate() {
                     if e.touch.is_write() {
@@ -248,13 +254,13 @@ impl<'p> FnView<'p> {
     /// Whether the call at `node` (or resumed at it) overrides `state` and restores it itself
     /// (`generateRaw` saves and restores `amount_gen` internally): a self-contained update that
     /// is not one half of an override in the caller.
-    pub fn balanced(&self, node: NodeId, state: u32) -> bool {
+    pub fn balanced(&self, node: NodeId, state: StateId) -> bool {
         let call = match self.origin(node) {
             Some(c) => c,
             None => return false,
         };
-        let Some(t) = self.program.call_targets[self.id as usize][call as usize] else { return false };
-        self.program.balanced[t as usize].binary_search(&state).is_ok()
+        let Some(t) = self.program.call_targets[self.id.index()][call as usize] else { return false };
+        self.program.balanced[t.index()].binary_search(&state).is_ok()
     }
 
     /// Whether the callee that makes write `e2` at `node` tests the same state first, earlier
@@ -301,7 +307,7 @@ fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: Fn
     // a host API's effects have no source of their own to look the parameter up in
     let MadeAt::Source(write) = write else { return 0 };
     let mut literals = facts.call_literals.iter().filter(|(c, _, _)| *c == call).peekable();
-    if literals.peek().is_none() || program.functions.get(callee as usize).is_none_or(|r| r.module != write.module) {
+    if literals.peek().is_none() || program.functions.get(callee.index()).is_none_or(|r| r.module != write.module) {
         return 0;
     }
     let param = program.function(callee).nodes.iter().find_map(|n| match &n.kind {
@@ -315,18 +321,18 @@ fn argument_literal(program: &Program, facts: &FnFacts, call: NodeId, callee: Fn
 }
 
 /// Breadth-first search in two layers: before and after crossing an await. Returns, per node,
-/// the first await through which it is reached (or `u32::MAX`). Paths end when they come back
+/// the first await through which it is reached (or [`NO_AWAIT`]). Paths end when they come back
 /// to `from`: what matters is the latest execution of the source (a loop that re-checks a
 /// condition or re-reads a value on every iteration is fresh again after that point). Nodes on
 /// branches that exclude the source are not entered.
 /// `settled`: the function's awaits that do not let another task run (`yields.rs`), sorted.
 fn compute_crossing(f: &FnFacts, from: NodeId, settled: &[NodeId]) -> Crossing {
     let n = f.nodes.len();
-    let mut via = vec![u32::MAX; n];
+    let mut via = vec![NO_AWAIT; n];
     let mut seen0 = vec![false; n];
     let mut queue = std::collections::VecDeque::new();
     for &s in &f.nodes[from as usize].succ {
-        queue.push_back((s, u32::MAX));
+        queue.push_back((s, NO_AWAIT));
     }
     while let Some((node, aw)) = queue.pop_front() {
         let i = node as usize;
@@ -335,7 +341,7 @@ fn compute_crossing(f: &FnFacts, from: NodeId, settled: &[NodeId]) -> Crossing {
         if f.exclusive(from, node) {
             continue;
         }
-        if aw == u32::MAX {
+        if aw == NO_AWAIT {
             if seen0[i] {
                 continue;
             }
@@ -343,12 +349,12 @@ fn compute_crossing(f: &FnFacts, from: NodeId, settled: &[NodeId]) -> Crossing {
             if node == from {
                 continue;
             }
-            let next = if matches!(f.nodes[i].kind, NodeKind::Await(_)) && settled.binary_search(&node).is_err() { node } else { u32::MAX };
+            let next = if matches!(f.nodes[i].kind, NodeKind::Await(_)) && settled.binary_search(&node).is_err() { node } else { NO_AWAIT };
             for &s in &f.nodes[i].succ {
                 queue.push_back((s, next));
             }
         } else {
-            if via[i] != u32::MAX {
+            if via[i] != NO_AWAIT {
                 continue;
             }
             via[i] = aw;

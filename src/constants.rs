@@ -8,11 +8,11 @@
 use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, CallConsts, Const, ParamTest};
-use crate::program::{FnId, Program};
+use crate::program::{FnId, Program, StateId};
 
 /// The members of module-level `const` objects that nothing writes, by (state, field): what
 /// `TYPES.SCOPED` is wherever it is read.
-pub(crate) fn const_members(program: &Program) -> FxHashMap<(u32, Atom), Const> {
+pub(crate) fn const_members(program: &Program) -> FxHashMap<(StateId, Atom), Const> {
     let mut out = FxHashMap::default();
     for (mi, m) in program.modules.iter().enumerate() {
         for (name, fields) in &m.facts.const_objects {
@@ -20,7 +20,7 @@ pub(crate) fn const_members(program: &Program) -> FxHashMap<(u32, Atom), Const> 
                 continue;
             };
             let state = program.state_ids[mi][si];
-            if program.states[state as usize].written {
+            if program.states[state.index()].written {
                 continue;
             }
             for (field, value) in fields {
@@ -34,12 +34,12 @@ pub(crate) fn const_members(program: &Program) -> FxHashMap<(u32, Atom), Const> 
 /// Whether the tests of set `set` of function `callee` may all hold for the call at node
 /// `call` of function `caller`: `false` only when a constant argument makes one fail.
 pub(crate) fn may_hold(program: &Program, callee: FnId, set: u32, caller: FnId, call: u32) -> bool {
-    if set == 0 || (callee as usize) >= program.functions.len() {
+    if set == 0 || callee.index() >= program.functions.len() {
         return true;
     }
     let Some(consts) = program.function(caller).consts_of(call) else { return true };
-    let callee_module = program.functions[callee as usize].module;
-    let caller_module = program.functions[caller as usize].module;
+    let callee_module = program.functions[callee.index()].module;
+    let caller_module = program.functions[caller.index()].module;
     let Some(tests) = program.function(callee).param_tests.get(set as usize) else { return true };
     tests.iter().all(|t| test_may_hold(program, t, consts, caller_module, callee_module))
 }
@@ -92,7 +92,7 @@ fn test_may_hold(program: &Program, t: &ParamTest, consts: &CallConsts, caller_m
 fn resolve<'c>(program: &'c Program, c: &'c Const, module: u32) -> Option<&'c Const> {
     match c {
         Const::Member(access) => {
-            let state = *program.state_ids.get(module as usize)?.get(access.state as usize)?;
+            let state = *program.state_ids.get(module as usize)?.get(access.state.index())?;
             match program.constants.get(&(state, access.field.clone()?))? {
                 Const::Member(_) => None,
                 v => Some(v),

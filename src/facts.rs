@@ -51,13 +51,25 @@ pub struct StateDecl {
     pub span: Span,
 }
 
-/// Index into `ModuleFacts::states`.
-pub type StateId = u32;
+/// A module's own state id: index into `ModuleFacts::states`. Linking maps it to the
+/// program-wide `program::StateId` (`Program::global_state`); the two are kept apart by type.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct LocalStateId(u32);
+
+impl LocalStateId {
+    pub fn from_index(i: usize) -> LocalStateId {
+        LocalStateId(i as u32)
+    }
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One access path into shared state: the state and, for objects, the first property.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Access {
-    pub state: StateId,
+    pub state: LocalStateId,
     /// `oai_settings.reverse_proxy` has field `reverse_proxy`; a computed or whole-object access
     /// has none and conflicts with every field.
     pub field: Option<Atom>,

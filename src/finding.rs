@@ -46,9 +46,9 @@ pub struct Finding {
     pub original: Option<Original>,
     /// The function the finding is in, and its states with their fields (for the tasks).
     pub fn_id: Option<crate::program::FnId>,
-    pub keys: Vec<(u32, Option<crate::facts::Atom>)>,
+    pub keys: Vec<(crate::program::StateId, Option<crate::facts::Atom>)>,
     /// What a racing task must write (see `Candidate::cover`).
-    pub cover: Vec<Vec<(u32, Option<crate::facts::Atom>)>>,
+    pub cover: Vec<Vec<(crate::program::StateId, Option<crate::facts::Atom>)>>,
     /// What each await between the two accesses awaits: the called path (`callGenericPopup`),
     /// or `None` for anything else.
     pub window: Vec<Option<String>>,
@@ -99,7 +99,7 @@ impl Finding {
     /// in the timeline's first step of B (`task B  writes … (in `g`, packCache.js:1146)`).
     fn point_at_task_b(&mut self, program: &Program, tasks: &crate::tasks::Tasks, g: crate::program::FnId, writes: bool) {
         // what B had to write to go wrong (a torn read's two fields), else the finding's state
-        let covered: Vec<(u32, Option<crate::facts::Atom>)> = self.cover.iter().flatten().cloned().collect();
+        let covered: Vec<(crate::program::StateId, Option<crate::facts::Atom>)> = self.cover.iter().flatten().cloned().collect();
         let found = match covered.is_empty() {
             false => tasks.access_site(program, g, &covered, writes).map(|(site, k)| (site, covered[k].clone())),
             true => None,
@@ -193,7 +193,7 @@ impl Finding {
                     kind: "host".into(),
                     path: Vec::new(),
                     site: None,
-                    text: format!("the host, which writes `{}` {when}", program.states[self.keys[0].0 as usize].name),
+                    text: format!("the host, which writes `{}` {when}", program.states[self.keys[0].0.index()].name),
                 })
             }
             None => {}
@@ -225,8 +225,8 @@ pub struct Original {
     pub column: u32,
 }
 
-fn state_display(program: &Program, state: u32, field: &Option<crate::facts::Atom>) -> String {
-    let s = &program.states[state as usize];
+fn state_display(program: &Program, state: crate::program::StateId, field: &Option<crate::facts::Atom>) -> String {
+    let s = &program.states[state.index()];
     match field {
         Some(f) if &**f == crate::facts::ANY_FIELD => s.name.clone(),
         // an element below a named path is shown as the path (`power_user.personas`)
@@ -265,7 +265,7 @@ impl Finding {
         let (state_id, field) = &c.states[0];
         let state = state_display(program, *state_id, field);
         let states: Vec<String> = c.states.iter().map(|(s, f)| state_display(program, *s, f)).collect();
-        let root = program.states[*state_id as usize].name.clone();
+        let root = program.states[state_id.index()].name.clone();
         let callee = |p: &crate::rules::Point| p.via.map(|(f, _)| program.fn_name(f).to_string());
         let primary_call = callee(&c.primary);
         let other_call = callee(&c.other);
@@ -274,7 +274,7 @@ impl Finding {
         let await_span = view.span(c.await_node);
         let await_kind = &view.facts.nodes[c.await_node as usize].kind;
         let await_text = await_text(program, module, await_span, await_kind);
-        let static_state = c.states.iter().any(|(s, _)| program.states[*s as usize].kind == StateKind::ClassStatic);
+        let static_state = c.states.iter().any(|(s, _)| program.states[s.index()].kind == StateKind::ClassStatic);
         let written = |p: &crate::rules::Point| {
             let mine = |e: &&crate::analysis::Eff| e.state == *state_id && e.touch.is_write();
             let effects = &view.effects[p.node as usize];
@@ -323,7 +323,7 @@ impl Finding {
             }
             _ => false,
         };
-        let scalar = program.states[*state_id as usize].scalar;
+        let scalar = program.states[state_id.index()].scalar;
         let mut describe = Describe {
             restored,
             set_literal: set_literal.as_deref(),
@@ -337,8 +337,7 @@ impl Finding {
             primary_call: primary_call.as_deref(),
             other_call: other_call.as_deref(),
             static_state,
-            compound: c.compound,
-            flag: c.flag,
+            variant: c.variant,
             primary_line: line(primary_span),
             await_line: line(await_span),
             other_line: line(other_span),
@@ -377,7 +376,7 @@ impl Finding {
                 }
             }
         }
-        let st = &program.states[*state_id as usize];
+        let st = &program.states[state_id.index()];
         // a global property has no declaration: its first use is no place to send a reader to
         let state_declared = st
             .module

@@ -28,8 +28,8 @@ pub fn module_graphs(facts: &ModuleFacts, text: &str) -> String {
 fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIndex, text: &str) {
     let name = if f.name.is_empty() { "<module>" } else { &f.name };
     let _ = writeln!(out, "fn {name}{}", if f.is_async { " (async)" } else { "" });
-    let state = |s: u32, field: &Option<crate::facts::Atom>| {
-        let base = m.states.get(s as usize).map(|d| d.name.as_str()).unwrap_or("?");
+    let state = |s: crate::facts::LocalStateId, field: &Option<crate::facts::Atom>| {
+        let base = m.states.get(s.index()).map(|d| d.name.as_str()).unwrap_or("?");
         match field {
             Some(f) => format!("{base}.{f}"),
             None => base.to_string(),
@@ -115,7 +115,10 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
     }
 }
 
-fn param_test_text(t: &crate::facts::ParamTest, state: &dyn Fn(u32, &Option<crate::facts::Atom>) -> String) -> String {
+fn param_test_text(
+    t: &crate::facts::ParamTest,
+    state: &dyn Fn(crate::facts::LocalStateId, &Option<crate::facts::Atom>) -> String,
+) -> String {
     let mut v = format!("p{}", t.param);
     if let Some(f) = &t.field {
         let _ = write!(v, ".{f}");
@@ -130,7 +133,7 @@ fn param_test_text(t: &crate::facts::ParamTest, state: &dyn Fn(u32, &Option<crat
     }
 }
 
-fn const_text(c: &crate::facts::Const, state: &dyn Fn(u32, &Option<crate::facts::Atom>) -> String) -> String {
+fn const_text(c: &crate::facts::Const, state: &dyn Fn(crate::facts::LocalStateId, &Option<crate::facts::Atom>) -> String) -> String {
     match c {
         crate::facts::Const::Lit { key: 0, .. } => "object".to_string(),
         crate::facts::Const::Lit { truthy, .. } => format!("{} literal", if *truthy { "truthy" } else { "falsy" }),

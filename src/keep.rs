@@ -192,10 +192,11 @@ impl RuleMemo {
                 })
             })
             .collect();
-        let states: Vec<u64> = (0..program.states.len() as u32)
+        let states: Vec<u64> = (0..program.states.len())
             .into_par_iter()
             .map(|s| {
-                let st = &program.states[s as usize];
+                let st = &program.states[s];
+                let s = crate::program::StateId::from_index(s);
                 hash_of(|h| {
                     (&st.name, std::mem::discriminant(&st.kind), st.module, st.decl, st.written, st.scalar).hash(h);
                     program.backs_up(s).hash(h);
@@ -209,12 +210,13 @@ impl RuleMemo {
             .into_par_iter()
             .map(|id| {
                 let r = &program.functions[id];
+                let fn_id = crate::program::FnId::from_index(id);
                 if !unchanged[r.module as usize] {
                     return None;
                 }
-                let facts = program.function(id as u32);
+                let facts = program.function(fn_id);
                 // the rules look only at async functions: the others are checked at no cost
-                if !program.has_yield(id as u32) {
+                if !program.has_yield(fn_id) {
                     return None;
                 }
                 let ids = &program.state_ids[r.module as usize];
@@ -226,21 +228,21 @@ impl RuleMemo {
                     (r.module, r.local, id, together).hash(h);
                     targets.hash(h);
                     for &t in targets.iter().flatten() {
-                        if (t as usize) < n && !unchanged[program.functions[t as usize].module as usize] {
+                        if t.index() < n && !unchanged[program.functions[t.index()].module as usize] {
                             return;
                         }
-                        summaries.get(t as usize).hash(h);
-                        program.balanced.get(t as usize).hash(h);
-                        program.settled.settles.get(t as usize).hash(h);
+                        summaries.get(t.index()).hash(h);
+                        program.balanced.get(t.index()).hash(h);
+                        program.settled.settles.get(t.index()).hash(h);
                         program.fn_name(t).hash(h);
-                        for (e, _) in program.summaries.get(t as usize).map_or(&[][..], |s| &s.effects) {
-                            states[e.state as usize].hash(h);
+                        for (e, _) in program.summaries.get(t.index()).map_or(&[][..], |s| &s.effects) {
+                            states[e.state.index()].hash(h);
                         }
                     }
                     for node in &facts.nodes {
                         if let crate::facts::NodeKind::Read { access, .. } | crate::facts::NodeKind::Write { access, .. } = &node.kind {
-                            let s = ids[access.state as usize];
-                            (s, states[s as usize]).hash(h);
+                            let s = ids[access.state.index()];
+                            (s, states[s.index()]).hash(h);
                         }
                     }
                     out = Some(());
@@ -252,9 +254,9 @@ impl RuleMemo {
     }
 
     /// The findings and errors of function `id` kept from the last run, if its key is the same.
-    pub(crate) fn get(&self, program: &crate::program::Program, keys: &RuleKeys, id: u32) -> Option<&Checked> {
-        let key = keys.keys.get(id as usize).copied().flatten()?;
-        let r = &program.functions[id as usize];
+    pub(crate) fn get(&self, program: &crate::program::Program, keys: &RuleKeys, id: crate::program::FnId) -> Option<&Checked> {
+        let key = keys.keys.get(id.index()).copied().flatten()?;
+        let r = &program.functions[id.index()];
         let (k, checked) = self.entries.get(&(r.module, r.local))?;
         (*k == key).then_some(checked)
     }

@@ -1,40 +1,41 @@
 //! racelint: finds races on shared module state across `await` points in JavaScript.
 //!
-//! The pipeline: [`discover`] files, [`parse`] each once, `build` its facts (effect graphs per
+//! The pipeline: `discover` files, `parse` each once, `build` its facts (effect graphs per
 //! function), `link` builds the `program` (states, call targets, `marks` on states, a `summary`
-//! per function in the order of `schedule`), [`rules`] query the graphs, and [`render`] prints
+//! per function in the order of `schedule`), `rules` query the graphs, and [`render`] prints
 //! the findings. [`lint`] runs it all; the CLI is a thin layer over it.
 //!
-//! The modules the binary, the language server's tests, the examples and the fuzz target use
-//! are public; the analysis itself (`build`, `facts`, `link`, `program`, `marks`, `summary`,
-//! `schedule`, `analysis`, `tasks`, `finding`, `suppress`, `generated`, `keep`) is the crate's
-//! own. Its types still reach the caller through [`Report`] (`Report::program`, [`Finding`]).
+//! The library's surface is what the binary, the tests, the examples and the fuzz target use:
+//! the modules of which they use many items ([`config`], [`lsp`], [`render`]), and at the
+//! crate root the few items they use of the others (re-exported below). Every other module is
+//! the crate's own. Its types still reach the caller through [`Report`] (`Report::program`,
+//! [`Finding`]).
 
 pub(crate) mod analysis;
-pub mod baseline;
+pub(crate) mod baseline;
 pub(crate) mod build;
-pub mod cache;
+pub(crate) mod cache;
 pub mod config;
 pub(crate) mod constants;
-pub mod discover;
+pub(crate) mod discover;
 pub(crate) mod facts;
 pub(crate) mod finding;
 pub(crate) mod generated;
-pub mod graph_text;
-pub mod host;
-pub mod inputs;
+pub(crate) mod graph_text;
+pub(crate) mod host;
+pub(crate) mod inputs;
 pub(crate) mod keep;
 pub(crate) mod link;
 pub mod lsp;
 pub(crate) mod marks;
-pub mod parse;
+pub(crate) mod parse;
 pub(crate) mod program;
 pub mod render;
-pub mod rules;
+pub(crate) mod rules;
 pub(crate) mod schedule;
-pub mod sfc;
-pub mod source;
-pub mod suggest;
+pub(crate) mod sfc;
+pub(crate) mod source;
+pub(crate) mod suggest;
 pub(crate) mod summary;
 pub(crate) mod suppress;
 pub(crate) mod tasks;
@@ -45,11 +46,20 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+pub use baseline::Baseline;
 use build::HostHints;
+pub use cache::{default_dir as default_cache_dir, Cache, RunKey};
+pub use discover::{discover, forward_slashes};
 pub use finding::{Finding, Label};
-use host::Hosts;
+pub use graph_text::graphs_of;
+pub use host::Hosts;
+pub use inputs::{excluded_explicit, expand_globs};
+pub use parse::{component_syntax, parse, syntax_for};
 use program::Program;
 pub use rules::{Rule, RuleInfo, Severity, RULES};
+pub use sfc::scripts_of;
+pub use source::scanned_bytes;
+pub use suggest::{apply, REASON_PLACEHOLDER};
 
 /// Everything racelint reports, in listing order: the rules, then the suppression diagnostics.
 pub fn rule_infos() -> impl Iterator<Item = &'static RuleInfo> {
@@ -630,20 +640,21 @@ fn analyse(
     timer.lap("link and summarise");
     // the language server's memo: functions whose inputs did not change keep their findings
     let keys = memo.as_mut().map(|m| pool.install(|| m.keys(&program, &options.only)));
-    let remembered = |id: u32| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
+    let remembered = |id: program::FnId| Some(memo.as_ref()?.get(&program, keys.as_ref()?, id)?.clone());
     let selected = |r: &RuleInfo| options.only.is_empty() || options.only.iter().any(|c| c.eq_ignore_ascii_case(r.code) || c == r.name);
     // which tasks race is worked out beside the rules (it needs only the program), and
     // applied to their findings below
     let (checked, tasks): (Vec<(keep::Checked, bool)>, _) = pool.install(|| {
         rayon::join(
             || {
-                (0..program.functions.len() as u32)
+                (0..program.functions.len())
                     .into_par_iter()
+                    .map(program::FnId::from_index)
                     .map(|id| {
                         if let Some(checked) = remembered(id) {
                             return (checked, true);
                         }
-                        let module = &program.modules[program.functions[id as usize].module as usize].path;
+                        let module = &program.modules[program.functions[id.index()].module as usize].path;
                         let mut errs = Vec::new();
                         let out = guarded(module, &mut errs, "checking a function", |_| match analysis::FnView::new(&program, id) {
                             Some(v) => rules::check_function(&v)

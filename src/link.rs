@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::facts::{Atom, Callee, Export, ImportName, NodeKind, Span, StateKind};
 use crate::host::Hosts;
-use crate::program::{FnId, FunctionRef, HostFn, Program, State, Targets};
+use crate::program::{FnId, FunctionRef, HostFn, Program, State, StateId, Targets};
 use crate::source::SourceModule;
 
 /// What an imported name denotes.
@@ -235,9 +235,9 @@ impl<'m> Resolver<'m> {
 pub struct StateTable<'a> {
     pub states: Vec<State>,
     /// Per module: its states by name.
-    keys: Vec<FxHashMap<String, u32>>,
-    globals: FxHashMap<String, u32>,
-    hosts_by_id: FxHashMap<String, u32>,
+    keys: Vec<FxHashMap<String, StateId>>,
+    globals: FxHashMap<String, StateId>,
+    hosts_by_id: FxHashMap<String, StateId>,
     modules: &'a [SourceModule],
     hosts: &'a Hosts,
 }
@@ -255,7 +255,7 @@ impl<'a> StateTable<'a> {
     }
 
     /// The state of module `m` named `name` (a binding, or `Class.#field`).
-    pub fn local(&mut self, m: u32, name: &str, kind: StateKind, decl: Span) -> u32 {
+    pub fn local(&mut self, m: u32, name: &str, kind: StateKind, decl: Span) -> StateId {
         if let Some(&id) = self.keys[m as usize].get(name) {
             return id;
         }
@@ -273,12 +273,12 @@ impl<'a> StateTable<'a> {
             scalar: true,
             written_by_host: None,
         });
-        let id = (self.states.len() - 1) as u32;
+        let id = StateId::from_index(self.states.len() - 1);
         self.keys[m as usize].insert(name.to_string(), id);
         id
     }
 
-    pub fn global(&mut self, m: u32, name: &str, decl: Span) -> u32 {
+    pub fn global(&mut self, m: u32, name: &str, decl: Span) -> StateId {
         let prop = name.split_once('.').map(|(_, p)| p.to_string()).unwrap_or_default();
         if let Some(&id) = self.globals.get(&prop) {
             return id;
@@ -292,14 +292,14 @@ impl<'a> StateTable<'a> {
             scalar: true,
             written_by_host: None,
         });
-        let id = (self.states.len() - 1) as u32;
+        let id = StateId::from_index(self.states.len() - 1);
         self.globals.insert(prop, id);
         id
     }
 
     /// A host model's state (`sillytavern/oai_settings`): the real binding when the scan
     /// contains the module that exports it, else a host state that the host writes.
-    pub fn host(&mut self, qualified: &str) -> Option<u32> {
+    pub fn host(&mut self, qualified: &str) -> Option<StateId> {
         if let Some(&id) = self.hosts_by_id.get(qualified) {
             return Some(id);
         }
@@ -326,7 +326,7 @@ impl<'a> StateTable<'a> {
             scalar: false,
             written_by_host: state.written_by_host.clone(),
         });
-        let sid = (self.states.len() - 1) as u32;
+        let sid = StateId::from_index(self.states.len() - 1);
         self.hosts_by_id.insert(qualified.to_string(), sid);
         Some(sid)
     }
@@ -342,7 +342,7 @@ pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
     let mut functions = Vec::new();
     let mut fn_base = Vec::with_capacity(modules.len());
     for (mi, m) in modules.iter().enumerate() {
-        fn_base.push(functions.len() as u32);
+        fn_base.push(FnId::from_index(functions.len()));
         for li in 0..m.facts.functions.len() {
             functions.push(FunctionRef { module: mi as u32, local: li as u32 });
         }
@@ -368,7 +368,7 @@ pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
         constants: Default::default(),
     };
     program.settled = {
-        let facts: Vec<&crate::facts::FnFacts> = (0..program.functions.len() as u32).map(|f| program.function(f)).collect();
+        let facts: Vec<&crate::facts::FnFacts> = (0..program.functions.len()).map(|f| program.function(FnId::from_index(f))).collect();
         crate::yields::settled(&facts, &program.call_targets)
     };
     crate::marks::mark_states(&mut program);
@@ -379,9 +379,9 @@ pub(crate) fn link(modules: Vec<SourceModule>, hosts: &Hosts) -> Program {
 }
 
 /// Maps every module's local states to program-wide ones.
-pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
+pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<StateId>> {
     let modules = resolver.modules;
-    let mut ids: Vec<Vec<Option<u32>>> = modules.iter().map(|m| vec![None; m.facts.states.len()]).collect();
+    let mut ids: Vec<Vec<Option<StateId>>> = modules.iter().map(|m| vec![None; m.facts.states.len()]).collect();
     // own state first, so that imports find it
     for (mi, m) in modules.iter().enumerate() {
         for (si, s) in m.facts.states.iter().enumerate() {
@@ -412,7 +412,7 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
             ids[mi as usize][si] = Some(id.unwrap_or_else(|| {
                 let id = table.local(mi, &s.name, StateKind::Binding, Span { lo: 0, hi: 0 });
                 if let Target::Outside(specifier, _) = &target {
-                    table.states[id as usize].written_by_host = Some(format!("in `{specifier}`, outside the scan"));
+                    table.states[id.index()].written_by_host = Some(format!("in `{specifier}`, outside the scan"));
                 }
                 id
             }));
@@ -426,22 +426,22 @@ pub fn state_ids(table: &mut StateTable, resolver: &Resolver) -> Vec<Vec<u32>> {
 /// program's functions), one per distinct path and effects.
 /// Also resolves the functions handed to calls (`FnFacts::callbacks`), like callees: the second
 /// result, per function, one entry per callback (`None` when it is not the program's).
-pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32], host_fns: &mut Vec<HostFn>) -> (Targets, Targets) {
+pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[FnId], host_fns: &mut Vec<HostFn>) -> (Targets, Targets) {
     let modules = resolver.modules;
-    let real: u32 = modules.iter().map(|m| m.facts.functions.len() as u32).sum();
+    let real: usize = modules.iter().map(|m| m.facts.functions.len()).sum();
     use rayon::prelude::*;
     let names: Vec<FxHashMap<&str, u32>> =
         modules.par_iter().map(|m| m.facts.fn_names.iter().map(|(n, i)| (n.as_str(), *i)).collect()).collect();
-    let lookup = |m: u32, name: &str| names[m as usize].get(name).map(|i| fn_base[m as usize] + i);
-    let mut host_index: FxHashMap<(String, Vec<u32>, Vec<u32>, bool), FnId> = FxHashMap::default();
+    let lookup = |m: u32, name: &str| names[m as usize].get(name).map(|&i| fn_base[m as usize].offset(i));
+    let mut host_index: FxHashMap<(String, Vec<StateId>, Vec<StateId>, bool), FnId> = FxHashMap::default();
     let mut host_call = |table: &mut StateTable, path: &str, arg: Option<&str>| -> Option<FnId> {
         let effects = table.hosts.call(path, arg)?;
-        let reads: Vec<u32> = effects.reads.iter().filter_map(|q| table.host(q)).collect();
-        let writes: Vec<u32> = effects.writes.iter().filter_map(|q| table.host(q)).collect();
+        let reads: Vec<StateId> = effects.reads.iter().filter_map(|q| table.host(q)).collect();
+        let writes: Vec<StateId> = effects.writes.iter().filter_map(|q| table.host(q)).collect();
         let key = (path.to_string(), reads.clone(), writes.clone(), effects.awaits);
         Some(*host_index.entry(key).or_insert_with(|| {
             host_fns.push(HostFn { name: path.to_string(), awaits: effects.awaits, reads, writes });
-            real + host_fns.len() as u32 - 1
+            FnId::from_index(real + host_fns.len() - 1)
         }))
     };
     /// A host call site, numbered after the program's own calls are resolved.
@@ -489,8 +489,8 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
             (targets, hosts, callbacks)
         })
         .collect();
-    let mut out = Vec::with_capacity(real as usize);
-    let mut callbacks_out = Vec::with_capacity(real as usize);
+    let mut out = Vec::with_capacity(real);
+    let mut callbacks_out = Vec::with_capacity(real);
     for (mut targets, hosts, mut callbacks) in per_module {
         for h in hosts {
             targets[h.function][h.node] = host_call(table, &h.path, h.arg);
@@ -506,12 +506,12 @@ pub fn call_targets(resolver: &Resolver, table: &mut StateTable, fn_base: &[u32]
 fn resolve_callee<'f>(
     resolver: &'f Resolver,
     lookup: &impl Fn(u32, &str) -> Option<FnId>,
-    fn_base: &[u32],
+    fn_base: &[FnId],
     mi: u32,
     callee: &'f Callee,
 ) -> Result<Option<FnId>, (std::borrow::Cow<'f, str>, Option<&'f str>)> {
     match callee {
-        Callee::Local(i) => Ok(Some(fn_base[mi as usize] + i)),
+        Callee::Local(i) => Ok(Some(fn_base[mi as usize].offset(*i))),
         Callee::Named(name) => Ok(lookup(mi, name)),
         Callee::Import { import, member } => match resolver.import_ref(mi, *import) {
             Target::Binding(t, local) => Ok(match member {

@@ -252,7 +252,7 @@ fn main() -> ExitCode {
     };
     let mut options = racelint::Options::configured(config, cli.exclude, cli.host_model);
     // a glob the shell did not expand (`'src/*.js'`) is expanded here
-    options.paths = match racelint::inputs::expand_globs(&cli.paths, &options.excludes) {
+    options.paths = match racelint::expand_globs(&cli.paths, &options.excludes) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
@@ -263,7 +263,7 @@ fn main() -> ExitCode {
     options.only = rules;
     options.baseline = cli.baseline;
     options.stdin = stdin;
-    options.cache_dir = if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::cache::default_dir)) };
+    options.cache_dir = if cli.no_cache { None } else { Some(cli.cache_dir.unwrap_or_else(racelint::default_cache_dir)) };
     options.include_generated = cli.include_generated;
     let color = match cli.color {
         Color::Always => true,
@@ -276,9 +276,9 @@ fn main() -> ExitCode {
     // a re-run on an unchanged tree prints the previous run's output
     let run_cache = match (&options.cache_dir, &cli.write_baseline) {
         (Some(dir), None) => {
-            let hints = racelint::host::Hosts::load(&options.host_models).map(|h| h.hints()).unwrap_or_default();
+            let hints = racelint::Hosts::load(&options.host_models).map(|h| h.hints()).unwrap_or_default();
             let extra = format!("{:?} {color} {} {:?}", cli.format as u8, cli.quiet, cli.max_warnings);
-            racelint::cache::Cache::open(dir, &hints).zip(racelint::cache::RunKey::compute(&options, &extra))
+            racelint::Cache::open(dir, &hints).zip(racelint::RunKey::compute(&options, &extra))
         }
         _ => None,
     };
@@ -318,7 +318,7 @@ fn main() -> ExitCode {
     }
     let warnings = report.findings.iter().filter(|f| f.severity == racelint::Severity::Warning).count();
     if let Some(path) = &cli.write_baseline {
-        let baseline = racelint::baseline::Baseline::from_findings(&report.findings, &report.program);
+        let baseline = racelint::Baseline::from_findings(&report.findings, &report.program);
         if let Err(e) = std::fs::write(path, baseline.to_json()) {
             return usage_error(&format!("cannot write {}: {e}", path.display()));
         }
@@ -404,7 +404,7 @@ fn closing_line(files: usize, started: std::time::Instant) {
 
 /// Says which files named on the command line an exclude dropped.
 fn warn_excluded(paths: &[PathBuf], linted: &[&std::path::Path], by: &str) {
-    for p in racelint::inputs::excluded_explicit(paths, linted) {
+    for p in racelint::excluded_explicit(paths, linted) {
         eprintln!("warning: {} is not linted: it matches {by}", p.display());
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::analysis::FnView;
 use crate::facts::{Access, Atom, FnFacts, Node, NodeId, NodeKind, StateKind, WriteKind};
-use crate::program::{Program, Touch};
+use crate::program::{Program, StateId, Touch};
 
 /// Marks what the program's accesses say about its states: which are written after
 /// initialisation, which stay one value, which hold a saved copy of another, and which fields a
@@ -15,11 +15,11 @@ pub(crate) fn mark_states(program: &mut Program) {
     /// What one module's accesses say about the program's states.
     #[derive(Default)]
     struct Marks {
-        not_scalar: Vec<u32>,
-        written: Vec<u32>,
+        not_scalar: Vec<StateId>,
+        written: Vec<StateId>,
         /// (state, the state whose value it saves)
-        backups: Vec<(u32, u32)>,
-        together: Vec<(u32, Atom, Atom)>,
+        backups: Vec<(StateId, StateId)>,
+        together: Vec<(StateId, Atom, Atom)>,
     }
     let marks: Vec<Marks> = program
         .modules
@@ -30,11 +30,11 @@ pub(crate) fn mark_states(program: &mut Program) {
             let mut out = Marks::default();
             for f in &m.facts.functions {
                 if !f.has_await {
-                    let fields: Vec<(u32, &Atom)> = f
+                    let fields: Vec<(StateId, &Atom)> = f
                         .nodes
                         .iter()
                         .filter_map(|n| match &n.kind {
-                            NodeKind::Write { access: Access { state, field: Some(field) }, .. } => Some((ids[*state as usize], field)),
+                            NodeKind::Write { access: Access { state, field: Some(field) }, .. } => Some((ids[state.index()], field)),
                             _ => None,
                         })
                         .filter(|(_, f)| !f.contains(crate::facts::ANY_FIELD))
@@ -63,15 +63,15 @@ pub(crate) fn mark_states(program: &mut Program) {
                         _ => true,
                     };
                     if !whole {
-                        out.not_scalar.push(ids[access.state as usize]);
+                        out.not_scalar.push(ids[access.state.index()]);
                     }
                     if let NodeKind::Write { access, value, .. } = &n.kind {
-                        let s = ids[access.state as usize];
+                        let s = ids[access.state.index()];
                         out.written.push(s);
                         if value.copy {
                             for &src in &value.sources {
                                 if let NodeKind::Read { access: r, .. } = &f.nodes[src as usize].kind {
-                                    let rs = ids[r.state as usize];
+                                    let rs = ids[r.state.index()];
                                     if rs != s {
                                         out.backups.push((s, rs));
                                     }
@@ -90,22 +90,22 @@ pub(crate) fn mark_states(program: &mut Program) {
     }
     for m in marks {
         for s in m.not_scalar {
-            program.states[s as usize].scalar = false;
+            program.states[s.index()].scalar = false;
         }
         for s in m.written {
-            program.states[s as usize].written = true;
+            program.states[s.index()].written = true;
         }
         for (s, rs) in m.backups {
-            if !backs_up[s as usize].contains(&rs) {
-                backs_up[s as usize].push(rs);
+            if !backs_up[s.index()].contains(&rs) {
+                backs_up[s.index()].push(rs);
             }
         }
     }
     for h in &program.host_fns {
         for &w in &h.writes {
             // what a host call writes is opaque: it may be any part of the value
-            program.states[w as usize].written = true;
-            program.states[w as usize].scalar = false;
+            program.states[w.index()].written = true;
+            program.states[w.index()].scalar = false;
         }
     }
     // host state is whatever the host keeps behind it, never known to be one value; a host
@@ -120,7 +120,7 @@ pub(crate) fn mark_states(program: &mut Program) {
         for name in &m.facts.dom_handles {
             if let Some(local) = m.facts.states.iter().position(|s| s.kind == StateKind::Binding && *s.name == **name) {
                 let s = program.state_ids[mi][local];
-                program.states[s as usize].written = false;
+                program.states[s.index()].written = false;
             }
         }
     }
@@ -141,7 +141,7 @@ pub(crate) fn is_restore(program: &Program, module: u32, f: &FnFacts, node: &Nod
     value.sources.iter().any(|&src| match &f.nodes[src as usize].kind {
         NodeKind::Read { access: r, .. } => {
             let rs = program.global_state(module, r);
-            (rs == target && same_place(&r.field, &access.field)) || program.backs_up[rs as usize].contains(&target)
+            (rs == target && same_place(&r.field, &access.field)) || program.backs_up[rs.index()].contains(&target)
         }
         _ => false,
     })
@@ -158,11 +158,11 @@ fn same_place(a: &Option<Atom>, b: &Option<Atom>) -> bool {
 /// (`switchConnection(saved.profile)` after `saved = await getConnection()` and an
 /// `await operation()`).
 pub(crate) fn mark_setter_restores(view: &mut FnView) {
-    let mut marks: Vec<(NodeId, u32)> = Vec::new();
+    let mut marks: Vec<(NodeId, StateId)> = Vec::new();
     for (c, node) in view.facts.nodes.iter().enumerate() {
         let NodeKind::Call { args, .. } = &node.kind else { continue };
         let c = c as NodeId;
-        let mut saved: Vec<u32> = Vec::new();
+        let mut saved: Vec<StateId> = Vec::new();
         for &a in args {
             for at in [Some(a), view.resume_of.get(&a).copied()].into_iter().flatten() {
                 if view.crosses(at, c).is_some() {

@@ -27,8 +27,37 @@ pub struct State {
     pub written_by_host: Option<String>,
 }
 
-/// Global function id: index into `Program::functions`.
-pub type FnId = u32;
+/// Global function id: index into `Program::functions`, and for host calls, numbered after
+/// those, into `Program::host_fns` (`Program::fn_name`).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct FnId(u32);
+
+impl FnId {
+    pub fn from_index(i: usize) -> FnId {
+        FnId(i as u32)
+    }
+    /// The id `n` places after this one (a module's function `n`, from the module's first).
+    pub fn offset(self, n: u32) -> FnId {
+        FnId(self.0 + n)
+    }
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Global (program-wide) state id: index into `Program::states`. A module's own numbering of
+/// its states is `facts::LocalStateId`; `Program::global_state` maps one to the other.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct StateId(u32);
+
+impl StateId {
+    pub fn from_index(i: usize) -> StateId {
+        StateId(i as u32)
+    }
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// Where an access happens in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,7 +103,7 @@ impl Touch {
 /// A summarised effect of a function on shared state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Effect {
-    pub state: u32,
+    pub state: StateId,
     pub field: Option<Atom>,
     pub touch: Touch,
     /// Happens after the function's first await (so after its caller resumes, if awaited).
@@ -112,8 +141,8 @@ pub struct Summary {
 pub struct HostFn {
     pub name: String,
     pub awaits: bool,
-    pub reads: Vec<u32>,
-    pub writes: Vec<u32>,
+    pub reads: Vec<StateId>,
+    pub writes: Vec<StateId>,
 }
 
 pub struct FunctionRef {
@@ -128,10 +157,10 @@ pub struct Program {
     pub modules: Vec<SourceModule>,
     pub states: Vec<State>,
     /// Per module: local state id → global state id.
-    pub state_ids: Vec<Vec<u32>>,
+    pub state_ids: Vec<Vec<StateId>>,
     pub functions: Vec<FunctionRef>,
-    /// Per module: index of its first function in `functions`.
-    pub fn_base: Vec<u32>,
+    /// Per module: its first function in `functions`.
+    pub fn_base: Vec<FnId>,
     /// Per global function, per node: the callee a Call node resolves to (`None` for other
     /// nodes and for calls of nothing the program or a host model defines).
     pub call_targets: Targets,
@@ -145,19 +174,19 @@ pub struct Program {
     pub summaries: Vec<Summary>,
     /// Per function (host calls included): the states it overrides before its first await and
     /// writes back after it, sorted.
-    pub balanced: Vec<Vec<u32>>,
+    pub balanced: Vec<Vec<StateId>>,
     /// Per global state: the states whose values it holds a saved copy of
     /// (`TempResponseLength.#originalResponseLength` backs up `amount_gen`).
-    pub(crate) backs_up: Vec<Vec<u32>>,
+    pub(crate) backs_up: Vec<Vec<StateId>>,
     /// Fields of one state that a synchronous function writes together
     /// (`changeSource(s) { sd.source = s; sd.sampler = null; }`): an invariant ties them, so a
     /// write of one computed from a stale read of the other loses the other's update.
-    pub(crate) written_together: rustc_hash::FxHashSet<(u32, Atom, Atom)>,
+    pub(crate) written_together: rustc_hash::FxHashSet<(StateId, Atom, Atom)>,
     /// Which calls settle without letting another task run, and which awaits wait only for
     /// them (`yields.rs`).
     pub(crate) settled: crate::yields::Settled,
     /// Members of `const` objects nothing writes (`constants.rs`).
-    pub(crate) constants: rustc_hash::FxHashMap<(u32, Atom), crate::facts::Const>,
+    pub(crate) constants: rustc_hash::FxHashMap<(StateId, Atom), crate::facts::Const>,
 }
 
 /// Two accesses to the same state conflict unless they name different fields.
@@ -182,14 +211,14 @@ pub fn fields_conflict(a: Option<&Atom>, b: Option<&Atom>) -> bool {
 impl Program {
     /// A function's name as findings show it (host calls by their API path).
     pub fn fn_name(&self, id: FnId) -> &str {
-        match (id as usize).checked_sub(self.functions.len()) {
+        match id.index().checked_sub(self.functions.len()) {
             Some(h) => &self.host_fns[h].name,
             None => &self.function(id).name,
         }
     }
 
     pub fn function(&self, id: FnId) -> &FnFacts {
-        let r = &self.functions[id as usize];
+        let r = &self.functions[id.index()];
         &self.modules[r.module as usize].facts.functions[r.local as usize]
     }
 
@@ -197,36 +226,36 @@ impl Program {
     /// one of a call that settles in the same turn, `yields.rs`).
     pub fn yields_at(&self, f: FnId, node: NodeId) -> bool {
         matches!(self.function(f).nodes.get(node as usize).map(|n| &n.kind), Some(NodeKind::Await(_)))
-            && self.settled.awaits.get(f as usize).is_none_or(|a| a.binary_search(&node).is_err())
+            && self.settled.awaits.get(f.index()).is_none_or(|a| a.binary_search(&node).is_err())
     }
 
     /// Whether function `f` has an await that can let another task run.
     pub fn has_yield(&self, f: FnId) -> bool {
-        self.settled.yields.get(f as usize).copied().unwrap_or(false)
+        self.settled.yields.get(f.index()).copied().unwrap_or(false)
     }
 
-    pub fn global_state(&self, module: u32, access: &Access) -> u32 {
-        self.state_ids[module as usize][access.state as usize]
+    pub fn global_state(&self, module: u32, access: &Access) -> StateId {
+        self.state_ids[module as usize][access.state.index()]
     }
     /// The states whose values `state` holds a saved copy of.
-    pub fn backs_up(&self, state: u32) -> &[u32] {
-        self.backs_up.get(state as usize).map_or(&[], Vec::as_slice)
+    pub fn backs_up(&self, state: StateId) -> &[StateId] {
+        self.backs_up.get(state.index()).map_or(&[], Vec::as_slice)
     }
 
     /// Every (state, field, field) that a synchronous function writes together, in no order.
-    pub fn written_together_pairs(&self) -> impl Iterator<Item = &(u32, Atom, Atom)> {
+    pub fn written_together_pairs(&self) -> impl Iterator<Item = &(StateId, Atom, Atom)> {
         self.written_together.iter()
     }
 
     /// Whether a synchronous function somewhere writes these two fields of `state` together.
-    pub fn written_together(&self, state: u32, a: Option<&Atom>, b: Option<&Atom>) -> bool {
+    pub fn written_together(&self, state: StateId, a: Option<&Atom>, b: Option<&Atom>) -> bool {
         let (Some(a), Some(b)) = (a, b) else { return false };
         let (x, y) = if a < b { (a, b) } else { (b, a) };
         !self.written_together.is_empty() && self.written_together.contains(&(state, x.clone(), y.clone()))
     }
 
     /// The effect a direct access node has, if it touches written (shared) state.
-    pub fn direct_effect<'f>(&self, module: u32, f: &'f FnFacts, node: NodeId) -> Option<(u32, Option<&'f Atom>, Touch)> {
+    pub fn direct_effect<'f>(&self, module: u32, f: &'f FnFacts, node: NodeId) -> Option<(StateId, Option<&'f Atom>, Touch)> {
         let n = &f.nodes[node as usize];
         let (access, touch) = match &n.kind {
             NodeKind::Read { access, test } => (access, if *test { Touch::Test } else { Touch::Read }),
@@ -243,7 +272,7 @@ impl Program {
             _ => return None,
         };
         let s = self.global_state(module, access);
-        self.states[s as usize].written.then_some((s, access.field.as_ref(), touch))
+        self.states[s.index()].written.then_some((s, access.field.as_ref(), touch))
     }
 }
 

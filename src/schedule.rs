@@ -10,18 +10,18 @@ use crate::program::FnId;
 pub(crate) fn postorder(n: usize, callee: impl Fn(FnId, usize) -> Option<FnId>) -> Vec<FnId> {
     let mut order: Vec<FnId> = Vec::with_capacity(n);
     let mut visited = vec![false; n];
-    for root in 0..n as u32 {
-        if visited[root as usize] {
+    for root in (0..n).map(FnId::from_index) {
+        if visited[root.index()] {
             continue;
         }
-        visited[root as usize] = true;
+        visited[root.index()] = true;
         let mut stack: Vec<(FnId, usize)> = vec![(root, 0)];
         while let Some((f, i)) = stack.pop() {
             match callee(f, i) {
                 Some(t) => {
                     stack.push((f, i + 1));
-                    if (t as usize) < n && !visited[t as usize] {
-                        visited[t as usize] = true;
+                    if t.index() < n && !visited[t.index()] {
+                        visited[t.index()] = true;
                         stack.push((t, 0));
                     }
                 }
@@ -48,42 +48,42 @@ pub(crate) fn levels<I: Iterator<Item = FnId>>(order: &[FnId], need: &[bool], ed
     let mut components: Vec<Vec<FnId>> = Vec::new();
     let mut next = 0u32;
     for &root in order {
-        if !need[root as usize] || index[root as usize].is_some() {
+        if !need[root.index()] || index[root.index()].is_some() {
             continue;
         }
         let mut work: Vec<(FnId, usize)> = vec![(root, 0)];
-        index[root as usize] = Some(next);
-        low[root as usize] = next;
+        index[root.index()] = Some(next);
+        low[root.index()] = next;
         next += 1;
         stack.push(root);
-        on_stack[root as usize] = true;
+        on_stack[root.index()] = true;
         while let Some(&mut (f, ref mut i)) = work.last_mut() {
             match edges(f).nth(*i) {
                 Some(t) => {
                     *i += 1;
-                    match index[t as usize] {
+                    match index[t.index()] {
                         None => {
-                            index[t as usize] = Some(next);
-                            low[t as usize] = next;
+                            index[t.index()] = Some(next);
+                            low[t.index()] = next;
                             next += 1;
                             stack.push(t);
-                            on_stack[t as usize] = true;
+                            on_stack[t.index()] = true;
                             work.push((t, 0));
                         }
-                        Some(it) if on_stack[t as usize] => low[f as usize] = low[f as usize].min(it),
+                        Some(it) if on_stack[t.index()] => low[f.index()] = low[f.index()].min(it),
                         Some(_) => {}
                     }
                 }
                 None => {
                     work.pop();
                     if let Some(&(p, _)) = work.last() {
-                        low[p as usize] = low[p as usize].min(low[f as usize]);
+                        low[p.index()] = low[p.index()].min(low[f.index()]);
                     }
-                    if index[f as usize] == Some(low[f as usize]) {
+                    if index[f.index()] == Some(low[f.index()]) {
                         let mut members = Vec::new();
                         while let Some(m) = stack.pop() {
-                            on_stack[m as usize] = false;
-                            component[m as usize] = Some(components.len() as u32);
+                            on_stack[m.index()] = false;
+                            component[m.index()] = Some(components.len() as u32);
                             members.push(m);
                             if m == f {
                                 break;
@@ -98,16 +98,16 @@ pub(crate) fn levels<I: Iterator<Item = FnId>>(order: &[FnId], need: &[bool], ed
     // members in postorder, as the serial worklist met them
     let mut rank = vec![0u32; n];
     for (i, &f) in order.iter().enumerate() {
-        rank[f as usize] = i as u32;
+        rank[f.index()] = i as u32;
     }
     let mut levels: Vec<Vec<Vec<FnId>>> = Vec::new();
     let mut level_of = vec![0usize; components.len()];
     for (c, members) in components.iter_mut().enumerate() {
-        members.sort_unstable_by_key(|&m| rank[m as usize]);
+        members.sort_unstable_by_key(|&m| rank[m.index()]);
         let level = members
             .iter()
             .flat_map(|&m| edges(m))
-            .filter_map(|t| component[t as usize].filter(|&ct| ct != c as u32))
+            .filter_map(|t| component[t.index()].filter(|&ct| ct != c as u32))
             .map(|ct| level_of[ct as usize] + 1)
             .max()
             .unwrap_or(0);

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 
 use crate::facts::{NodeKind, WriteKind};
-use crate::program::{Effect, FnId, MadeAt, Origin, Program, Site, Summary, Touch};
+use crate::program::{Effect, FnId, MadeAt, Origin, Program, Site, StateId, Summary, Touch};
 
 /// Effects of callees more than this many calls deep are left out of summaries.
 const MAX_SUMMARY_DEPTH: u32 = 4;
@@ -113,7 +113,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
             .call_targets
             .par_iter()
             .map(|targets| {
-                let mut t: Vec<FnId> = targets.iter().flatten().copied().filter(|&t| (t as usize) < n).collect();
+                let mut t: Vec<FnId> = targets.iter().flatten().copied().filter(|&t| t.index() < n).collect();
                 t.sort_unstable();
                 t.dedup();
                 t
@@ -123,39 +123,39 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
     let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); n];
     for (f, targets) in callees.iter().enumerate() {
         for &t in targets {
-            callers[t as usize].push(f as u32);
+            callers[t.index()].push(FnId::from_index(f));
         }
     }
     let shapes: Vec<Shape> = {
         use rayon::prelude::*;
-        (0..n as u32)
+        (0..n)
             .into_par_iter()
             .map_init(FxHashMap::default, |keys, f| {
-                if callers[f as usize].is_empty() {
-                    Shape { id: f, direct: Summary::default(), calls: Vec::new() }
+                if callers[f].is_empty() {
+                    Shape { id: FnId::from_index(f), direct: Summary::default(), calls: Vec::new() }
                 } else {
-                    shape(program, f, keys)
+                    shape(program, FnId::from_index(f), keys)
                 }
             })
             .collect()
     };
     // callees before callers (a depth-first postorder of the call graph), so most functions
     // are summarised once; functions without effects or calls keep the empty summary
-    let order = crate::schedule::postorder(n, |f, i| shapes[f as usize].calls.get(i).map(|c| c.target));
+    let order = crate::schedule::postorder(n, |f, i| shapes[f.index()].calls.get(i).map(|c| c.target));
     // only call targets need a summary (rules read a callee's summary at its call sites, and
     // nothing reads a function's own): a function nobody calls is not summarised at all
     let need: Vec<bool> =
         (0..n).map(|f| !callers[f].is_empty() && (!shapes[f].direct.effects.is_empty() || !shapes[f].calls.is_empty())).collect();
     let need = &need;
     let levels = crate::schedule::levels(&order, need, |f| {
-        shapes[f as usize].calls.iter().map(|c| c.target).filter(move |&t| (t as usize) < n && need[t as usize] && t != f)
+        shapes[f.index()].calls.iter().map(|c| c.target).filter(move |&t| t.index() < n && need[t.index()] && t != f)
     });
     // each function's place in its component, so that membership is one lookup even in a
     // large cycle
     let mut place = vec![None; n];
     for scc in levels.iter().flatten() {
         for (i, &f) in scc.iter().enumerate() {
-            place[f as usize] = Some(i as u32);
+            place[f.index()] = Some(i as u32);
         }
     }
     let ctx = Component { program, shapes: &shapes, callers: &callers, place: &place };
@@ -172,7 +172,7 @@ pub(crate) fn summarise(program: &Program) -> Vec<Summary> {
             level.par_iter().map_init(FxHashMap::default, |keys, scc| summarise_component(&summaries, scc, &ctx, keys)).collect()
         };
         for (f, summary) in done.into_iter().flatten() {
-            summaries[f as usize] = summary;
+            summaries[f.index()] = summary;
         }
     }
     summaries
@@ -185,7 +185,7 @@ fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, key
     let shapes = ctx.shapes;
     let mut current: Vec<(FnId, Summary)> = scc.iter().map(|&f| (f, Summary::default())).collect();
     let member = |t: FnId| {
-        let i = (*ctx.place.get(t as usize)?)? as usize;
+        let i = (*ctx.place.get(t.index())?)? as usize;
         (scc.get(i) == Some(&t)).then_some(i)
     };
     let mut queue: VecDeque<usize> = (0..scc.len()).collect();
@@ -193,15 +193,15 @@ fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, key
     let mut budget = 64 * scc.len() + 64;
     while let Some(i) = queue.pop_front() {
         queued[i] = false;
-        let new = compute_summary(ctx.program, &shapes[scc[i] as usize], keys, |t| match member(t) {
+        let new = compute_summary(ctx.program, &shapes[scc[i].index()], keys, |t| match member(t) {
             Some(j) => &current[j].1,
-            None => &summaries[t as usize],
+            None => &summaries[t.index()],
         });
         // a summary changes by growing or by an effect found closer (a smaller depth)
         if new.effects != current[i].1.effects {
             current[i].1 = new;
             if scc.len() > 1 {
-                for &c in &ctx.callers[scc[i] as usize] {
+                for &c in &ctx.callers[scc[i].index()] {
                     if let Some(j) = member(c).filter(|&j| !queued[j]) {
                         queued[j] = true;
                         queue.push_back(j);
@@ -239,7 +239,7 @@ fn summarise_component(summaries: &[Summary], scc: &[FnId], ctx: &Component, key
 /// calls, each marked before or after the function's first await. One breadth-first search
 /// per function, run once.
 fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> Shape {
-    let module = program.functions[fid as usize].module;
+    let module = program.functions[fid.index()].module;
     let f = program.function(fid);
     let mut direct = SummaryBuilder::new(keys, 0);
     let mut calls: Vec<CallOf> = Vec::new();
@@ -281,7 +281,7 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
             );
         }
         if let NodeKind::Call { awaited, .. } = nd.kind {
-            if let Some(t) = program.call_targets[fid as usize][node as usize] {
+            if let Some(t) = program.call_targets[fid.index()][node as usize] {
                 let call = CallOf {
                     target: t,
                     post,
@@ -290,7 +290,7 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
                     post_if: post_if_of(node, post),
                     // (only where it can matter: the callee tests its parameters)
                     node: (f.consts_of(node).is_some()
-                        && program.functions.get(t as usize).is_some_and(|_| !program.function(t).tested.is_empty()))
+                        && program.functions.get(t.index()).is_some_and(|_| !program.function(t).tested.is_empty()))
                     .then_some(node),
                 };
                 // calls of one callee that differ only in the tests they run under bring the
@@ -402,12 +402,12 @@ struct Component<'a> {
 
 /// Per function: the states it overrides before its first await and writes back after it
 /// (a saved value or a literal), sorted.
-pub(crate) fn balanced(summaries: &[Summary]) -> Vec<Vec<u32>> {
+pub(crate) fn balanced(summaries: &[Summary]) -> Vec<Vec<StateId>> {
     summaries
         .iter()
         .map(|s| {
-            let overrides: Vec<u32> = s.effects.iter().filter(|(e, _)| !e.post && e.touch.is_write()).map(|(e, _)| e.state).collect();
-            let mut out: Vec<u32> = s
+            let overrides: Vec<StateId> = s.effects.iter().filter(|(e, _)| !e.post && e.touch.is_write()).map(|(e, _)| e.state).collect();
+            let mut out: Vec<StateId> = s
                 .effects
                 .iter()
                 .filter(|(e, _)| e.post && matches!(e.touch, Touch::Write { restore: true, .. } | Touch::Write { literal: 1.., .. }))

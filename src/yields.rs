@@ -62,7 +62,7 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
             await_count[fi] += 1;
             let target = awaited_call(f, a as NodeId)
                 .and_then(|c| targets.get(fi).and_then(|t| t.get(c as usize)).copied().flatten())
-                .filter(|&t| (t as usize) < n);
+                .filter(|&t| t.index() < n);
             match target {
                 Some(t) => awaited[fi].push((a as NodeId, t)),
                 None => candidate[fi] = false,
@@ -81,15 +81,15 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
         callees.dedup();
         waiting[fi] = callees.len();
         for t in callees {
-            awaiting[t as usize].push(fi as FnId);
+            awaiting[t.index()].push(FnId::from_index(fi));
         }
     }
     let mut settles = vec![false; n];
-    let mut stack: Vec<FnId> = (0..n as FnId).filter(|&f| candidate[f as usize] && waiting[f as usize] == 0).collect();
+    let mut stack: Vec<FnId> = (0..n).filter(|&f| candidate[f] && waiting[f] == 0).map(FnId::from_index).collect();
     while let Some(t) = stack.pop() {
-        settles[t as usize] = true;
-        for &caller in &awaiting[t as usize] {
-            let w = &mut waiting[caller as usize];
+        settles[t.index()] = true;
+        for &caller in &awaiting[t.index()] {
+            let w = &mut waiting[caller.index()];
             *w -= 1;
             if *w == 0 {
                 stack.push(caller);
@@ -99,7 +99,7 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
     let awaits = awaited
         .into_iter()
         .map(|list| {
-            let mut out: Vec<NodeId> = list.into_iter().filter(|&(_, t)| settles[t as usize]).map(|(a, _)| a).collect();
+            let mut out: Vec<NodeId> = list.into_iter().filter(|&(_, t)| settles[t.index()]).map(|(a, _)| a).collect();
             out.sort_unstable();
             out
         })

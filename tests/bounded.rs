@@ -48,14 +48,14 @@ fn twenty_thousand_unclosed_functions_are_one_error_and_a_count_in_every_format(
 
 /// Every format rendered once; how many bytes they printed and how much source they scanned.
 fn render_all(report: &Report) -> (usize, u64) {
-    let before = racelint::source::scanned_bytes();
+    let before = racelint::scanned_bytes();
     let style = render::human::Style { color: false, width: 100 };
     let printed = render::human::render(report, style).len()
         + render::json::render(report).len()
         + render::eslint::render(report).len()
         + render::sarif::render(report).len()
         + render::github::render(report).len();
-    (printed, racelint::source::scanned_bytes() - before)
+    (printed, racelint::scanned_bytes() - before)
 }
 
 /// `n` racing functions: on lines of their own (frames drawn) or all on one long line with

@@ -9,8 +9,8 @@ mod common;
 use std::path::Path;
 
 use proptest::prelude::*;
-use racelint::baseline::Baseline;
 use racelint::config::Config;
+use racelint::Baseline;
 
 /// Pieces of TOML: the real keys and tables, their values, wrong values, and syntax.
 fn toml_piece() -> impl Strategy<Value = String> {

@@ -8,7 +8,7 @@ fn builder_graphs_match_their_snapshots() {
     insta::glob!("../fixtures/graphs", "*.js", |abs| {
         let text = std::fs::read_to_string(abs).expect("read fixture");
         let name = abs.file_name().and_then(|n| n.to_str()).expect("name");
-        let graphs = racelint::graph_text::graphs_of(std::path::Path::new(name), &text).unwrap_or_else(|e| panic!("{e}"));
+        let graphs = racelint::graphs_of(std::path::Path::new(name), &text).unwrap_or_else(|e| panic!("{e}"));
         assert!(graphs.contains("fn "), "{name}: no function printed");
         insta::assert_snapshot!(graphs);
         checked += 1;

@@ -84,7 +84,7 @@ fn sources(dir: &Path) -> Vec<String> {
             if p.is_dir() {
                 walk(base, &p, out);
             } else if is_source(&p) {
-                out.push(racelint::discover::forward_slashes(p.strip_prefix(base).unwrap()));
+                out.push(racelint::forward_slashes(p.strip_prefix(base).unwrap()));
             }
         }
     }

@@ -45,7 +45,7 @@ fn every_suggestion_applied_removes_its_finding_and_the_file_still_parses() {
             for s in &f.suggestions {
                 assert!(!s.edits.is_empty(), "{}: a suggestion without edits: {}", path.display(), s.desc);
                 assert!(s.edits.iter().all(|e| e.module == f.module), "{}: edits in one file", path.display());
-                let edited = racelint::suggest::apply(&text, &s.edits);
+                let edited = racelint::apply(&text, &s.edits);
                 let what = format!("{}: {} in {}: {:?}\n--- edited:\n{edited}", path.display(), f.rule.code, f.function, s.desc);
                 let again = lint_source(&path, &edited, &Options::default());
                 assert!(again.errors.is_empty(), "{what}: the edited file does not parse: {:?}", again.errors);
@@ -56,7 +56,7 @@ fn every_suggestion_applied_removes_its_finding_and_the_file_still_parses() {
                 assert_eq!(meta.len(), meta_before - removed_meta, "{what}: a suppression finding appeared: {meta:?}");
                 if s.desc.contains("racelint-ignore-next-line") {
                     assert!(again.suppressed.iter().any(|x| key(&x.finding) == key(f)), "{what}: not suppressed");
-                    assert!(edited.contains(racelint::suggest::REASON_PLACEHOLDER));
+                    assert!(edited.contains(racelint::REASON_PLACEHOLDER));
                 }
                 // no new finding of another kind either
                 assert!(
@@ -83,7 +83,7 @@ fn a_suppression_above_joins_the_list_of_the_one_already_there() {
     let report = lint_source("a.js", text, &Options::default());
     let f = report.findings.iter().find(|f| f.rule.code == "RC001").expect("RC001");
     let s = f.suggestions.iter().find(|s| s.desc.starts_with("add RC001")).expect("joins the comment above");
-    let edited = racelint::suggest::apply(text, &s.edits);
+    let edited = racelint::apply(text, &s.edits);
     assert!(edited.contains("racelint-ignore-next-line RC003, RC001: not this one"), "{edited}");
     let again = lint_source("a.js", &edited, &Options::default());
     assert!(again.findings.iter().all(|f| f.rule.code != "RC001"), "{:?}", again.findings);
@@ -104,7 +104,7 @@ fn apply_and_relint(path: &str, text: &str, rule: &str, desc: &str) -> String {
     let report = lint_source(path, text, &Options::default());
     let f = report.findings.iter().find(|f| f.rule.code == rule).unwrap_or_else(|| panic!("{rule} in {text}"));
     let s = f.suggestions.iter().find(|s| s.desc.starts_with(desc)).unwrap_or_else(|| panic!("{desc:?} in {:?}", f.suggestions));
-    let edited = racelint::suggest::apply(text, &s.edits);
+    let edited = racelint::apply(text, &s.edits);
     let again = lint_source(path, &edited, &Options::default());
     assert!(again.errors.is_empty(), "{edited}\n{:?}", again.errors);
     assert!(again.findings.iter().all(|g| key(g) != key(f)), "still reported:\n{edited}");

@@ -26,8 +26,8 @@ use swc_common::Spanned;
 use swc_ecma_ast::*;
 
 use crate::facts::{
-    self, Access, AwaitKind, Export, FnFacts, Import, ImportName, ModuleFacts, Node, NodeId, NodeKind, NodeList, StateDecl, StateKind,
-    Unit, ValueInfo, WriteKind,
+    self, Access, AwaitKind, Export, FnFacts, Import, ImportName, LocalStateId, ModuleFacts, Node, NodeId, NodeKind, NodeList, StateDecl,
+    StateKind, Unit, ValueInfo, WriteKind,
 };
 pub(crate) use ast::undefined_key;
 use ast::*;
@@ -419,7 +419,7 @@ struct Builder<'h> {
     decl_spans: FxHashMap<Atom, facts::Span>,
     classes: FxHashMap<Atom, ClassInfo>,
     states: Vec<StateDecl>,
-    state_index: FxHashMap<String, u32>,
+    state_index: FxHashMap<String, LocalStateId>,
     functions: Vec<FnFacts>,
     fn_names: Vec<(String, u32)>,
     f: FnBuilder,
@@ -443,8 +443,8 @@ struct Builder<'h> {
     /// from any function: closures can assign their enclosing function's locals.
     reassigned: FxHashSet<(u32, Atom)>,
     /// State ids of module bindings and imported bindings, by name.
-    binding_ids: FxHashMap<Atom, u32>,
-    import_ids: FxHashMap<Atom, u32>,
+    binding_ids: FxHashMap<Atom, LocalStateId>,
+    import_ids: FxHashMap<Atom, LocalStateId>,
 }
 enum Body<'a> {
     Stmts(&'a [Stmt]),

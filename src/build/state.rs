@@ -3,17 +3,17 @@
 use super::*;
 
 impl<'h> Builder<'h> {
-    pub(super) fn state(&mut self, key: String, name: String, kind: StateKind, span: facts::Span) -> u32 {
+    pub(super) fn state(&mut self, key: String, name: String, kind: StateKind, span: facts::Span) -> LocalStateId {
         if let Some(&id) = self.state_index.get(&key) {
             return id;
         }
-        let id = self.states.len() as u32;
+        let id = LocalStateId::from_index(self.states.len());
         self.states.push(StateDecl { name, kind, span });
         self.state_index.insert(key, id);
         id
     }
 
-    pub(super) fn binding_state(&mut self, name: &Atom) -> u32 {
+    pub(super) fn binding_state(&mut self, name: &Atom) -> LocalStateId {
         // the hot path (every read of a module binding): no allocation once the state exists
         if let Some(&id) = self.binding_ids.get(name) {
             return id;
@@ -24,13 +24,13 @@ impl<'h> Builder<'h> {
         id
     }
 
-    pub(super) fn static_state(&mut self, class: &Atom, field: &Atom) -> u32 {
+    pub(super) fn static_state(&mut self, class: &Atom, field: &Atom) -> LocalStateId {
         let key = format!("{class}.{field}");
         let span = self.decl_spans.get(&Atom::from(key.as_str())).copied().unwrap_or_default();
         self.state(key.clone(), key, StateKind::ClassStatic, span)
     }
 
-    pub(super) fn global_state(&mut self, base: &Atom, prop: &Atom, span: facts::Span) -> u32 {
+    pub(super) fn global_state(&mut self, base: &Atom, prop: &Atom, span: facts::Span) -> LocalStateId {
         self.state(format!("globalThis.{prop}"), format!("{base}.{prop}"), StateKind::GlobalProp, span)
     }
 
@@ -95,7 +95,7 @@ impl<'h> Builder<'h> {
             && self.host_path(&m.obj).is_some_and(|p| self.hints.state_paths.iter().any(|s| s.starts_with(&p)))
     }
 
-    pub(super) fn import_state(&mut self, local: &Atom, import: u32) -> u32 {
+    pub(super) fn import_state(&mut self, local: &Atom, import: u32) -> LocalStateId {
         if let Some(&id) = self.import_ids.get(local) {
             return id;
         }

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analysis::{Eff, FnView};
 use crate::facts::{Atom, NodeId};
-use crate::program::{FnId, MadeAt};
+use crate::program::{FnId, MadeAt, StateId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -76,10 +76,8 @@ pub struct Describe<'a> {
     pub other_call: Option<&'a str>,
     /// Some of the state is a class static field.
     pub static_state: bool,
-    /// The write is a compound assignment or update (`+=`, `++`).
-    pub compound: bool,
-    /// The write stores a constant (`busy = true`): the state is used as a flag.
-    pub flag: bool,
+    /// The candidate's [`Candidate::variant`].
+    pub variant: u8,
     pub primary_line: u32,
     pub await_line: u32,
     pub other_line: u32,
@@ -134,8 +132,21 @@ pub struct Rule {
     /// Another task's reads race too, not only its writes: it sees the temporary value of an
     /// override or a half-done update. Otherwise only a task that writes the state races.
     pub races_with_readers: bool,
+    /// The mechanical fix `suggest` tries on this rule's findings.
+    pub fix: Fix,
     pub check: fn(&FnView, &mut Vec<Candidate>),
     pub describe: fn(&Describe) -> Text,
+}
+
+/// A rule's own mechanical fix (`suggest/`), offered when a finding has exactly its shape;
+/// every rule finding also gets a suppression comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    None,
+    /// Keep the in-flight promise of the load the check guards (`suggest/in_flight_promise.rs`).
+    InFlightPromise,
+    /// Read the state once into a snapshot before the first await (`suggest/snapshot.rs`).
+    Snapshot,
 }
 
 /// A point of a finding: a node of the function, and for effects of a call, where the callee
@@ -156,33 +167,31 @@ impl Point {
 pub struct Candidate {
     pub rule: &'static Rule,
     /// The states involved, the one named in the message first.
-    pub states: Vec<(u32, Option<Atom>)>,
+    pub states: Vec<(StateId, Option<Atom>)>,
     /// The main access.
     pub primary: Point,
     pub await_node: NodeId,
     /// The access on the other side of the await.
     pub other: Point,
-    pub compound: bool,
-    pub flag: bool,
+    /// Which of its wordings the rule chose when it proposed the candidate (0: the plain one);
+    /// only that rule's `describe` reads it, and each rule names its own values
+    /// (`rc003_lost_update::COMPOUND`).
+    pub variant: u8,
     /// What a racing task must write for the pattern to go wrong: every item of one of these
     /// alternatives (none: any write of `states`). A torn read needs one task that writes both
     /// what was read before the await and what is read after it.
-    pub cover: Vec<Vec<(u32, Option<Atom>)>>,
+    pub cover: Vec<Vec<(StateId, Option<Atom>)>>,
 }
 
 impl Candidate {
     pub fn new(rule: &'static Rule, e: &Eff, primary: Point, await_node: NodeId, other: Point) -> Candidate {
-        Candidate {
-            rule,
-            states: vec![(e.state, e.field.cloned())],
-            primary,
-            await_node,
-            other,
-            compound: false,
-            flag: false,
-            cover: Vec::new(),
-        }
+        Candidate { rule, states: vec![(e.state, e.field.cloned())], primary, await_node, other, variant: 0, cover: Vec::new() }
     }
+}
+
+/// The rule a finding's [`RuleInfo`] belongs to; `None` for a suppression diagnostic.
+pub fn rule_of(info: &RuleInfo) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.info.code == info.code)
 }
 
 impl std::fmt::Debug for Rule {
@@ -213,11 +222,11 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
     let key = |c: &Candidate| (c.rule.priority, view.span(c.primary.node).lo, view.span(c.other.node).lo, c.await_node, c.states[0].0);
     all.sort_by_key(key);
     // how many torn reads each state has: the one with the most names the torn-read finding
-    let mut torn: FxHashMap<u32, usize> = FxHashMap::default();
+    let mut torn: FxHashMap<StateId, usize> = FxHashMap::default();
     for c in all.iter().filter(|c| c.rule.one_per_function) {
         *torn.entry(c.states[0].0).or_default() += 1;
     }
-    let mut best: FxHashMap<u32, Candidate> = FxHashMap::default();
+    let mut best: FxHashMap<StateId, Candidate> = FxHashMap::default();
     let mut order = Vec::new();
     for c in all {
         let root = c.states[0].0;
@@ -289,14 +298,14 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
         if m.rule.one_per_function {
             let first = m.states[0].clone();
             m.states[1..]
-                .sort_by_key(|(s, _)| (std::cmp::Reverse(torn.get(s).copied().unwrap_or(0)), program.states[*s as usize].name.clone()));
+                .sort_by_key(|(s, _)| (std::cmp::Reverse(torn.get(s).copied().unwrap_or(0)), program.states[s.index()].name.clone()));
             debug_assert_eq!(m.states[0], first);
             continue;
         }
         // name the user-visible global first, class-static bookkeeping after
         m.states.sort_by(|a, b| {
-            let sa = &program.states[a.0 as usize];
-            let sb = &program.states[b.0 as usize];
+            let sa = &program.states[a.0.index()];
+            let sb = &program.states[b.0.index()];
             (sa.kind == crate::facts::StateKind::ClassStatic, &sa.name).cmp(&(sb.kind == crate::facts::StateKind::ClassStatic, &sb.name))
         });
     }
@@ -305,7 +314,7 @@ pub fn check_function(view: &FnView) -> Vec<Candidate> {
 
 /// Two candidates' covers as one: either's way to go wrong; none when either has none.
 /// Repeated alternatives are dropped once merging is done (`dedupe_cover`).
-fn merge_cover(into: &mut Vec<Vec<(u32, Option<Atom>)>>, other: Vec<Vec<(u32, Option<Atom>)>>) {
+fn merge_cover(into: &mut Vec<Vec<(StateId, Option<Atom>)>>, other: Vec<Vec<(StateId, Option<Atom>)>>) {
     if into.is_empty() || other.is_empty() {
         into.clear();
     } else {
@@ -315,7 +324,7 @@ fn merge_cover(into: &mut Vec<Vec<(u32, Option<Atom>)>>, other: Vec<Vec<(u32, Op
 
 /// Keeps the first of each alternative, in order (a function with hundreds of torn reads of one
 /// state merges hundreds of covers, most of them alike).
-fn dedupe_cover(cover: &mut Vec<Vec<(u32, Option<Atom>)>>) {
+fn dedupe_cover(cover: &mut Vec<Vec<(StateId, Option<Atom>)>>) {
     let mut seen = FxHashSet::default();
     cover.retain(|alt| seen.insert(alt.clone()));
 }

@@ -1,6 +1,6 @@
 //! RC001 override-across-await: shared state is set, an await follows, and it is set back.
 
-use super::{Candidate, Describe, Point, Restored, Rule, RuleInfo, Severity, TaskB, Text};
+use super::{Candidate, Describe, Fix, Point, Restored, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::WriteKind;
 use crate::program::Touch;
@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     priority: 0,
     one_per_function: false,
     races_with_readers: true,
+    fix: Fix::None,
     check,
     describe,
 };

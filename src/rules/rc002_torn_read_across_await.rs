@@ -1,10 +1,10 @@
 //! RC002 torn-read-across-await: a value read before an await is combined with a fresh read of
 //! the same state after it.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, Text};
+use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, Text};
 use crate::analysis::FnView;
-use crate::facts::{AwaitKind, NodeKind, WriteKind};
-use crate::program::Touch;
+use crate::facts::{AwaitKind, NodeId, NodeKind, WriteKind};
+use crate::program::{StateId, Touch};
 
 pub static RULE: Rule = Rule {
     info: RuleInfo {
@@ -17,13 +17,14 @@ pub static RULE: Rule = Rule {
     priority: 4,
     one_per_function: true,
     races_with_readers: false,
+    fix: Fix::Snapshot,
     check,
     describe,
 };
 
 /// Whether the state is replaced as a whole (`list = data`, `list.splice(0, list.length)`,
 /// `list.length = 0`) at `n`: after that, its contents are new by design.
-fn replaces(v: &FnView, n: u32, state: u32) -> bool {
+fn replaces(v: &FnView, n: NodeId, state: StateId) -> bool {
     v.writes(n).any(|w| {
         w.state == state
             && w.field.is_none()
@@ -35,7 +36,7 @@ fn replaces(v: &FnView, n: u32, state: u32) -> bool {
 /// read (`const key = list[i].id; await reloadList(); list.findIndex((x) => x.id === key)`): the
 /// old value is a key looked up in the reloaded state on purpose, not a torn read. `reloads`:
 /// the nodes that replace a state, found once per function.
-fn reloaded_between(v: &FnView, reloads: &[(u32, u32)], stale: u32, fresh: u32, state: u32) -> bool {
+fn reloaded_between(v: &FnView, reloads: &[(NodeId, StateId)], stale: NodeId, fresh: NodeId, state: StateId) -> bool {
     reloads.iter().any(|&(n, s)| s == state && v.crosses(stale, n).is_some() && (n == fresh || v.reaches_directly(n, fresh)))
 }
 
@@ -45,7 +46,7 @@ fn within(inner: crate::facts::Span, outer: crate::facts::Span) -> bool {
     outer.lo <= inner.lo && inner.hi <= outer.hi
 }
 
-fn consumed_before_await(v: &FnView, awaits: &[crate::facts::Span], r: u32) -> bool {
+fn consumed_before_await(v: &FnView, awaits: &[crate::facts::Span], r: NodeId) -> bool {
     let span = v.span(r);
     awaits.iter().any(|&a| within(span, a))
 }
@@ -54,7 +55,7 @@ fn consumed_before_await(v: &FnView, awaits: &[crate::facts::Span], r: u32) -> b
 /// value is stale) and what is read after it (so the new value differs), both in one task. A
 /// task that writes only one of them leaves a view that existed: the state before it ran, or
 /// after.
-fn tear(before: &crate::analysis::Eff, after: &crate::analysis::Eff) -> Vec<(u32, Option<crate::facts::Atom>)> {
+fn tear(before: &crate::analysis::Eff, after: &crate::analysis::Eff) -> Vec<(StateId, Option<crate::facts::Atom>)> {
     let mut out = vec![(before.state, before.field.cloned())];
     if before.field != after.field {
         out.push((after.state, after.field.cloned()));
@@ -63,7 +64,7 @@ fn tear(before: &crate::analysis::Eff, after: &crate::analysis::Eff) -> Vec<(u32
 }
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
-    let mut reloads: Vec<(u32, u32)> = Vec::new();
+    let mut reloads: Vec<(NodeId, StateId)> = Vec::new();
     for n in v.nodes_with_effects() {
         for w in v.writes(n) {
             if replaces(v, n, w.state) && !reloads.contains(&(n, w.state)) {

@@ -1,6 +1,6 @@
 //! RC003 lost-update: state read before an await is written after it from the stale read.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
+use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::FnView;
 use crate::facts::{NodeKind, WriteKind};
 use crate::program::Touch;
@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     priority: 1,
     one_per_function: false,
     races_with_readers: false,
+    fix: Fix::None,
     check,
     describe,
 };
@@ -24,6 +25,10 @@ pub static RULE: Rule = Rule {
 /// the test and the write, still equals the value read before it
 /// (`if (list[i].chat === old) list[i].chat = …`): a compare-and-set, which loses nobody's
 /// update. The test must use the stale value itself; `if (!x.sampler) x.sampler = …` does not.
+/// [`Candidate::variant`]: the write is a compound assignment or update (`+=`, `++`), so the
+/// help is to await the operand first.
+const COMPOUND: u8 = 1;
+
 fn compare_and_set(v: &FnView, source: u32, stale: u32, write: u32, e2: &crate::analysis::Eff) -> bool {
     v.facts.nodes[write as usize].guards.iter().any(|&g| {
         v.crosses(stale, g).is_some()
@@ -62,7 +67,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                         && !v.lands_only_in_its_epoch(b)
                     {
                         let mut c = Candidate::new(&RULE, e2, Point::of(b, e2), aw, Point::of(src, er));
-                        c.compound = matches!(kind, WriteKind::Compound | WriteKind::Update);
+                        if matches!(kind, WriteKind::Compound | WriteKind::Update) {
+                            c.variant = COMPOUND;
+                        }
                         out.push(c);
                     }
                 }
@@ -73,7 +80,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
 
 fn describe(d: &Describe) -> Text {
     let state = d.state;
-    let help = if d.compound {
+    let help = if d.variant == COMPOUND {
         format!("await the operand first, then update in one synchronous step: `const delta = {}; {state} += delta;`", d.await_text)
     } else {
         format!("re-read `{state}` after the await and update it in one synchronous step, or serialise the read-modify-write in `{}` through a lock or queue", d.function)

@@ -1,7 +1,7 @@
 //! RC004 check-then-act: a condition on shared state is tested before an await and the state
 //! it guards is written after it.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
+use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeKind;
 use crate::program::Touch;
@@ -17,9 +17,14 @@ pub static RULE: Rule = Rule {
     priority: 2,
     one_per_function: false,
     races_with_readers: false,
+    fix: Fix::InFlightPromise,
     check,
     describe,
 };
+
+/// [`Candidate::variant`]: the act writes a constant (`busy = true`), so the state is used as a
+/// flag and the help is to test and set it in one synchronous step.
+const FLAG_WRITE: u8 = 1;
 
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     for (b, node) in v.facts.nodes.iter().enumerate() {
@@ -78,7 +83,9 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     continue;
                 }
                 let mut c = Candidate::new(&RULE, e2, Point::of(g, &t), aw, Point::of(b, e2));
-                c.flag = matches!(e2.touch, Touch::Write { literal: 1.., .. });
+                if matches!(e2.touch, Touch::Write { literal: 1.., .. }) {
+                    c.variant = FLAG_WRITE;
+                }
                 out.push(c);
             }
         }
@@ -114,7 +121,7 @@ fn describe(d: &Describe) -> Text {
             Some(c) => format!("`{c}()` writes `{state}` here, acting on the stale check"),
             None => format!("`{state}` is written here, acting on the stale check"),
         },
-        help: if d.flag {
+        help: if d.variant == FLAG_WRITE {
             format!(
                 "if `{state}` marks work in progress, set it right after the check, before the first await (test and set in one synchronous step), and reset it in a `finally`; if it marks work done, keep the in-flight promise instead (`loading ??= load()`, then `await loading`)"
             )

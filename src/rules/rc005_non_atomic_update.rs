@@ -1,6 +1,6 @@
 //! RC005 non-atomic-update: writes to the same shared state separated by awaits.
 
-use super::{Candidate, Describe, Point, Rule, RuleInfo, Severity, TaskB, Text};
+use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
 use crate::facts::NodeId;
 use crate::facts::WriteKind;
@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     priority: 3,
     one_per_function: false,
     races_with_readers: true,
+    fix: Fix::None,
     check,
     describe,
 };
@@ -117,7 +118,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                     continue;
                 }
                 let Some(aw) = v.crosses(a, b) else { continue };
-                if !v.program.states[e1.state as usize].scalar
+                if !v.program.states[e1.state.index()].scalar
                     && v.direct(e1)
                     && v.direct(e2)
                     && pieces_of_one_update(a, e1.touch, b, e2.touch)

@@ -34,7 +34,7 @@ use crate::Finding;
 /// this module's text that assigns it an awaited value (`cache = await …`).
 pub(super) fn may_apply(program: &Program, m: &SourceModule, f: &Finding) -> bool {
     let Some((state_id, field)) = f.keys.first() else { return false };
-    let st = &program.states[*state_id as usize];
+    let st = &program.states[state_id.index()];
     let name = st.name.as_str();
     let awaited_fill = |l: &crate::finding::Label| {
         l.site.module == f.module
@@ -59,7 +59,7 @@ pub(super) fn suggestion<'t>(
     if !may_apply(program, m, f) {
         return None;
     }
-    let st = &program.states[f.keys.first()?.0 as usize];
+    let st = &program.states[f.keys.first()?.0.index()];
     let name = st.name.as_str();
     let body = tree.function_body(program.function(f.fn_id?).span)?;
     let mut find = FindFill { tree, name, check: f.span, found: None, done: false };

@@ -19,6 +19,7 @@ pub(crate) use tree::line_bound_spans;
 
 use crate::facts::Span;
 use crate::program::Program;
+use crate::rules::Fix;
 use crate::source::SourceModule;
 use crate::Finding;
 
@@ -98,10 +99,10 @@ pub(crate) fn attach(program: &Program, findings: &mut [Finding]) {
 /// Whether the finding passes the checks of its rule's fix that need no tree.
 fn rule_fix_may_apply(program: &Program, m: &SourceModule, f: &Finding) -> bool {
     f.original.is_none()
-        && match f.rule.code {
-            "RC004" => in_flight_promise::may_apply(program, m, f),
-            "RC002" => snapshot::may_apply(program, m, f),
-            _ => false,
+        && match crate::rules::rule_of(f.rule).map(|r| r.fix) {
+            Some(Fix::InFlightPromise) => in_flight_promise::may_apply(program, m, f),
+            Some(Fix::Snapshot) => snapshot::may_apply(program, m, f),
+            Some(Fix::None) | None => false,
         }
 }
 
@@ -119,10 +120,10 @@ fn rule_fix(
         return None;
     }
     let module_tree = || full.get_or_init(|| tree::Tree::parse(m)).as_ref();
-    let fix = match f.rule.code {
-        "RC004" => in_flight_promise::suggestion(program, m, tree, module_tree, f),
-        "RC002" => snapshot::suggestion(program, m, tree, f),
-        _ => None,
+    let fix = match crate::rules::rule_of(f.rule).map(|r| r.fix) {
+        Some(Fix::InFlightPromise) => in_flight_promise::suggestion(program, m, tree, module_tree, f),
+        Some(Fix::Snapshot) => snapshot::suggestion(program, m, tree, f),
+        Some(Fix::None) | None => None,
     }?;
     // an edit that breaks the file is no fix (belt and braces: the shapes are checked first)
     tree.parses_edited(m, &fix.edits).then_some(fix)

@@ -33,7 +33,7 @@ pub(super) fn may_apply(program: &Program, m: &SourceModule, f: &Finding) -> boo
     if f.states.len() != 1 || f.keys.iter().any(|(s, _)| s != state_id) {
         return false;
     }
-    let st = &program.states[*state_id as usize];
+    let st = &program.states[state_id.index()];
     if !matches!(st.kind, StateKind::Binding | StateKind::Imported(_)) {
         return false;
     }
@@ -55,7 +55,7 @@ pub(super) fn suggestion(program: &Program, m: &SourceModule, tree: &Tree, f: &F
         return None;
     }
     let (state_id, _) = f.keys.first()?;
-    let st = &program.states[*state_id as usize];
+    let st = &program.states[state_id.index()];
     let name = st.name.as_str();
     let text = &m.text;
     let body = tree.function_body(program.function(f.fn_id?).span)?;

@@ -12,10 +12,12 @@ use crate::Finding;
 pub const REASON_PLACEHOLDER: &str = "TODO: why this cannot race";
 
 pub(super) fn suggestion(m: &SourceModule, f: &Finding) -> Option<Suggestion> {
-    match f.rule.code {
-        "RS001" => remove_unused(m, f),
-        code if code.starts_with("RC") => ignore_comment(m, f),
-        _ => None,
+    if f.rule.code == crate::suppress::UNUSED.code {
+        remove_unused(m, f)
+    } else if crate::rules::rule_of(f.rule).is_some() {
+        ignore_comment(m, f)
+    } else {
+        None
     }
 }
 

@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, FnFacts, NodeId, NodeKind, WriteKind};
-use crate::program::{fields_conflict, writes_over, FnId, Program, Touch};
+use crate::program::{fields_conflict, writes_over, FnId, Program, StateId, Touch};
 
 /// Nodes searched to tell whether an un-awaited call is in a loop.
 const LOOP_SEARCH: usize = 20_000;
@@ -34,12 +34,12 @@ pub(super) fn in_loop(f: &FnFacts, from: NodeId) -> bool {
 /// `if (busy) return; busy = true;`, or `if (!running) { running = true; … }`. A second run
 /// finds it set and leaves (or waits) before reaching any await, so runs past it do not
 /// overlap.
-pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
+pub(super) fn lock_of(program: &Program, f: FnId) -> Option<StateId> {
     let facts = program.function(f);
     if facts.bail_tests.is_empty() && facts.unset_tests.is_empty() {
         return None;
     }
-    let module = program.functions[f as usize].module;
+    let module = program.functions[f.index()].module;
     // the nodes that run before the first await
     let mut before = vec![false; facts.nodes.len()];
     let mut stack = vec![0 as NodeId];
@@ -49,7 +49,7 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
         }
         let node = &facts.nodes[n as usize];
         let settled_call = |call: NodeId| {
-            program.call_targets[f as usize][call as usize].is_some_and(|t| program.settled.settles.get(t as usize) == Some(&true))
+            program.call_targets[f.index()][call as usize].is_some_and(|t| program.settled.settles.get(t.index()) == Some(&true))
         };
         if program.yields_at(f, n) || matches!(node.kind, NodeKind::Resume { call } if !settled_call(call)) {
             before[n as usize] = false;
@@ -59,7 +59,7 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
     }
     // the test reads what the write sets: the write is of the tested path or above it (setting
     // `cache.registry = {}` is no claim of `if (!cache) return`)
-    let tests = |g: NodeId, state: u32, field: &Option<Atom>| {
+    let tests = |g: NodeId, state: StateId, field: &Option<Atom>| {
         before.get(g as usize).copied().unwrap_or(false)
             && matches!(&facts.nodes[g as usize].kind, NodeKind::Read { access, test: true }
                 if program.global_state(module, access) == state && writes_over(field.as_ref(), access.field.as_ref()))
@@ -103,28 +103,28 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<u32> {
 
 /// Per state and field: who accesses it themselves, or through a host call, whether they
 /// write, and whether a read only tests the value (see `Accessors`).
-pub(super) fn accessors(program: &Program) -> FxHashMap<u32, Accessors> {
+pub(super) fn accessors(program: &Program) -> FxHashMap<StateId, Accessors> {
     let n = program.functions.len();
-    let mut out: FxHashMap<u32, Accessors> = FxHashMap::default();
+    let mut out: FxHashMap<StateId, Accessors> = FxHashMap::default();
     for f in 0..n {
-        let facts = program.function(f as FnId);
+        let facts = program.function(FnId::from_index(f));
         let module = program.functions[f].module;
         // one entry per state, field and kind of access in this function
-        let mut seen: FxHashSet<(u32, Option<&Atom>, Use)> = FxHashSet::default();
+        let mut seen: FxHashSet<(StateId, Option<&Atom>, Use)> = FxHashSet::default();
         for i in 0..facts.nodes.len() {
             if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
                 let how = use_of(facts, i as NodeId, touch);
                 if seen.insert((state, field, how)) {
-                    push_accessor(out.entry(state).or_default(), field, f as FnId, how);
+                    push_accessor(out.entry(state).or_default(), field, FnId::from_index(f), how);
                 }
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
-                let host = program.call_targets[f][i].and_then(|t| (t as usize).checked_sub(n));
+                let host = program.call_targets[f][i].and_then(|t| t.index().checked_sub(n));
                 if let Some(h) = host.and_then(|h| program.host_fns.get(h)) {
                     for (list, how) in [(&h.reads, Use::Read), (&h.writes, Use::Write)] {
                         for &state in list {
                             if seen.insert((state, None, how)) {
-                                push_accessor(out.entry(state).or_default(), None, f as FnId, how);
+                                push_accessor(out.entry(state).or_default(), None, FnId::from_index(f), how);
                             }
                         }
                     }
@@ -194,7 +194,7 @@ pub(super) fn exported_functions(program: &Program) -> FxHashSet<FnId> {
         for (name, i) in &module.facts.fn_names {
             let head = name.split(['.', '#']).next().unwrap_or(name);
             if locals.contains(head) {
-                out.insert(program.fn_base[m] + i);
+                out.insert(program.fn_base[m].offset(*i));
             }
         }
     }

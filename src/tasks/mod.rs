@@ -22,7 +22,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, NodeId, NodeKind};
 use crate::host::{CallbackRuns, Hosts, Runs};
-use crate::program::{fields_conflict, writes_over, FnId, Program, Site};
+use crate::program::{fields_conflict, writes_over, FnId, Program, Site, StateId};
 
 /// Entries kept per function; more make it "many tasks" (which can overlap).
 const MAX_ENTRIES: usize = 8;
@@ -141,10 +141,10 @@ pub struct Tasks {
     /// the task starts).
     pred: Vec<smallvec::SmallVec<[Option<FnId>; 2]>>,
     /// Per function: the state of the busy flag it takes before its first await.
-    locks: Vec<Option<u32>>,
+    locks: Vec<Option<StateId>>,
     /// Per state: the functions that access it themselves (or through a host call), by field,
     /// and whether they write.
-    accessors: FxHashMap<u32, Accessors>,
+    accessors: FxHashMap<StateId, Accessors>,
     /// Per function: the functions that call it within their own task (not un-awaited).
     callers: Vec<Vec<FnId>>,
     /// Callee paths whose awaited call waits for a modal dialog (the host models' `[[modal]]`).
@@ -166,14 +166,14 @@ impl Tasks {
         type RunsOf<'a> = FxHashMap<(&'a str, Option<&'a str>), Option<CallbackRuns<'a>>>;
         let mut runs_of: RunsOf = FxHashMap::default();
         for f in 0..n {
-            let facts = program.function(f as FnId);
+            let facts = program.function(FnId::from_index(f));
             let module = program.functions[f].module;
             let targets = &program.call_targets[f];
             let detached: FxHashSet<NodeId> = facts.detached.iter().copied().collect();
             for (ni, node) in facts.nodes.iter().enumerate() {
                 let NodeKind::Call { .. } = node.kind else { continue };
-                let Some(t) = targets[ni].filter(|&t| (t as usize) < n && t as usize != f) else { continue };
-                called[t as usize] = true;
+                let Some(t) = targets[ni].filter(|&t| t.index() < n && t.index() != f) else { continue };
+                called[t.index()] = true;
                 let spawn = detached.contains(&(ni as NodeId)) && program.function(t).is_async;
                 if spawn {
                     entries.push({
@@ -184,7 +184,7 @@ impl Tasks {
                             Some(t),
                         );
                         e.site = Some(Site { module, span: node.span });
-                        e.started_in = Some(f as FnId);
+                        e.started_in = Some(FnId::from_index(f));
                         e.once_per_start = true;
                         e.in_loop = in_loop(facts, ni as NodeId);
                         e
@@ -203,12 +203,12 @@ impl Tasks {
                     .iter()
                     .enumerate()
                     .filter(|(_, node)| matches!(node.kind, NodeKind::Call { .. }))
-                    .filter_map(|(i, node)| Some((node.span, targets[i].filter(|&t| (t as usize) < n)?)))
+                    .filter_map(|(i, node)| Some((node.span, targets[i].filter(|&t| t.index() < n)?)))
                     .collect()
             };
             for (ci, cb) in facts.callbacks.iter().enumerate() {
-                let Some(t) = program.callback_targets[f][ci].filter(|&t| (t as usize) < n) else { continue };
-                called[t as usize] = true;
+                let Some(t) = program.callback_targets[f][ci].filter(|&t| t.index() < n) else { continue };
+                called[t.index()] = true;
                 let site = Some(Site { module, span: cb.span });
                 let modelled =
                     *runs_of.entry((cb.path.as_str(), cb.label.as_deref())).or_insert_with(|| index.find(&cb.path, cb.label.as_deref()));
@@ -216,14 +216,14 @@ impl Tasks {
                 // when that function calls it, in that function's tasks
                 // (so is one a model names by its whole path: the program's own `test(name, f)`)
                 if let (None | Some(CallbackRuns { exact: true, .. }), Some(&r)) = (modelled, receivers.get(&cb.span)) {
-                    edges[r as usize].push((t, None));
+                    edges[r.index()].push((t, None));
                     continue;
                 }
                 let how = modelled.unwrap_or(CallbackRuns::UNMODELLED);
                 let kind_name = how.kind;
                 let realm = how.isolated.then_some(module);
                 if realm.is_some() {
-                    realm_registrars.insert(f as FnId);
+                    realm_registrars.insert(FnId::from_index(f));
                 }
                 let named = |what: &str| match &cb.label {
                     Some(l) if kind_name != "callback" && kind_name != "fan-out" && kind_name != "inline callback" => {
@@ -262,7 +262,7 @@ impl Tasks {
                         let mut e = Entry::new(EntryKind::Callback, kind_name, named(kind_name), Some(t));
                         e.site = site;
                         e.repeats = how.runs == Runs::Repeatedly;
-                        e.started_in = Some(f as FnId);
+                        e.started_in = Some(FnId::from_index(f));
                         e.once_per_start = how.runs == Runs::Once;
                         e.input = how.input;
                         e.realm = realm;
@@ -278,7 +278,7 @@ impl Tasks {
             entries,
             reach: vec![Default::default(); n],
             pred: vec![Default::default(); n],
-            locks: (0..n).map(|f| lock_of(program, f as FnId)).collect(),
+            locks: (0..n).map(|f| lock_of(program, FnId::from_index(f))).collect(),
             accessors: accessors(program),
             callers: vec![Vec::new(); n],
             modals: hosts
@@ -302,10 +302,10 @@ impl Tasks {
             if count == 0 {
                 continue;
             }
-            let f = program.fn_base[m] + count - 1;
+            let f = program.fn_base[m].offset(count - 1);
             let file = module_file(program, m as u32);
             let e = tasks.push(Entry::new(EntryKind::StartUp, "module start-up", format!("the start-up of `{file}`"), Some(f)));
-            called[f as usize] = true;
+            called[f.index()] = true;
             queue.push_back((f, e, None));
         }
         for e in 0..tasks.entries.len() as u32 {
@@ -332,15 +332,15 @@ impl Tasks {
         // count as called from outside
         for (f, out) in edges.iter_mut().enumerate() {
             let m = program.functions[f].module as usize;
-            for &i in &program.function(f as FnId).immediate {
-                let t = program.fn_base[m] + i;
-                called[t as usize] = true;
+            for &i in &program.function(FnId::from_index(f)).immediate {
+                let t = program.fn_base[m].offset(i);
+                called[t.index()] = true;
                 out.push((t, None));
             }
         }
         let exported = exported_functions(program);
-        for f in 0..n as FnId {
-            if !called[f as usize] {
+        for f in (0..n).map(FnId::from_index) {
+            if !called[f.index()] {
                 let (kind, kind_name) =
                     if exported.contains(&f) { (EntryKind::Export, "export") } else { (EntryKind::Unknown, "unseen caller") };
                 let label = match kind {
@@ -353,12 +353,12 @@ impl Tasks {
         }
         let mut visit = |tasks: &mut Tasks, queue: &mut std::collections::VecDeque<(FnId, u32, Option<FnId>)>| {
             while let Some((f, e, from)) = queue.pop_front() {
-                let fi = f as usize;
+                let fi = f.index();
                 let entered = e;
                 // a function that takes a busy flag runs one at a time, whoever calls it
                 let e = match tasks.locks[fi] {
                     Some(state) if tasks.entries[e as usize].kind != EntryKind::Lock => *lock_entries.entry(f).or_insert_with(|| {
-                        let flag = program.states[state as usize].name.clone();
+                        let flag = program.states[state.index()].name.clone();
                         tasks.entries.push(Entry::new(
                             EntryKind::Lock,
                             "busy flag",
@@ -389,8 +389,8 @@ impl Tasks {
         };
         visit(&mut tasks, &mut queue);
         // cycles nothing outside calls into: a caller racelint does not see
-        for f in 0..n as FnId {
-            if tasks.reach[f as usize].is_empty() {
+        for f in (0..n).map(FnId::from_index) {
+            if tasks.reach[f.index()].is_empty() {
                 let e = tasks.push({
                     let mut e = Entry::new(
                         EntryKind::Unknown,
@@ -407,8 +407,8 @@ impl Tasks {
         }
         for (f, out) in edges.iter().enumerate() {
             for &(t, spawn) in out {
-                if spawn.is_none() && !tasks.callers[t as usize].contains(&(f as FnId)) {
-                    tasks.callers[t as usize].push(f as FnId);
+                if spawn.is_none() && !tasks.callers[t.index()].contains(&FnId::from_index(f)) {
+                    tasks.callers[t.index()].push(FnId::from_index(f));
                 }
             }
         }
@@ -441,7 +441,7 @@ impl Tasks {
         for e in &mut self.entries {
             if let (EntryKind::StartUp, Some(root)) = (e.kind, e.root) {
                 if registrars.contains(&root) {
-                    e.realm = Some(program.functions[root as usize].module);
+                    e.realm = Some(program.functions[root.index()].module);
                 }
             }
         }
@@ -449,7 +449,7 @@ impl Tasks {
             let mut changed = false;
             for i in 0..self.entries.len() {
                 let Some(g) = self.entries[i].started_in else { continue };
-                let mut realms = self.reach[g as usize].iter().map(|&r| self.entries[r as usize].realm);
+                let mut realms = self.reach[g.index()].iter().map(|&r| self.entries[r as usize].realm);
                 let Some(Some(first)) = realms.next() else { continue };
                 if realms.all(|r| r == Some(first)) && self.entries[i].realm != Some(first) {
                     self.entries[i].realm = Some(first);
@@ -470,11 +470,11 @@ impl Tasks {
     /// Where `g`, task B's function, touches the finding's state itself: its first access of
     /// one of `states` (the first of them it touches at all) whose field conflicts (a write when
     /// `writes`), or the host call that does; with the index of that state in `states`.
-    pub fn access_site(&self, program: &Program, g: FnId, states: &[(u32, Option<Atom>)], writes: bool) -> Option<(Site, usize)> {
-        let module = program.functions[g as usize].module;
+    pub fn access_site(&self, program: &Program, g: FnId, states: &[(StateId, Option<Atom>)], writes: bool) -> Option<(Site, usize)> {
+        let module = program.functions[g.index()].module;
         let facts = program.function(g);
         let n = program.functions.len();
-        let touches = |(s, f): &(u32, Option<Atom>), i: NodeId| match program.direct_effect(module, facts, i) {
+        let touches = |(s, f): &(StateId, Option<Atom>), i: NodeId| match program.direct_effect(module, facts, i) {
             // as `classify` counts them: a test sees only writes of its path or above it
             Some((state, field, touch)) => {
                 (!writes || touch.is_write())
@@ -483,7 +483,7 @@ impl Tasks {
                     && (facts::use_of(facts, i, touch) != Use::Test || writes_over(f.as_ref(), field))
             }
             None => {
-                let host = program.call_targets[g as usize][i as usize].and_then(|t| (t as usize).checked_sub(n));
+                let host = program.call_targets[g.index()][i as usize].and_then(|t| t.index().checked_sub(n));
                 host.and_then(|h| program.host_fns.get(h)).is_some_and(|h| h.writes.contains(s) || (!writes && h.reads.contains(s)))
             }
         };
@@ -494,7 +494,7 @@ impl Tasks {
 
     /// Whether two runs of `f` can be inside it at once.
     pub fn runs_overlap(&self, f: FnId) -> bool {
-        let r = &self.reach[f as usize];
+        let r = &self.reach[f.index()];
         r.len() >= 2 || r.iter().any(|&e| self.entries[e as usize].repeats)
     }
 
@@ -534,11 +534,11 @@ impl Tasks {
         }
         let Some(g) = eb.started_in else { return false };
         let Some(root) = ea.root else { return false };
-        if f == root || !self.reach[g as usize].contains(&a) {
+        if f == root || !self.reach[g.index()].contains(&a) {
             return false;
         }
         let facts = program.function(root);
-        let targets = &program.call_targets[root as usize];
+        let targets = &program.call_targets[root.index()];
         // where `b` starts in the root: the registration itself, or the calls that lead to it
         let pb = self.path(g, a);
         if pb.first() != Some(&root) {
@@ -546,7 +546,7 @@ impl Tasks {
         }
         let start = if pb.len() == 1 {
             match eb.site {
-                Some(site) if site.module == program.functions[root as usize].module => site.span.lo,
+                Some(site) if site.module == program.functions[root.index()].module => site.span.lo,
                 _ => return false,
             }
         } else {
@@ -563,8 +563,8 @@ impl Tasks {
             if leads.len() > 4096 {
                 return false;
             }
-            if h != root && self.reach[h as usize].contains(&a) && leads.insert(h) {
-                stack.extend(self.callers[h as usize].iter().copied());
+            if h != root && self.reach[h.index()].contains(&a) && leads.insert(h) {
+                stack.extend(self.callers[h.index()].iter().copied());
             }
         }
         let mut any = false;
@@ -579,7 +579,7 @@ impl Tasks {
             any = true;
         }
         // `f` reached from the root some other way (a callback it hands over) is not ordered
-        any && facts.callbacks.iter().zip(&program.callback_targets[root as usize]).all(|(_, t)| !t.is_some_and(|t| leads.contains(&t)))
+        any && facts.callbacks.iter().zip(&program.callback_targets[root.index()]).all(|(_, t)| !t.is_some_and(|t| leads.contains(&t)))
     }
 
     /// The functions from `e`'s root to `f`.
@@ -587,7 +587,7 @@ impl Tasks {
         let mut out = vec![f];
         let mut at = f;
         let mut seen = FxHashSet::default();
-        while let Some(p) = self.reach[at as usize].iter().position(|&x| x == e).and_then(|i| self.pred[at as usize][i]) {
+        while let Some(p) = self.reach[at.index()].iter().position(|&x| x == e).and_then(|i| self.pred[at.index()][i]) {
             if !seen.insert(p) || out.len() > 64 {
                 break;
             }
@@ -609,12 +609,12 @@ impl Tasks {
         &self,
         program: &Program,
         f: FnId,
-        states: &[(u32, Option<Atom>)],
-        cover: &[Vec<(u32, Option<Atom>)>],
+        states: &[(StateId, Option<Atom>)],
+        cover: &[Vec<(StateId, Option<Atom>)>],
         touching: bool,
         modal: bool,
     ) -> Concurrency {
-        let reach = &self.reach[f as usize];
+        let reach = &self.reach[f.index()];
         let a_entry = reach.first().copied();
         let a = a_entry.map(|e| TaskPath { entry: e, path: self.path(f, e) });
         // the pair that explains the race best: tasks a user or the host starts before exports
@@ -643,7 +643,7 @@ impl Tasks {
                     if !(writes || (touching && (how == Use::Read || tested))) {
                         continue;
                     }
-                    for &eb in &self.reach[g as usize] {
+                    for &eb in &self.reach[g.index()] {
                         if modal && self.entries[eb as usize].input {
                             continue;
                         }
@@ -665,7 +665,7 @@ impl Tasks {
         type Accessor = (FnId, bool);
         let mut pairs: Vec<((u32, u32), (Key, Accessor))> = Vec::new();
         let ranked: Vec<(u32, u8, (u8, FnId, bool))> = others.iter().map(|(&eb, &o)| (eb, self.rank(eb), o)).collect();
-        for &ea in &self.reach[f as usize] {
+        for &ea in &self.reach[f.index()] {
             let rank_a = self.rank(ea);
             for &(eb, rank_b, (direct, g, writes)) in &ranked {
                 if ea == eb && !self.entries[ea as usize].repeats {
@@ -680,7 +680,7 @@ impl Tasks {
                     }
                 }
                 let start_up_of = |x: &Entry| match (x.kind, x.root) {
-                    (EntryKind::StartUp, Some(r)) => Some(program.functions[r as usize].module),
+                    (EntryKind::StartUp, Some(r)) => Some(program.functions[r.index()].module),
                     _ => None,
                 };
                 if (xa.after_start_up && xa.realm == start_up_of(xb)) || (xb.after_start_up && xb.realm == start_up_of(xa)) {
@@ -708,13 +708,13 @@ impl Tasks {
         }
         // the host last: a task in the scan says more
         for (s, _) in states {
-            if let Some(by) = &program.states[*s as usize].written_by_host {
+            if let Some(by) = &program.states[s.index()].written_by_host {
                 return Concurrency { overlapping: true, a, b: Some(Other::Host(by.clone())), reason: String::new() };
             }
         }
         let what = if touching { "touches" } else { "writes" };
         let during = if modal { " while the modal dialog it awaits is open" } else { " meanwhile" };
-        let names: Vec<String> = states.iter().map(|(s, _)| format!("`{}`", program.states[*s as usize].name)).collect();
+        let names: Vec<String> = states.iter().map(|(s, _)| format!("`{}`", program.states[s.index()].name)).collect();
         let runs = if modal && self.runs_overlap(f) {
             format!("`{}` runs again only on the user's input, which a modal dialog holds back", program.fn_name(f))
         } else {
@@ -726,7 +726,7 @@ impl Tasks {
                 let parts: Vec<String> = alt
                     .iter()
                     .map(|(s, field)| {
-                        let name = &program.states[*s as usize].name;
+                        let name = &program.states[s.index()].name;
                         match field.as_deref().filter(|f| !f.contains(crate::facts::ANY_FIELD)) {
                             Some(f) => format!("`{name}.{f}`"),
                             None => format!("`{name}`"),
@@ -747,13 +747,13 @@ impl Tasks {
 
     /// The tasks that write every item of one of `cover`'s alternatives, each item in some
     /// function the task runs; `None` when there is nothing to cover.
-    fn covering(&self, cover: &[Vec<(u32, Option<Atom>)>]) -> Option<FxHashSet<u32>> {
+    fn covering(&self, cover: &[Vec<(StateId, Option<Atom>)>]) -> Option<FxHashSet<u32>> {
         if cover.is_empty() {
             return None;
         }
         let mut out = FxHashSet::default();
         // the tasks that write one item, once per item however many alternatives name it
-        let mut writers_of: FxHashMap<&(u32, Option<Atom>), FxHashSet<u32>> = FxHashMap::default();
+        let mut writers_of: FxHashMap<&(StateId, Option<Atom>), FxHashSet<u32>> = FxHashMap::default();
         for alt in cover {
             let mut all: Option<FxHashSet<u32>> = None;
             for item in alt {
@@ -763,7 +763,7 @@ impl Tasks {
                     for (gfield, fns) in self.accessors.get(s).map(Vec::as_slice).unwrap_or_default() {
                         if fields_conflict(field.as_ref(), gfield.as_ref()) {
                             for (g, _) in fns.iter().filter(|(_, how)| *how == Use::Write) {
-                                writers.extend(self.reach[*g as usize].iter().copied());
+                                writers.extend(self.reach[g.index()].iter().copied());
                             }
                         }
                     }
@@ -781,7 +781,7 @@ impl Tasks {
 
     /// Why `f` does not overlap itself, in words: "it runs once, at the start-up of `index.js`".
     fn how_it_runs(&self, program: &Program, f: FnId) -> String {
-        let reach = &self.reach[f as usize];
+        let reach = &self.reach[f.index()];
         if self.runs_overlap(f) {
             return format!("`{}` may run more than once at a time", program.fn_name(f));
         }
