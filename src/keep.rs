@@ -205,6 +205,9 @@ impl RuleMemo {
             .collect();
         let together =
             program.written_together_pairs().map(|(s, a, b)| hash_of(|h| (s, &**a, &**b).hash(h))).fold(0u64, |x, y| x.wrapping_add(y));
+        // what a call's constants resolve to (`constants.rs`): members of `const` objects,
+        // possibly declared in a module neither the caller nor its callees are in
+        let constants = program.constants.iter().map(|(k, v)| hash_of(|h| (k, v).hash(h))).fold(0u64, |x, y| x.wrapping_add(y));
         let n = program.functions.len();
         let keys = (0..n)
             .into_par_iter()
@@ -225,7 +228,7 @@ impl RuleMemo {
                 let key = hash_of(|h| {
                     // the findings carry the function's and states' program-wide ids (the task
                     // model classifies them afterwards): a renumbering is a change
-                    (r.module, r.local, id, together).hash(h);
+                    (r.module, r.local, id, together, constants).hash(h);
                     targets.hash(h);
                     for &t in targets.iter().flatten() {
                         if t.index() < n && !unchanged[program.functions[t.index()].module as usize] {
