@@ -44,6 +44,19 @@ pub(crate) fn may_hold(program: &Program, callee: FnId, set: u32, caller: FnId, 
     tests.iter().all(|t| test_may_hold(program, t, consts, caller_module, callee_module))
 }
 
+/// Whether a call's constants are for a parameter `callee` tests (else they decide nothing).
+pub(crate) fn may_decide(program: &Program, callee: FnId, consts: &CallConsts) -> bool {
+    if callee.index() >= program.functions.len() {
+        return false;
+    }
+    let f = program.function(callee);
+    !f.tested.is_empty()
+        && f.param_tests
+            .iter()
+            .flatten()
+            .any(|t| consts.args.iter().any(|(i, _)| *i == t.param) || consts.arity.is_some_and(|n| t.param >= n))
+}
+
 fn test_may_hold(program: &Program, t: &ParamTest, consts: &CallConsts, caller_module: u32, callee_module: u32) -> bool {
     let undefined = Const::Lit { key: crate::build::undefined_key(), truthy: false };
     let empty = Const::Object(Vec::new());

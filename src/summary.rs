@@ -288,10 +288,8 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
                     awaited,
                     when: f.tests_of(node),
                     post_if: post_if_of(node, post),
-                    // (only where it can matter: the callee tests its parameters)
-                    node: (f.consts_of(node).is_some()
-                        && program.functions.get(t.index()).is_some_and(|_| !program.function(t).tested.is_empty()))
-                    .then_some(node),
+                    // (only where it can matter: a constant for a parameter the callee tests)
+                    node: f.consts_of(node).is_some_and(|c| crate::constants::may_decide(program, t, c)).then_some(node),
                 };
                 // calls of one callee that differ only in the tests they run under bring the
                 // same effects, made under either: one entry, run always
@@ -384,8 +382,12 @@ fn compute_summary<'s>(
             let origin = Origin { at: origin.at, depth: origin.depth + 1 };
             // in the caller it happens under the caller's tests of the call, not the callee's
             let post_if = if callee_post { 0 } else { c.post_if };
-            let e = Effect { post: callee_post || c.post, when: c.when, post_if, ..e.clone() };
-            out.add(&e, origin);
+            let post = callee_post || c.post;
+            if e.post == post && e.when == c.when && e.post_if == post_if {
+                out.add(e, origin);
+            } else {
+                out.add(&Effect { post, when: c.when, post_if, ..e.clone() }, origin);
+            }
         }
     }
     out.finish()
