@@ -360,6 +360,10 @@ pub struct FnFacts {
     /// Calls with constant arguments, in node order.
     #[serde(default)]
     pub call_consts: Vec<CallConsts>,
+    /// Awaits of values that are never a pending promise (`await Promise.all(xs.map((x) => {
+    /// … }))` with a callback that returns nothing): they let no other task run.
+    #[serde(default)]
+    pub settled_awaits: Vec<NodeId>,
 }
 
 impl FnFacts {

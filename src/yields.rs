@@ -8,7 +8,9 @@
 //! synchronous run. Every other await yields: of a promise the program does not make, of a
 //! host call, of a function that is not `async` (it may return any promise) or that returns
 //! something that may be a promise (`return new Promise(…)`: its own promise adopts that
-//! one), of `for await`, `yield` and `.then` callbacks.
+//! one), of `for await`, `yield` and `.then` callbacks. An await of a value the builder saw is
+//! never a pending promise (`Promise.all` of plain values, or of `xs.map(f)` with `f` returning
+//! none: `FnFacts::settled_awaits`) is settled too.
 
 use crate::facts::{AwaitKind, FnFacts, NodeId, NodeKind};
 use crate::program::{FnId, Targets};
@@ -51,6 +53,7 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
     let mut awaited: Vec<Vec<(NodeId, FnId)>> = vec![Vec::new(); n];
     let mut candidate: Vec<bool> = functions.iter().map(|f| f.is_async && !f.may_return_promise && !f.replaceable).collect();
     let mut await_count = vec![0usize; n];
+    let mut plain: Vec<Vec<NodeId>> = vec![Vec::new(); n];
     for (fi, f) in functions.iter().enumerate() {
         if !f.has_await {
             continue;
@@ -60,6 +63,11 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
                 continue;
             }
             await_count[fi] += 1;
+            // a value that is never a pending promise (the builder's `settled_awaits`)
+            if f.settled_awaits.contains(&(a as NodeId)) {
+                plain[fi].push(a as NodeId);
+                continue;
+            }
             let target = awaited_call(f, a as NodeId)
                 .and_then(|c| targets.get(fi).and_then(|t| t.get(c as usize)).copied().flatten())
                 .filter(|&t| t.index() < n);
@@ -98,8 +106,9 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
     }
     let awaits = awaited
         .into_iter()
-        .map(|list| {
-            let mut out: Vec<NodeId> = list.into_iter().filter(|&(_, t)| settles[t.index()]).map(|(a, _)| a).collect();
+        .zip(plain)
+        .map(|(list, plain)| {
+            let mut out: Vec<NodeId> = list.into_iter().filter(|&(_, t)| settles[t.index()]).map(|(a, _)| a).chain(plain).collect();
             out.sort_unstable();
             out
         })

@@ -566,16 +566,64 @@ impl<'h> Builder<'h> {
         self.f.then_tails.push(Vec::new());
         let saved_target = self.f.await_target.replace(unparen(&a.arg).span());
         let saved_call = self.f.awaited_call.take();
+        let first_fn = self.functions.len();
         let v = self.expr(&a.arg);
         let call = mem::replace(&mut self.f.awaited_call, saved_call);
         self.f.await_target = saved_target;
         let tails = self.f.then_tails.pop().unwrap_or_default();
-        self.await_node(AwaitKind::Await, a.span);
+        let never_pending = self.never_pending(&a.arg, first_fn);
+        let node = self.await_node(AwaitKind::Await, a.span);
+        if never_pending {
+            self.f.settled_awaits.push(node);
+        }
         self.merge(tails);
         if let Some(call) = call {
             let span = self.span(a.span);
             self.add(NodeKind::Resume { call }, span);
         }
         Val { copy: false, literal: 0, ..v }
+    }
+
+    /// Whether an awaited value is never a pending promise, so the await lets no other task
+    /// run: a value that is plainly no thenable (`await [a, b]`, `await undefined`), or
+    /// `Promise.all`/`allSettled` of such values or of `xs.map(f)` with `f` written in place
+    /// and never returning a pending promise (not `async` and returning no thenable, or `async`
+    /// without an await). Such a promise settles within the microtasks already queued.
+    fn never_pending(&self, e: &Expr, first_fn: usize) -> bool {
+        let e = unparen(e);
+        if !matches!(e, Expr::Await(_)) && plainly_not_thenable(e) {
+            return true;
+        }
+        let Expr::Call(c) = e else { return false };
+        let Callee::Expr(callee) = &c.callee else { return false };
+        let Expr::Member(m) = unparen(callee) else { return false };
+        let is_promise = matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "Promise" && self.scopes.resolve(&o.sym) == Resolved::Global);
+        if !is_promise || !matches!(&m.prop, MemberProp::Ident(p) if matches!(&*p.sym, "all" | "allSettled")) || c.args.len() != 1 {
+            return false;
+        }
+        if c.args[0].spread.is_some() {
+            return false;
+        }
+        match unparen(&c.args[0].expr) {
+            Expr::Array(a) => a.elems.iter().all(|el| el.as_ref().is_some_and(|el| el.spread.is_none() && !matches!(unparen(&el.expr), Expr::Await(_)) && plainly_not_thenable(&el.expr))),
+            Expr::Call(map) => {
+                let Callee::Expr(mc) = &map.callee else { return false };
+                let Expr::Member(mm) = unparen(mc) else { return false };
+                if !matches!(&mm.prop, MemberProp::Ident(p) if &*p.sym == "map") || map.args.is_empty() || map.args[0].spread.is_some() {
+                    return false;
+                }
+                let span = match unparen(&map.args[0].expr) {
+                    Expr::Arrow(a) => a.span,
+                    Expr::Fn(f) => f.function.span,
+                    _ => return false,
+                };
+                let span = self.span(span);
+                self.functions[first_fn.min(self.functions.len())..]
+                    .iter()
+                    .find(|f| f.span == span)
+                    .is_some_and(|f| !f.may_return_promise && (!f.is_async || !f.has_await))
+            }
+            _ => false,
+        }
     }
 }

@@ -233,6 +233,8 @@ struct FnBuilder {
     test_ids: FxHashMap<Vec<facts::ParamTest>, u32>,
     tested: Vec<(NodeId, u32)>,
     call_consts: Vec<facts::CallConsts>,
+    /// Awaits of values never pending (see `FnFacts::settled_awaits`).
+    settled_awaits: Vec<NodeId>,
     /// Locals holding a host object: `const ctx = getContext()` → `getContext()`.
     aliases: FxHashMap<(u32, Atom), String>,
     /// Locals bound by a dynamic `await import(…)`: index into the module's imports.
@@ -299,6 +301,7 @@ impl FnBuilder {
             test_ids: FxHashMap::default(),
             tested: Vec::new(),
             call_consts: Vec::new(),
+            settled_awaits: Vec::new(),
             aliases: FxHashMap::default(),
             dyn_imports: FxHashMap::default(),
         }
@@ -401,6 +404,7 @@ impl FnBuilder {
             param_tests: self.test_sets,
             tested: self.tested,
             call_consts: self.call_consts,
+            settled_awaits: self.settled_awaits,
         }
     }
 }
