@@ -426,6 +426,10 @@ pub struct ModuleFacts {
     /// Module-level `const`s holding a DOM element or jQuery selection (`const chat = $('#chat')`):
     /// what is done through them is done to the page, not to the program's state.
     pub dom_handles: Vec<Atom>,
+    /// The same in a module-level `let`/`var` (`let audio = new Audio()`): a handle while no
+    /// code assigns the binding again (`marks.rs` checks).
+    #[serde(default)]
+    pub dom_handle_lets: Vec<Atom>,
     /// Module-level `const` objects and their fields that hold literals
     /// (`export const SCRIPT_TYPES = { GLOBAL: 0, SCOPED: 1 }`).
     #[serde(default)]

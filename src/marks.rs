@@ -123,6 +123,22 @@ pub(crate) fn mark_states(program: &mut Program) {
                 program.states[s.index()].written = false;
             }
         }
+        // a `let` holds the handle while only its own module could assign it (an import
+        // cannot) and it does not
+        for name in &m.facts.dom_handle_lets {
+            let Some(local) = m.facts.states.iter().position(|s| s.kind == StateKind::Binding && *s.name == **name) else { continue };
+            let local_id = crate::facts::LocalStateId::from_index(local);
+            let reassigned = m
+                .facts
+                .functions
+                .iter()
+                .flat_map(|f| &f.nodes)
+                .any(|n| matches!(&n.kind, NodeKind::Write { access, .. } if access.state == local_id && access.field.is_none()));
+            if !reassigned {
+                let s = program.state_ids[mi][local];
+                program.states[s.index()].written = false;
+            }
+        }
     }
     program.backs_up = backs_up;
 }

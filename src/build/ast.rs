@@ -214,6 +214,10 @@ pub(super) fn literal_key(e: &Expr) -> u32 {
 /// `$('#chat')`, `jQuery(…)`, `document.getElementById(…)`, `document.querySelector(…)` and
 /// friends: a handle on the page.
 pub(super) fn is_dom_query(e: &Expr) -> bool {
+    // the element constructors of the page (`new Audio()`, `new Image()`, `new Option()`)
+    if let Expr::New(n) = unparen(e) {
+        return matches!(unparen(&n.callee), Expr::Ident(i) if matches!(&*i.sym, "Audio" | "Image" | "Option"));
+    }
     let Expr::Call(c) = unparen(e) else { return false };
     let swc_ecma_ast::Callee::Expr(callee) = &c.callee else { return false };
     match unparen(callee) {

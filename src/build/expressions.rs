@@ -597,7 +597,8 @@ impl<'h> Builder<'h> {
         let Expr::Call(c) = e else { return false };
         let Callee::Expr(callee) = &c.callee else { return false };
         let Expr::Member(m) = unparen(callee) else { return false };
-        let is_promise = matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "Promise" && self.scopes.resolve(&o.sym) == Resolved::Global);
+        let is_promise =
+            matches!(unparen(&m.obj), Expr::Ident(o) if &*o.sym == "Promise" && self.scopes.resolve(&o.sym) == Resolved::Global);
         if !is_promise || !matches!(&m.prop, MemberProp::Ident(p) if matches!(&*p.sym, "all" | "allSettled")) || c.args.len() != 1 {
             return false;
         }
@@ -605,7 +606,10 @@ impl<'h> Builder<'h> {
             return false;
         }
         match unparen(&c.args[0].expr) {
-            Expr::Array(a) => a.elems.iter().all(|el| el.as_ref().is_some_and(|el| el.spread.is_none() && !matches!(unparen(&el.expr), Expr::Await(_)) && plainly_not_thenable(&el.expr))),
+            Expr::Array(a) => a.elems.iter().all(|el| {
+                el.as_ref()
+                    .is_some_and(|el| el.spread.is_none() && !matches!(unparen(&el.expr), Expr::Await(_)) && plainly_not_thenable(&el.expr))
+            }),
             Expr::Call(map) => {
                 let Callee::Expr(mc) = &map.callee else { return false };
                 let Expr::Member(mm) = unparen(mc) else { return false };

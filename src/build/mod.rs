@@ -441,6 +441,7 @@ struct Builder<'h> {
     /// `manager.apply` for every function-valued property of a module-level object literal.
     object_methods: FxHashSet<String>,
     dom_handles: Vec<Atom>,
+    dom_handle_lets: Vec<Atom>,
     /// Module-level `const` objects with literal fields (see `ModuleFacts::const_objects`).
     const_objects: Vec<(Atom, Vec<(Atom, facts::Const)>)>,
     /// Locals assigned after their declaration (or declared again in a loop), by (scope, name),
@@ -480,6 +481,7 @@ impl<'h> Builder<'h> {
             pending_plain: None,
             object_methods: FxHashSet::default(),
             dom_handles: Vec::new(),
+            dom_handle_lets: Vec::new(),
             const_objects: Vec::new(),
             reassigned: FxHashSet::default(),
             binding_ids: FxHashMap::default(),
@@ -513,6 +515,7 @@ impl<'h> Builder<'h> {
             functions: self.functions,
             fn_names: self.fn_names,
             dom_handles: self.dom_handles,
+            dom_handle_lets: self.dom_handle_lets,
             const_objects: self.const_objects,
         }
     }

@@ -144,11 +144,13 @@ impl<'h> Builder<'h> {
                         if let (VarDeclKind::Const, Pat::Ident(_), Some(init)) = (v.kind, &decl.name, decl.init.as_deref()) {
                             self.note_const_object(&n, init);
                         }
-                        if v.kind == VarDeclKind::Const
-                            && matches!(&decl.name, Pat::Ident(_))
-                            && decl.init.as_deref().is_some_and(is_dom_query)
-                        {
-                            self.dom_handles.push(n.clone());
+                        if matches!(&decl.name, Pat::Ident(_)) && decl.init.as_deref().is_some_and(is_dom_query) {
+                            if v.kind == VarDeclKind::Const {
+                                self.dom_handles.push(n.clone());
+                            } else {
+                                // a handle in a `let`: one while nothing assigns the binding again
+                                self.dom_handle_lets.push(n.clone());
+                            }
                         }
                         self.scopes.module.insert(n, ModuleBinding::Variable);
                     }
