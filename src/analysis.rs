@@ -47,9 +47,9 @@ const CROSSING_BUDGET: usize = 40_000_000;
 
 /// In a crossing set: the node is not reached through an await. A sentinel rather than an
 /// `Option<NodeId>`: crossing sets are one entry per node of the function, built for many
-/// nodes of every async function on the rules' hot path, and a plain `u32` per entry keeps
-/// them half the size of `Option<u32>`'s eight bytes.
-const NO_AWAIT: NodeId = u32::MAX;
+/// nodes of every async function on the rules' hot path, and a plain `NodeId` (a `u32`) per
+/// entry keeps them half the size of `Option<NodeId>`'s eight bytes.
+const NO_AWAIT: NodeId = NodeId::from_index(u32::MAX as usize);
 
 /// From one node: per node, the await it is reached through ([`NO_AWAIT`]: none), and whether
 /// it is reached without crossing one.
@@ -90,22 +90,22 @@ impl<'p> FnView<'p> {
             .iter()
             .enumerate()
             .filter_map(|(i, n)| match n.kind {
-                NodeKind::Resume { call } => Some((call, i as NodeId)),
+                NodeKind::Resume { call } => Some((call, NodeId::from_index(i))),
                 _ => None,
             })
             .collect();
         for (i, node) in facts.nodes.iter().enumerate() {
             let mut list = Vec::new();
-            if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
+            if let Some((state, field, touch)) = program.direct_effect(module, facts, NodeId::from_index(i)) {
                 list.push(Eff { state, field, touch, via: None, depth: 0 });
             }
             let (call, post) = match node.kind {
-                NodeKind::Call { .. } => (Some(i as NodeId), false),
+                NodeKind::Call { .. } => (Some(NodeId::from_index(i)), false),
                 NodeKind::Resume { call } => (Some(call), true),
                 _ => (None, false),
             };
             if let Some(call) = call {
-                if let Some(t) = targets[call as usize].filter(|&t| t != id) {
+                if let Some(t) = targets[call.index()].filter(|&t| t != id) {
                     for (e, origin) in &program.summaries[t.index()].effects {
                         // made before the callee suspends when this call's constants skip
                         // the awaits before it
@@ -147,34 +147,34 @@ impl<'p> FnView<'p> {
 
     /// The await crossed on a path from `from` to `to`, if some path crosses one.
     pub fn crosses(&self, from: NodeId, to: NodeId) -> Option<NodeId> {
-        let via = self.crossing_from(from)?.0[to as usize];
+        let via = self.crossing_from(from)?.0[to.index()];
         (via != NO_AWAIT).then_some(via)
     }
 
     /// Whether some path from `from` reaches `to` without crossing an await.
     pub fn reaches_directly(&self, from: NodeId, to: NodeId) -> bool {
-        self.crossing_from(from).is_some_and(|c| c.1[to as usize])
+        self.crossing_from(from).is_some_and(|c| c.1[to.index()])
     }
 
     /// The crossing sets of a node with effects (none for other nodes, or when the function is
     /// over budget).
     fn crossing_from(&self, from: NodeId) -> Option<&Crossing> {
         self.crossing
-            .get(from as usize)?
+            .get(from.index())?
             .get_or_init(|| {
-                (self.within_budget && !self.effects[from as usize].is_empty())
+                (self.within_budget && !self.effects[from.index()].is_empty())
                     .then(|| compute_crossing(self.facts, from, &self.program.settled.awaits[self.id.index()]))
             })
             .as_ref()
     }
 
     pub fn span(&self, node: NodeId) -> Span {
-        self.facts.nodes[node as usize].span
+        self.facts.nodes[node.index()].span
     }
 
     /// The call node a node's effects come from (itself for calls, the call for resumes).
     pub fn origin(&self, node: NodeId) -> Option<NodeId> {
-        match self.facts.nodes[node as usize].kind {
+        match self.facts.nodes[node.index()].kind {
             NodeKind::Call { .. } => Some(node),
             NodeKind::Resume { call } => Some(call),
             _ => None,
@@ -188,7 +188,7 @@ impl<'p> FnView<'p> {
 
     /// Effects of `node` that read (or test) shared state.
     pub fn reads(&self, node: NodeId) -> impl Iterator<Item = &Eff<'p>> {
-        self.effects[node as usize].iter().filter(|e| e.touch.is_read())
+        self.effects[node.index()].iter().filter(|e| e.touch.is_read())
     }
 
     /// The reads a value produced at `node` carries, with where each happens: a call's value
@@ -218,13 +218,13 @@ impl<'p> FnView<'p> {
         site.module == module
             && (callee.returns_all
                 || callee.returned.iter().any(|&n| {
-                    let node = &callee.nodes[n as usize];
+                    let node = &callee.nodes[n.index()];
                     node.span == site.span && matches!(node.kind, NodeKind::Read { .. })
                 }))
     }
 
     pub fn writes(&self, node: NodeId) -> impl Iterator<Item = &Eff<'p>> {
-        self.effects[node as usize].iter().filter(|e| e.touch.is_write())
+        self.effects[node.index()].iter().filter(|e| e.touch.is_write())
     }
 
     /// Every write of `state` in the function, in node order: the same as `writes(b)` for each
@@ -235,13 +235,13 @@ impl<'p> FnView<'p> {
             for (n, effects) in self.effects.iter().enumerate() {
                 for (i, e) in effects.iter().enumerate() {
                     if e.touch.is_write() {
-                        index.entry(e.state).or_default().push((n as NodeId, i as u32));
+                        index.entry(e.state).or_default().push((NodeId::from_index(n), i as u32));
                     }
                 }
             }
             index
         });
-        index.get(&state).into_iter().flatten().map(|&(n, i)| (n, &self.effects[n as usize][i as usize]))
+        index.get(&state).into_iter().flatten().map(|&(n, i)| (n, &self.effects[n.index()][i as usize]))
     }
 
     /// Whether an effect happens in this function or directly in the function it calls (not
@@ -259,7 +259,7 @@ impl<'p> FnView<'p> {
             Some(c) => c,
             None => return false,
         };
-        let Some(t) = self.program.call_targets[self.id.index()][call as usize] else { return false };
+        let Some(t) = self.program.call_targets[self.id.index()][call.index()] else { return false };
         self.program.balanced[t.index()].binary_search(&state).is_ok()
     }
 
@@ -277,7 +277,7 @@ impl<'p> FnView<'p> {
     /// run claims `T` anew, so a run that was overtaken skips the write instead of landing it
     /// on top of the newer run's: the runs are superseded, not interleaved.
     pub fn lands_only_in_its_epoch(&self, write: NodeId) -> bool {
-        self.facts.nodes[write as usize].guards.iter().any(|&g| {
+        self.facts.nodes[write.index()].guards.iter().any(|&g| {
             self.reaches_directly(g, write)
                 && self.reads(g).filter(|t| t.touch == Touch::Test).any(|t| {
                     let claimed = self.writes_to(t.state).any(|(w, e)| e.conflicts(t) && self.crosses(w, g).is_some());
@@ -289,14 +289,14 @@ impl<'p> FnView<'p> {
                             u.fresh.contains(&g)
                                 && u.stale
                                     .iter()
-                                    .any(|&s| self.crosses(s, g).is_some() && self.effects[s as usize].iter().any(|r| r.conflicts(t)))
+                                    .any(|&s| self.crosses(s, g).is_some() && self.effects[s.index()].iter().any(|r| r.conflicts(t)))
                         })
                 })
         })
     }
 
     pub fn nodes_with_effects(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.effects.iter().enumerate().filter(|(_, e)| !e.is_empty()).map(|(i, _)| i as NodeId)
+        self.effects.iter().enumerate().filter(|(_, e)| !e.is_empty()).map(|(i, _)| NodeId::from_index(i))
     }
 }
 
@@ -331,11 +331,11 @@ fn compute_crossing(f: &FnFacts, from: NodeId, settled: &[NodeId]) -> Crossing {
     let mut via = vec![NO_AWAIT; n];
     let mut seen0 = vec![false; n];
     let mut queue = std::collections::VecDeque::new();
-    for &s in &f.nodes[from as usize].succ {
+    for &s in &f.nodes[from.index()].succ {
         queue.push_back((s, NO_AWAIT));
     }
     while let Some((node, aw)) = queue.pop_front() {
-        let i = node as usize;
+        let i = node.index();
         // branches that exclude the source never run with it (only the source: a node keeps
         // the first await it is reached through, and another await may lead on to it)
         if f.exclusive(from, node) {

@@ -7,7 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::facts::{Atom, CallConsts, Const, ParamTest};
+use crate::facts::{Atom, CallConsts, Const, NodeId, ParamTest};
 use crate::program::{FnId, Program, StateId};
 
 /// The members of module-level `const` objects that nothing writes, by (state, field): what
@@ -33,7 +33,7 @@ pub(crate) fn const_members(program: &Program) -> FxHashMap<(StateId, Atom), Con
 
 /// Whether the tests of set `set` of function `callee` may all hold for the call at node
 /// `call` of function `caller`: `false` only when a constant argument makes one fail.
-pub(crate) fn may_hold(program: &Program, callee: FnId, set: u32, caller: FnId, call: u32) -> bool {
+pub(crate) fn may_hold(program: &Program, callee: FnId, set: u32, caller: FnId, call: NodeId) -> bool {
     if set == 0 || callee.index() >= program.functions.len() {
         return true;
     }

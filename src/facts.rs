@@ -10,8 +10,22 @@ pub const ANY_FIELD: &str = "[*]";
 /// In `FnFacts::identity_tests`: the value compared is a local, not a parameter.
 pub const IDENTITY_LOCAL: u8 = u8::MAX;
 
-/// Index of a node in a function's graph.
-pub type NodeId = u32;
+/// Index of a node in a function's graph: into `FnFacts::nodes` (node 0 is the entry).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The entry node.
+    pub const ENTRY: NodeId = NodeId(0);
+
+    pub const fn from_index(i: usize) -> NodeId {
+        NodeId(i as u32)
+    }
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// A short list of nodes: successors, guards, a call's arguments. Nearly all have four or
 /// fewer, so they live inline in the node (the same 24 bytes as a `Vec`) and building a
@@ -380,7 +394,7 @@ impl FnFacts {
     /// Whether nodes `a` and `b` are on branches that exclude each other (`if (c)` … and
     /// `if (!c)` … on the same fixed value).
     pub fn exclusive(&self, a: NodeId, b: NodeId) -> bool {
-        let (da, db) = (self.nodes[a as usize].decision, self.nodes[b as usize].decision);
+        let (da, db) = (self.nodes[a.index()].decision, self.nodes[b.index()].decision);
         if da == 0 || db == 0 || da == db {
             return false;
         }

@@ -1,7 +1,7 @@
 //! Findings as users see them: rule, place, the state, labelled spans and the fix.
 
 use crate::analysis::FnView;
-use crate::facts::{NodeKind, Span, StateKind, WriteKind};
+use crate::facts::{NodeId, NodeKind, Span, StateKind, WriteKind};
 use crate::program::{MadeAt, Program, Site};
 use crate::rules::{Candidate, Describe, RuleInfo};
 
@@ -272,12 +272,12 @@ impl Finding {
         let primary_span = view.span(c.primary.node);
         let other_span = view.span(c.other.node);
         let await_span = view.span(c.await_node);
-        let await_kind = &view.facts.nodes[c.await_node as usize].kind;
+        let await_kind = &view.facts.nodes[c.await_node.index()].kind;
         let await_text = await_text(program, module, await_span, await_kind);
         let static_state = c.states.iter().any(|(s, _)| program.states[s.index()].kind == StateKind::ClassStatic);
         let written = |p: &crate::rules::Point| {
             let mine = |e: &&crate::analysis::Eff| e.state == *state_id && e.touch.is_write();
-            let effects = &view.effects[p.node as usize];
+            let effects = &view.effects[p.node.index()];
             // the write the rule paired (the callee's access at this site), else any of the state
             effects.iter().filter(mine).find(|e| e.via == p.via).or_else(|| effects.iter().find(mine)).map(|e| e.touch)
         };
@@ -300,7 +300,7 @@ impl Finding {
         // the act stores the await's value in the state itself (`x = await load()`): a load that
         // the in-flight promise can stand for. Not a push, a keyed entry or a callee's write
         // (`themes.push(t); await saveTheme(t)`), where `x = await pending` is no fix
-        let write = &view.facts.nodes[c.other.node as usize];
+        let write = &view.facts.nodes[c.other.node.index()];
         // a keyed entry: `cache[key] = v`, `cache.set(key, v)`
         let keyed = match write.kind {
             NodeKind::Write { kind: WriteKind::Keyed, .. } => true,
@@ -317,8 +317,8 @@ impl Finding {
                 if c.other.via.is_none() && (keyed || matches!(write.kind, NodeKind::Write { kind: WriteKind::Assign, .. })) =>
             {
                 value.sources.iter().any(|&s| {
-                    matches!(view.facts.nodes[s as usize].kind, NodeKind::Call { awaited: true, .. } | NodeKind::Resume { .. })
-                        || view.facts.nodes.get(s as usize + 1).is_some_and(|n| matches!(n.kind, NodeKind::Await(_)))
+                    matches!(view.facts.nodes[s.index()].kind, NodeKind::Call { awaited: true, .. } | NodeKind::Resume { .. })
+                        || view.facts.nodes.get(s.index() + 1).is_some_and(|n| matches!(n.kind, NodeKind::Await(_)))
                 }) || value.module
             }
             _ => false,
@@ -421,7 +421,7 @@ impl Finding {
 /// The awaits on the paths from node `from` to node `to`, each as the path of the call it
 /// awaits (`await callGenericPopup(…)`: `callGenericPopup`), or `None` when it awaits anything
 /// else. Bounded: a function too big to search has an unknown window (one `None`).
-fn window_awaits(program: &Program, module: u32, fid: crate::program::FnId, from: u32, to: u32) -> Vec<Option<String>> {
+fn window_awaits(program: &Program, module: u32, fid: crate::program::FnId, from: NodeId, to: NodeId) -> Vec<Option<String>> {
     const LIMIT: usize = 200_000;
     let f = program.function(fid);
     let n = f.nodes.len();
@@ -429,30 +429,30 @@ fn window_awaits(program: &Program, module: u32, fid: crate::program::FnId, from
         return vec![None];
     }
     let mut fwd = vec![false; n];
-    let mut stack: Vec<u32> = f.nodes[from as usize].succ.to_vec();
+    let mut stack: Vec<NodeId> = f.nodes[from.index()].succ.to_vec();
     while let Some(x) = stack.pop() {
-        if x == from || std::mem::replace(&mut fwd[x as usize], true) {
+        if x == from || std::mem::replace(&mut fwd[x.index()], true) {
             continue;
         }
-        stack.extend_from_slice(&f.nodes[x as usize].succ);
+        stack.extend_from_slice(&f.nodes[x.index()].succ);
     }
-    let mut preds: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut preds: Vec<Vec<NodeId>> = vec![Vec::new(); n];
     for (i, node) in f.nodes.iter().enumerate() {
         for &s in &node.succ {
-            preds[s as usize].push(i as u32);
+            preds[s.index()].push(NodeId::from_index(i));
         }
     }
     let mut back = vec![false; n];
-    let mut stack: Vec<u32> = preds[to as usize].clone();
+    let mut stack: Vec<NodeId> = preds[to.index()].clone();
     while let Some(x) = stack.pop() {
-        if x == to || std::mem::replace(&mut back[x as usize], true) {
+        if x == to || std::mem::replace(&mut back[x.index()], true) {
             continue;
         }
-        stack.extend_from_slice(&preds[x as usize]);
+        stack.extend_from_slice(&preds[x.index()]);
     }
     let text = &program.modules[module as usize].text;
     (0..n)
-        .filter(|&i| fwd[i] && back[i] && program.yields_at(fid, i as u32))
+        .filter(|&i| fwd[i] && back[i] && program.yields_at(fid, NodeId::from_index(i)))
         .map(|i| match f.nodes[i].kind {
             NodeKind::Await(crate::facts::AwaitKind::Await) => {
                 let span = f.nodes[i].span;

@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use crate::facts::{Callee, FnFacts, ModuleFacts, NodeKind};
+use crate::facts::{Callee, FnFacts, ModuleFacts, NodeId, NodeKind};
 use crate::source::LineIndex;
 
 /// Every function of a module, in the order the builder made them (the module's top level last).
@@ -36,6 +36,7 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
         }
     };
     for (i, n) in f.nodes.iter().enumerate() {
+        let id = NodeId::from_index(i);
         let what = match &n.kind {
             NodeKind::Nop if i == 0 => "entry".to_string(),
             NodeKind::Nop => "join".to_string(),
@@ -60,7 +61,7 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
                     c.push_str(" awaited");
                 }
                 // nobody waits for it alone: `save();`, an element of `Promise.all([…])`
-                if f.detached.contains(&(i as crate::facts::NodeId)) {
+                if f.detached.contains(&id) {
                     c.push_str(" detached");
                 }
                 if *test {
@@ -69,14 +70,13 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
                 if !args.is_empty() {
                     let _ = write!(c, " args {}", ids(args));
                 }
-                let literals: Vec<String> =
-                    f.call_literals.iter().filter(|(n, _, _)| *n as usize == i).map(|(_, a, _)| a.to_string()).collect();
+                let literals: Vec<String> = f.call_literals.iter().filter(|&&(n, _, _)| n == id).map(|(_, a, _)| a.to_string()).collect();
                 if !literals.is_empty() {
                     let _ = write!(c, " literal args {}", literals.join(","));
                 }
                 c
             }
-            NodeKind::Resume { call } => format!("resume n{call}"),
+            NodeKind::Resume { call } => format!("resume n{}", call.index()),
         };
         let pos = if i == 0 {
             String::new()
@@ -89,11 +89,11 @@ fn function_graph(out: &mut String, m: &ModuleFacts, f: &FnFacts, lines: &LineIn
             let _ = write!(extra, "  guards {}", ids(&n.guards));
         }
         // the parameter tests it runs under, and a call's constant arguments
-        let tests = f.tests_of(i as u32);
+        let tests = f.tests_of(id);
         if let Some(set) = f.param_tests.get(tests as usize).filter(|_| tests != 0) {
             let _ = write!(extra, "  when {}", set.iter().map(|t| param_test_text(t, &state)).collect::<Vec<_>>().join(" && "));
         }
-        if let Some(c) = f.consts_of(i as u32).filter(|c| !c.args.is_empty()) {
+        if let Some(c) = f.consts_of(id).filter(|c| !c.args.is_empty()) {
             let args: Vec<String> = c.args.iter().map(|(p, k)| format!("{p}={}", const_text(k, &state))).collect();
             let _ = write!(extra, "  consts [{}]", args.join(","));
             if let Some(n) = c.arity {
@@ -151,11 +151,11 @@ fn const_text(c: &crate::facts::Const, state: &dyn Fn(crate::facts::LocalStateId
     }
 }
 
-fn ids(list: &[u32]) -> String {
+fn ids(list: &[NodeId]) -> String {
     if list.is_empty() {
         return "[]".to_string();
     }
-    list.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(",")
+    list.iter().map(|n| format!("n{}", n.index())).collect::<Vec<_>>().join(",")
 }
 
 fn callee_text(m: &ModuleFacts, c: &Callee) -> String {

@@ -70,7 +70,7 @@ pub(crate) fn mark_states(program: &mut Program) {
                         out.written.push(s);
                         if value.copy {
                             for &src in &value.sources {
-                                if let NodeKind::Read { access: r, .. } = &f.nodes[src as usize].kind {
+                                if let NodeKind::Read { access: r, .. } = &f.nodes[src.index()].kind {
                                     let rs = ids[r.state.index()];
                                     if rs != s {
                                         out.backups.push((s, rs));
@@ -154,7 +154,7 @@ pub(crate) fn is_restore(program: &Program, module: u32, f: &FnFacts, node: &Nod
         return false;
     }
     let target = program.global_state(module, access);
-    value.sources.iter().any(|&src| match &f.nodes[src as usize].kind {
+    value.sources.iter().any(|&src| match &f.nodes[src.index()].kind {
         NodeKind::Read { access: r, .. } => {
             let rs = program.global_state(module, r);
             (rs == target && same_place(&r.field, &access.field)) || program.backs_up[rs.index()].contains(&target)
@@ -177,7 +177,7 @@ pub(crate) fn mark_setter_restores(view: &mut FnView) {
     let mut marks: Vec<(NodeId, StateId)> = Vec::new();
     for (c, node) in view.facts.nodes.iter().enumerate() {
         let NodeKind::Call { args, .. } = &node.kind else { continue };
-        let c = c as NodeId;
+        let c = NodeId::from_index(c);
         let mut saved: Vec<StateId> = Vec::new();
         for &a in args {
             for at in [Some(a), view.resume_of.get(&a).copied()].into_iter().flatten() {
@@ -196,7 +196,7 @@ pub(crate) fn mark_setter_restores(view: &mut FnView) {
         }
     }
     for (node, state) in marks {
-        for e in &mut view.effects[node as usize] {
+        for e in &mut view.effects[node.index()] {
             if let Touch::Write { restore, kind: WriteKind::Assign, .. } = &mut e.touch {
                 if e.state == state {
                     *restore = true;

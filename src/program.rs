@@ -225,7 +225,7 @@ impl Program {
     /// Whether node `node` of function `f` is an await that can let another task run (not
     /// one of a call that settles in the same turn, `yields.rs`).
     pub fn yields_at(&self, f: FnId, node: NodeId) -> bool {
-        matches!(self.function(f).nodes.get(node as usize).map(|n| &n.kind), Some(NodeKind::Await(_)))
+        matches!(self.function(f).nodes.get(node.index()).map(|n| &n.kind), Some(NodeKind::Await(_)))
             && self.settled.awaits.get(f.index()).is_none_or(|a| a.binary_search(&node).is_err())
     }
 
@@ -256,7 +256,7 @@ impl Program {
 
     /// The effect a direct access node has, if it touches written (shared) state.
     pub fn direct_effect<'f>(&self, module: u32, f: &'f FnFacts, node: NodeId) -> Option<(StateId, Option<&'f Atom>, Touch)> {
-        let n = &f.nodes[node as usize];
+        let n = &f.nodes[node.index()];
         let (access, touch) = match &n.kind {
             NodeKind::Read { access, test } => (access, if *test { Touch::Test } else { Touch::Read }),
             NodeKind::Write { access, kind, value } => (
@@ -281,7 +281,7 @@ impl Program {
 /// branch the test leads into; or `!==`, the write past an exit test's branch: `if (x !==
 /// mine) return;`), with no await between the test and the write. See `Touch::Write::cas` for the value.
 fn compare_and_set(f: &FnFacts, node: NodeId, access: &Access) -> u8 {
-    let guards = &f.nodes[node as usize].guards;
+    let guards = &f.nodes[node.index()].guards;
     f.identity_tests
         .iter()
         .find(|&&(g, _, equal)| {
@@ -290,9 +290,9 @@ fn compare_and_set(f: &FnFacts, node: NodeId, access: &Access) -> u8 {
             guards.contains(&g)
                 && equal != past
                 && g < node
-                && matches!(&f.nodes[g as usize].kind, NodeKind::Read { access: t, test: true }
+                && matches!(&f.nodes[g.index()].kind, NodeKind::Read { access: t, test: true }
                     if t.state == access.state && fields_conflict(t.field.as_ref(), access.field.as_ref()))
-                && !f.nodes[g as usize..node as usize].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
+                && !f.nodes[g.index()..node.index()].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
         })
         .map_or(0, |&(_, held, _)| if held == crate::facts::IDENTITY_LOCAL { held } else { held + 1 })
 }
@@ -302,13 +302,13 @@ fn compare_and_set(f: &FnFacts, node: NodeId, access: &Access) -> u8 {
 /// own (not `if (!x) return;`, past which the state is set), with no await between the test
 /// and the write.
 fn fills_unset(f: &FnFacts, node: NodeId, access: &Access) -> bool {
-    f.nodes[node as usize].guards.iter().any(|&g| {
+    f.nodes[node.index()].guards.iter().any(|&g| {
         f.unset_tests.contains(&g)
             && !f.exit_tests.contains(&g)
             && g < node
-            && matches!(&f.nodes[g as usize].kind, NodeKind::Read { access: t, test: true }
+            && matches!(&f.nodes[g.index()].kind, NodeKind::Read { access: t, test: true }
                 if t.state == access.state && fields_conflict(t.field.as_ref(), access.field.as_ref()))
-            && !f.nodes[g as usize..node as usize].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
+            && !f.nodes[g.index()..node.index()].iter().any(|n| matches!(n.kind, NodeKind::Await(_)))
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use crate::facts::{NodeKind, WriteKind};
+use crate::facts::{NodeId, NodeKind, WriteKind};
 use crate::program::{Effect, FnId, MadeAt, Origin, Program, Site, StateId, Summary, Touch};
 
 /// Effects of callees more than this many calls deep are left out of summaries.
@@ -76,7 +76,7 @@ struct CallOf {
     post_if: u32,
     /// The call node, when the call has constant arguments that may rule out some of the
     /// callee's effects (other calls of one callee are one entry).
-    node: Option<u32>,
+    node: Option<NodeId>,
 }
 
 /// Computes every function's summary, re-running callers whenever a callee's grows.
@@ -248,11 +248,11 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
     let mut seen = vec![[false; 2]; n];
     let mut queue = VecDeque::new();
     seen[0][0] = true;
-    queue.push_back((0u32, 0usize));
+    queue.push_back((NodeId::ENTRY, 0usize));
     let mut visits = Vec::new();
     let mut yields = false;
     while let Some((node, layer)) = queue.pop_front() {
-        let nd = &f.nodes[node as usize];
+        let nd = &f.nodes[node.index()];
         let effect = program.direct_effect(module, f, node);
         if effect.is_some() || matches!(nd.kind, NodeKind::Call { .. }) {
             visits.push((node, layer == 1, effect));
@@ -264,16 +264,16 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
             layer
         };
         for &s in &nd.succ {
-            if !seen[s as usize][next_layer] {
-                seen[s as usize][next_layer] = true;
+            if !seen[s.index()][next_layer] {
+                seen[s.index()][next_layer] = true;
                 queue.push_back((s, next_layer));
             }
         }
     }
     let post_if = if yields && !f.tested.is_empty() { awaits_only_under_tests(program, fid, &seen) } else { Vec::new() };
-    let post_if_of = |node: u32, post: bool| if post { post_if.get(node as usize).copied().flatten().unwrap_or(0) } else { 0 };
+    let post_if_of = |node: NodeId, post: bool| if post { post_if.get(node.index()).copied().flatten().unwrap_or(0) } else { 0 };
     for (node, post, effect) in visits {
-        let nd = &f.nodes[node as usize];
+        let nd = &f.nodes[node.index()];
         if let Some((state, field, touch)) = effect {
             direct.add(
                 &Effect { state, field: field.cloned(), touch, post, when: f.tests_of(node), post_if: post_if_of(node, post) },
@@ -281,7 +281,7 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
             );
         }
         if let NodeKind::Call { awaited, .. } = nd.kind {
-            if let Some(t) = program.call_targets[fid.index()][node as usize] {
+            if let Some(t) = program.call_targets[fid.index()][node.index()] {
                 let call = CallOf {
                     target: t,
                     post,
@@ -323,14 +323,16 @@ fn awaits_only_under_tests(program: &Program, fid: FnId, seen: &[[bool; 2]]) -> 
         Some(_) => 0,
     };
     let mut value: Vec<Option<u32>> = vec![None; f.nodes.len()];
-    let mut work: Vec<u32> =
-        (0..f.nodes.len() as u32).filter(|&i| program.yields_at(fid, i) && (seen[i as usize][0] || seen[i as usize][1])).collect();
+    let mut work: Vec<NodeId> = (0..f.nodes.len())
+        .map(NodeId::from_index)
+        .filter(|&i| program.yields_at(fid, i) && (seen[i.index()][0] || seen[i.index()][1]))
+        .collect();
     while let Some(p) = work.pop() {
-        let own = value[p as usize];
+        let own = value[p.index()];
         let out = if program.yields_at(fid, p) {
             let t = f.tests_of(p);
             match own {
-                Some(v) if seen[p as usize][1] => join(Some(v), t),
+                Some(v) if seen[p.index()][1] => join(Some(v), t),
                 _ => t,
             }
         } else {
@@ -339,10 +341,10 @@ fn awaits_only_under_tests(program: &Program, fid: FnId, seen: &[[bool; 2]]) -> 
                 None => continue,
             }
         };
-        for &s in &f.nodes[p as usize].succ {
-            let new = join(value[s as usize], out);
-            if value[s as usize] != Some(new) {
-                value[s as usize] = Some(new);
+        for &s in &f.nodes[p.index()].succ {
+            let new = join(value[s.index()], out);
+            if value[s.index()] != Some(new) {
+                value[s.index()] = Some(new);
                 work.push(s);
             }
         }

@@ -27,7 +27,7 @@ pub(crate) struct Settled {
 /// The call an `await` node waits for: the builder adds the call's resume right after the
 /// await (after a join node when `.then` callbacks end there too).
 pub(crate) fn awaited_call(f: &FnFacts, node: NodeId) -> Option<NodeId> {
-    let i = node as usize;
+    let i = node.index();
     if !matches!(f.nodes.get(i)?.kind, NodeKind::Await(AwaitKind::Await)) {
         return None;
     }
@@ -64,15 +64,15 @@ pub(crate) fn settled(functions: &[&FnFacts], targets: &Targets) -> Settled {
             }
             await_count[fi] += 1;
             // a value that is never a pending promise (the builder's `settled_awaits`)
-            if f.settled_awaits.contains(&(a as NodeId)) {
-                plain[fi].push(a as NodeId);
+            if f.settled_awaits.contains(&NodeId::from_index(a)) {
+                plain[fi].push(NodeId::from_index(a));
                 continue;
             }
-            let target = awaited_call(f, a as NodeId)
-                .and_then(|c| targets.get(fi).and_then(|t| t.get(c as usize)).copied().flatten())
+            let target = awaited_call(f, NodeId::from_index(a))
+                .and_then(|c| targets.get(fi).and_then(|t| t.get(c.index())).copied().flatten())
                 .filter(|&t| t.index() < n);
             match target {
-                Some(t) => awaited[fi].push((a as NodeId, t)),
+                Some(t) => awaited[fi].push((NodeId::from_index(a), t)),
                 None => candidate[fi] = false,
             }
         }

@@ -419,7 +419,7 @@ impl<'h> Builder<'h> {
         for arg in args {
             let a = unparen(&arg.expr);
             self.f.current = before.clone();
-            let first = self.f.nodes.len() as NodeId;
+            let first = NodeId::from_index(self.f.nodes.len());
             match a {
                 Expr::Arrow(ar) => {
                     self.await_node(AwaitKind::Then, span);
@@ -455,7 +455,7 @@ impl<'h> Builder<'h> {
                     self.expr(a);
                 }
             }
-            let made = self.f.nodes.get(first as usize).is_some_and(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Then)));
+            let made = self.f.nodes.get(first.index()).is_some_and(|n| matches!(n.kind, NodeKind::Await(AwaitKind::Then)));
             if deferred && made {
                 self.f.deferred_then.push((first, before.clone()));
             }

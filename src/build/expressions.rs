@@ -70,7 +70,7 @@ impl<'h> Builder<'h> {
                         // values of the left operand may be the result
                         for i in start..self.f.nodes.len() {
                             if matches!(self.f.nodes[i].kind, NodeKind::Read { .. }) {
-                                extend_capped(&mut left.sources, &[i as NodeId]);
+                                extend_capped(&mut left.sources, &[NodeId::from_index(i)]);
                             }
                         }
                         t

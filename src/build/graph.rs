@@ -5,7 +5,7 @@ use super::*;
 impl<'h> Builder<'h> {
     pub(super) fn add(&mut self, kind: NodeKind, span: facts::Span) -> NodeId {
         let f = &mut self.f;
-        let id = f.nodes.len() as NodeId;
+        let id = NodeId::from_index(f.nodes.len());
         let guards = match kind {
             NodeKind::Write { .. } | NodeKind::Call { .. } | NodeKind::Resume { .. } => {
                 f.guards.iter().rev().take(MAX_GUARDS).copied().collect()
@@ -29,7 +29,7 @@ impl<'h> Builder<'h> {
             }
         }
         for &p in &f.current {
-            let succ = &mut f.nodes[p as usize].succ;
+            let succ = &mut f.nodes[p.index()].succ;
             if !succ.contains(&id) {
                 succ.push(id);
             }
@@ -49,7 +49,7 @@ impl<'h> Builder<'h> {
 
     pub(super) fn link(&mut self, from: &[NodeId], to: NodeId) {
         for &p in from {
-            let succ = &mut self.f.nodes[p as usize].succ;
+            let succ = &mut self.f.nodes[p.index()].succ;
             if !succ.contains(&to) {
                 succ.push(to);
             }
@@ -64,7 +64,7 @@ impl<'h> Builder<'h> {
         }
         // a join node keeps the frontier small, so deeply nested branches stay linear
         if self.f.current.len() > 8 {
-            let span = self.f.nodes[self.f.current[0] as usize].span;
+            let span = self.f.nodes[self.f.current[0].index()].span;
             self.add(NodeKind::Nop, span);
         }
     }
@@ -190,7 +190,7 @@ impl<'h> Builder<'h> {
         self.f.test_depth -= 1;
         (start..self.f.nodes.len())
             .filter(|&i| matches!(self.f.nodes[i].kind, NodeKind::Read { test: true, .. } | NodeKind::Call { test: true, .. }))
-            .map(|i| i as NodeId)
+            .map(NodeId::from_index)
             .collect()
     }
 }

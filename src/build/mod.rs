@@ -250,7 +250,7 @@ impl FnBuilder {
             is_async,
             is_generator,
             nodes: vec![entry],
-            current: vec![0],
+            current: vec![NodeId::ENTRY],
             breakables: Vec::new(),
             pending_label: None,
             guards: Vec::new(),
@@ -372,7 +372,7 @@ impl FnBuilder {
         }
         for (node, sym) in &self.param_writes {
             if self.scope.is_some_and(|s| reassigned.contains(&(s, sym.clone()))) {
-                if let NodeKind::Write { value, .. } = &mut self.nodes[*node as usize].kind {
+                if let NodeKind::Write { value, .. } = &mut self.nodes[node.index()].kind {
                     value.param = None;
                 }
             }

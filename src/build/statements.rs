@@ -72,13 +72,13 @@ impl<'h> Builder<'h> {
         forks.sort_unstable();
         forks.dedup();
         for p in forks {
-            self.f.nodes[p as usize].succ.retain(|s| !thens.contains(s));
+            self.f.nodes[p.index()].succ.retain(|s| !thens.contains(s));
         }
         for &e in &end {
             for (t, _) in &pending {
                 if thens.contains(t) {
                     // a callback's await node is new: no end node leads to it yet
-                    self.f.nodes[e as usize].succ.push(*t);
+                    self.f.nodes[e.index()].succ.push(*t);
                 }
             }
         }
@@ -322,7 +322,7 @@ impl<'h> Builder<'h> {
         let tests_mark = self.open_tests(param_tests);
         self.stmt(&i.cons);
         self.close_tests(tests_mark);
-        let cons_end = self.f.nodes.len() as NodeId;
+        let cons_end = NodeId::from_index(self.f.nodes.len());
         let after_cons = mem::replace(&mut self.f.current, before);
         if let Some((k, v)) = decision {
             self.f.decision_stack.pop();
@@ -365,7 +365,7 @@ impl<'h> Builder<'h> {
     pub(super) fn awaits_only_tested_state(&self, start: usize, tests: &[NodeId]) -> bool {
         let tested: Vec<&Access> = tests
             .iter()
-            .filter_map(|&t| match &self.f.nodes[t as usize].kind {
+            .filter_map(|&t| match &self.f.nodes[t.index()].kind {
                 NodeKind::Read { access, .. } => Some(access),
                 _ => None,
             })

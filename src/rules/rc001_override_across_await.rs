@@ -2,7 +2,7 @@
 
 use super::{Candidate, Describe, Fix, Point, Restored, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
-use crate::facts::WriteKind;
+use crate::facts::{NodeId, WriteKind};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
@@ -38,8 +38,8 @@ fn writes_back(first: Touch, second: Touch, same_field: bool, near: bool) -> boo
 /// Whether the override at `a` is the "set" of a test-and-set lock: a bail-out guard on the
 /// same state (`if (busy) return;`) reaches it without an await in between, so no second run
 /// of this function can be inside while it is set, and none can reset it early.
-fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
-    let tests_state = |g: u32| v.reaches_directly(g, a) && v.reads(g).any(|t| t.conflicts(e1));
+fn locked(v: &FnView, a: NodeId, e1: &Eff) -> bool {
+    let tests_state = |g: NodeId| v.reaches_directly(g, a) && v.reads(g).any(|t| t.conflicts(e1));
     // `if (busy) return;` … `busy = true`
     v.facts.bail_tests.iter().any(|&g| tests_state(g))
         // `if (!pending) { pending = start().finally(() => { pending = null }) }`: only a task
@@ -47,7 +47,7 @@ fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
         // the work some other way, `if (active) return await original(o)`, is no lock: the
         // other tasks take that path instead.)
         || (v.direct(e1)
-            && v.facts.nodes[a as usize]
+            && v.facts.nodes[a.index()]
                 .guards
                 .iter()
                 .any(|&g| v.facts.unset_tests.contains(&g) && !v.facts.exit_tests.contains(&g) && tests_state(g)))
@@ -56,7 +56,7 @@ fn locked(v: &FnView, a: u32, e1: &Eff) -> bool {
 /// Whether the override is the "set" of a lock whose bail-out test comes before an await
 /// (`if (busy) return; await …; busy = true`): two runs both get past the test. That is a
 /// check-then-act, and RC004 reports it as one.
-fn lock_checked_too_early(v: &FnView, a: u32, e1: &Eff) -> bool {
+fn lock_checked_too_early(v: &FnView, a: NodeId, e1: &Eff) -> bool {
     v.facts.bail_tests.iter().any(|&g| v.crosses(g, a).is_some() && v.reads(g).any(|t| t.conflicts(e1)))
 }
 
@@ -64,7 +64,7 @@ fn lock_checked_too_early(v: &FnView, a: u32, e1: &Eff) -> bool {
 /// (`Touch::Write::cas`): a local's, or a parameter's whose argument at this call is no
 /// literal (`release(true)` from every task compares with the same `true`). A parameter of a
 /// deeper callee is not followed to its argument.
-fn sets_only_its_own(v: &FnView, b: u32, e2: &Eff) -> bool {
+fn sets_only_its_own(v: &FnView, b: NodeId, e2: &Eff) -> bool {
     let Touch::Write { cas, .. } = e2.touch else { return false };
     match cas {
         0 => false,

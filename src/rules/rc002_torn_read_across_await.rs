@@ -78,7 +78,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
         .nodes
         .iter()
         .enumerate()
-        .filter(|&(i, n)| matches!(n.kind, NodeKind::Await(AwaitKind::Await)) && v.program.yields_at(v.id, i as u32))
+        .filter(|&(i, n)| matches!(n.kind, NodeKind::Await(AwaitKind::Await)) && v.program.yields_at(v.id, NodeId::from_index(i)))
         .map(|(_, n)| n.span)
         .collect();
     awaits.sort_unstable();

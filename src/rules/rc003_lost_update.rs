@@ -2,7 +2,7 @@
 
 use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::FnView;
-use crate::facts::{NodeKind, WriteKind};
+use crate::facts::{NodeId, NodeKind, WriteKind};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
@@ -29,8 +29,8 @@ pub static RULE: Rule = Rule {
 /// help is to await the operand first.
 const COMPOUND: u8 = 1;
 
-fn compare_and_set(v: &FnView, source: u32, stale: u32, write: u32, e2: &crate::analysis::Eff) -> bool {
-    v.facts.nodes[write as usize].guards.iter().any(|&g| {
+fn compare_and_set(v: &FnView, source: NodeId, stale: NodeId, write: NodeId, e2: &crate::analysis::Eff) -> bool {
+    v.facts.nodes[write.index()].guards.iter().any(|&g| {
         v.crosses(stale, g).is_some()
             && v.reaches_directly(g, write)
             && v.reads(g).any(|t| t.touch == Touch::Test && t.conflicts(e2))
@@ -42,7 +42,7 @@ fn compare_and_set(v: &FnView, source: u32, stale: u32, write: u32, e2: &crate::
 /// stale one, with no await between it and the write, feeds the operation
 /// (`const i = list.indexOf(x); if (i >= 0) list.splice(i, 1)` after the await). The element is
 /// located in the live state, so nobody's update is lost by removing or replacing it there.
-fn relocated(v: &FnView, sources: &[u32], stale: u32, write: u32, kind: WriteKind, e2: &crate::analysis::Eff) -> bool {
+fn relocated(v: &FnView, sources: &[NodeId], stale: NodeId, write: NodeId, kind: WriteKind, e2: &crate::analysis::Eff) -> bool {
     matches!(kind, WriteKind::Element | WriteKind::Delete)
         && sources.iter().any(|&s| {
             v.crosses(stale, s).is_some() && v.reaches_directly(s, write) && v.value_reads(s).iter().any(|(_, r)| r.conflicts(e2))
@@ -52,7 +52,7 @@ fn relocated(v: &FnView, sources: &[u32], stale: u32, write: u32, kind: WriteKin
 fn check(v: &FnView, out: &mut Vec<Candidate>) {
     for (b, node) in v.facts.nodes.iter().enumerate() {
         let NodeKind::Write { value, kind, .. } = &node.kind else { continue };
-        let b = b as u32;
+        let b = NodeId::from_index(b);
         for e2 in v.writes(b) {
             if e2.via.is_some() {
                 continue;

@@ -3,7 +3,7 @@
 
 use super::{Candidate, Describe, Fix, Point, Rule, RuleInfo, Severity, TaskB, Text};
 use crate::analysis::{Eff, FnView};
-use crate::facts::NodeKind;
+use crate::facts::{NodeId, NodeKind};
 use crate::program::Touch;
 
 pub static RULE: Rule = Rule {
@@ -31,7 +31,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
         if node.guards.is_empty() {
             continue;
         }
-        let b = b as u32;
+        let b = NodeId::from_index(b);
         // the act stores a module namespace (`if (!mod) mod = await import('./x.js')`): every
         // task that passes the check stores the same object, so a second pass costs nothing
         if matches!(&node.kind, NodeKind::Write { value, .. } if value.module) {
@@ -70,7 +70,7 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
                 .flat_map(|&g| v.reads(g))
                 .filter(|t| t.touch == Touch::Test)
                 .collect();
-            let claimed = |g: u32| {
+            let claimed = |g: NodeId| {
                 v.nodes_with_effects().any(|w| {
                     w != b
                         && v.reaches_directly(g, w)
@@ -97,12 +97,12 @@ fn check(v: &FnView, out: &mut Vec<Candidate>) {
 /// call gets nothing from the tested state in its arguments (`await getCharacters()`): the
 /// callee reads what it needs itself, so a second task passing the same precondition makes it
 /// do its work again on the state as it is then, not on the stale check.
-fn precondition_unused(v: &FnView, g: u32, t: &Eff, b: u32, e2: &Eff) -> bool {
+fn precondition_unused(v: &FnView, g: NodeId, t: &Eff, b: NodeId, e2: &Eff) -> bool {
     if e2.via.is_none() || !v.facts.preconditions.contains(&g) {
         return false;
     }
     let Some(call) = v.origin(b) else { return false };
-    match &v.facts.nodes[call as usize].kind {
+    match &v.facts.nodes[call.index()].kind {
         NodeKind::Call { args, .. } => !args.iter().any(|&a| v.reads(a).any(|r| r.conflicts(t))),
         _ => false,
     }

@@ -12,7 +12,7 @@ const LOOP_SEARCH: usize = 20_000;
 /// Whether node `from` can reach itself: it runs once per iteration of a loop.
 pub(super) fn in_loop(f: &FnFacts, from: NodeId) -> bool {
     let mut seen = vec![false; f.nodes.len()];
-    let mut stack: Vec<NodeId> = f.nodes[from as usize].succ.to_vec();
+    let mut stack: Vec<NodeId> = f.nodes[from.index()].succ.to_vec();
     let mut steps = 0;
     while let Some(n) = stack.pop() {
         if n == from {
@@ -22,10 +22,10 @@ pub(super) fn in_loop(f: &FnFacts, from: NodeId) -> bool {
         if steps > LOOP_SEARCH {
             return true;
         }
-        if std::mem::replace(&mut seen[n as usize], true) {
+        if std::mem::replace(&mut seen[n.index()], true) {
             continue;
         }
-        stack.extend_from_slice(&f.nodes[n as usize].succ);
+        stack.extend_from_slice(&f.nodes[n.index()].succ);
     }
     false
 }
@@ -42,17 +42,17 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<StateId> {
     let module = program.functions[f.index()].module;
     // the nodes that run before the first await
     let mut before = vec![false; facts.nodes.len()];
-    let mut stack = vec![0 as NodeId];
+    let mut stack = vec![NodeId::ENTRY];
     while let Some(n) = stack.pop() {
-        if std::mem::replace(&mut before[n as usize], true) {
+        if std::mem::replace(&mut before[n.index()], true) {
             continue;
         }
-        let node = &facts.nodes[n as usize];
+        let node = &facts.nodes[n.index()];
         let settled_call = |call: NodeId| {
-            program.call_targets[f.index()][call as usize].is_some_and(|t| program.settled.settles.get(t.index()) == Some(&true))
+            program.call_targets[f.index()][call.index()].is_some_and(|t| program.settled.settles.get(t.index()) == Some(&true))
         };
         if program.yields_at(f, n) || matches!(node.kind, NodeKind::Resume { call } if !settled_call(call)) {
-            before[n as usize] = false;
+            before[n.index()] = false;
             continue;
         }
         stack.extend_from_slice(&node.succ);
@@ -60,8 +60,8 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<StateId> {
     // the test reads what the write sets: the write is of the tested path or above it (setting
     // `cache.registry = {}` is no claim of `if (!cache) return`)
     let tests = |g: NodeId, state: StateId, field: &Option<Atom>| {
-        before.get(g as usize).copied().unwrap_or(false)
-            && matches!(&facts.nodes[g as usize].kind, NodeKind::Read { access, test: true }
+        before.get(g.index()).copied().unwrap_or(false)
+            && matches!(&facts.nodes[g.index()].kind, NodeKind::Read { access, test: true }
                 if program.global_state(module, access) == state && writes_over(field.as_ref(), access.field.as_ref()))
     };
     for (a, node) in facts.nodes.iter().enumerate() {
@@ -112,8 +112,8 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<StateId, Accessors> {
         // one entry per state, field and kind of access in this function
         let mut seen: FxHashSet<(StateId, Option<&Atom>, Use)> = FxHashSet::default();
         for i in 0..facts.nodes.len() {
-            if let Some((state, field, touch)) = program.direct_effect(module, facts, i as NodeId) {
-                let how = use_of(facts, i as NodeId, touch);
+            if let Some((state, field, touch)) = program.direct_effect(module, facts, NodeId::from_index(i)) {
+                let how = use_of(facts, NodeId::from_index(i), touch);
                 if seen.insert((state, field, how)) {
                     push_accessor(out.entry(state).or_default(), field, FnId::from_index(f), how);
                 }

@@ -174,7 +174,7 @@ impl Tasks {
                 let NodeKind::Call { .. } = node.kind else { continue };
                 let Some(t) = targets[ni].filter(|&t| t.index() < n && t.index() != f) else { continue };
                 called[t.index()] = true;
-                let spawn = detached.contains(&(ni as NodeId)) && program.function(t).is_async;
+                let spawn = detached.contains(&NodeId::from_index(ni)) && program.function(t).is_async;
                 if spawn {
                     entries.push({
                         let mut e = Entry::new(
@@ -186,7 +186,7 @@ impl Tasks {
                         e.site = Some(Site { module, span: node.span });
                         e.started_in = Some(FnId::from_index(f));
                         e.once_per_start = true;
-                        e.in_loop = in_loop(facts, ni as NodeId);
+                        e.in_loop = in_loop(facts, NodeId::from_index(ni));
                         e
                     });
                     edges[f].push((t, Some(entries.len() as u32 - 1)));
@@ -483,12 +483,15 @@ impl Tasks {
                     && (facts::use_of(facts, i, touch) != Use::Test || writes_over(f.as_ref(), field))
             }
             None => {
-                let host = program.call_targets[g.index()][i as usize].and_then(|t| t.index().checked_sub(n));
+                let host = program.call_targets[g.index()][i.index()].and_then(|t| t.index().checked_sub(n));
                 host.and_then(|h| program.host_fns.get(h)).is_some_and(|h| h.writes.contains(s) || (!writes && h.reads.contains(s)))
             }
         };
         states.iter().enumerate().find_map(|(k, st)| {
-            (0..facts.nodes.len() as NodeId).find(|&i| touches(st, i)).map(|i| (Site { module, span: facts.nodes[i as usize].span }, k))
+            (0..facts.nodes.len())
+                .map(NodeId::from_index)
+                .find(|&i| touches(st, i))
+                .map(|i| (Site { module, span: facts.nodes[i.index()].span }, k))
         })
     }
 
@@ -573,7 +576,7 @@ impl Tasks {
                 continue;
             }
             let NodeKind::Call { awaited, .. } = node.kind else { continue };
-            if !awaited || node.span.hi > start || in_loop(facts, i as NodeId) {
+            if !awaited || node.span.hi > start || in_loop(facts, NodeId::from_index(i)) {
                 return false;
             }
             any = true;
