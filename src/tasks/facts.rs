@@ -109,13 +109,25 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<StateId, Accessors> {
     for f in 0..n {
         let facts = program.function(FnId::from_index(f));
         let module = program.functions[f].module;
-        // one entry per state, field and kind of access in this function
-        let mut seen: FxHashSet<(StateId, Option<&Atom>, Use)> = FxHashSet::default();
+        // one entry per state, field and kind of access in this function, with the parameter
+        // tests all its accesses of that kind run under (0: some runs always)
+        let mut seen: FxHashMap<(StateId, Option<&Atom>, Use), u32> = FxHashMap::default();
+        let mut order = Vec::new();
         for i in 0..facts.nodes.len() {
-            if let Some((state, field, touch)) = program.direct_effect(module, facts, NodeId::from_index(i)) {
-                let how = use_of(facts, NodeId::from_index(i), touch);
-                if seen.insert((state, field, how)) {
-                    push_accessor(out.entry(state).or_default(), field, FnId::from_index(f), how);
+            let node = NodeId::from_index(i);
+            if let Some((state, field, touch)) = program.direct_effect(module, facts, node) {
+                let how = use_of(facts, node, touch);
+                let when = facts.tests_of(node);
+                match seen.entry((state, field, how)) {
+                    std::collections::hash_map::Entry::Occupied(mut o) => {
+                        if *o.get() != when {
+                            *o.get_mut() = 0;
+                        }
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(when);
+                        order.push((state, field, how));
+                    }
                 }
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
@@ -123,13 +135,27 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<StateId, Accessors> {
                 if let Some(h) = host.and_then(|h| program.host_fns.get(h)) {
                     for (list, how) in [(&h.reads, Use::Read), (&h.writes, Use::Write)] {
                         for &state in list {
-                            if seen.insert((state, None, how)) {
-                                push_accessor(out.entry(state).or_default(), None, FnId::from_index(f), how);
+                            let when = facts.tests_of(NodeId::from_index(i));
+                            match seen.entry((state, None, how)) {
+                                std::collections::hash_map::Entry::Occupied(mut o) => {
+                                    if *o.get() != when {
+                                        *o.get_mut() = 0;
+                                    }
+                                }
+                                std::collections::hash_map::Entry::Vacant(v) => {
+                                    v.insert(when);
+                                    order.push((state, None, how));
+                                }
                             }
                         }
                     }
                 }
             }
+        }
+        for key in order {
+            let (state, field, how) = key;
+            let when = seen[&key];
+            push_accessor(out.entry(state).or_default(), field, Accessor { f: FnId::from_index(f), how, when, only: None });
         }
     }
     out
@@ -165,12 +191,25 @@ pub(super) enum Use {
 /// The accessors of one state, grouped by the field they access (`None`: the whole state), in
 /// the order the fields were first met: a finding asks whether its field conflicts once per
 /// field, not once per accessor.
-pub(super) type Accessors = Vec<(Option<Atom>, Vec<(FnId, Use)>)>;
+pub(super) type Accessors = Vec<(Option<Atom>, Vec<Accessor>)>;
 
-fn push_accessor(list: &mut Accessors, field: Option<&Atom>, f: FnId, how: Use) {
+/// A function that accesses a state's field itself.
+#[derive(Debug, Clone)]
+pub(super) struct Accessor {
+    pub(super) f: FnId,
+    pub(super) how: Use,
+    /// The function's parameter tests every such access of it runs under (0: one runs always).
+    pub(super) when: u32,
+    /// With tests: the tasks that can make the access, those that start in the function or call
+    /// it with arguments the tests may hold for (`load({})` skips `if (saved.extension_settings)`);
+    /// `None`: every task that runs the function.
+    pub(super) only: Option<Vec<u32>>,
+}
+
+fn push_accessor(list: &mut Accessors, field: Option<&Atom>, a: Accessor) {
     match list.iter_mut().find(|(g, _)| g.as_ref() == field) {
-        Some((_, fns)) => fns.push((f, how)),
-        None => list.push((field.cloned(), vec![(f, how)])),
+        Some((_, fns)) => fns.push(a),
+        None => list.push((field.cloned(), vec![a])),
     }
 }
 

@@ -17,7 +17,7 @@
 
 mod facts;
 
-use facts::{accessors, exported_functions, in_loop, lock_of, Accessors, Use};
+use facts::{accessors, exported_functions, in_loop, lock_of, Accessor, Accessors, Use};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::facts::{Atom, NodeId, NodeKind};
@@ -431,7 +431,57 @@ impl Tasks {
                 break;
             }
         }
+        tasks.restrict_tested_accessors(program);
         tasks
+    }
+
+    /// The tasks that can make an accessor's access.
+    fn touching<'a>(&'a self, a: &'a Accessor) -> &'a [u32] {
+        a.only.as_deref().unwrap_or(&self.reach[a.f.index()])
+    }
+
+    /// An access made only under tests of the function's parameters is made by the tasks that
+    /// start in the function (its arguments unknown) and by those that call it with arguments
+    /// the tests may hold for: `installExtension` calling `loadSettings({})` does not make
+    /// `loadSettings`'s `if (saved.extension_settings) Object.assign(…)`.
+    fn restrict_tested_accessors(&mut self, program: &Program) {
+        let tested: FxHashSet<FnId> =
+            self.accessors.values().flatten().flat_map(|(_, fns)| fns).filter(|a| a.when != 0).map(|a| a.f).collect();
+        if tested.is_empty() {
+            return;
+        }
+        // the call sites of those functions
+        let mut sites: FxHashMap<FnId, Vec<(FnId, NodeId)>> = FxHashMap::default();
+        for (h, targets) in program.call_targets.iter().enumerate().take(program.functions.len()) {
+            for (node, t) in targets.iter().enumerate() {
+                if let Some(t) = t.filter(|t| tested.contains(t)) {
+                    sites.entry(t).or_default().push((FnId::from_index(h), NodeId::from_index(node)));
+                }
+            }
+        }
+        let reach = &self.reach;
+        let entries = &self.entries;
+        for list in self.accessors.values_mut() {
+            for (_, fns) in list.iter_mut() {
+                for a in fns.iter_mut().filter(|a| a.when != 0) {
+                    let callers: Vec<FnId> = sites
+                        .get(&a.f)
+                        .into_iter()
+                        .flatten()
+                        .filter(|&&(h, node)| crate::constants::may_hold(program, a.f, a.when, h, node))
+                        .map(|&(h, _)| h)
+                        .collect();
+                    let only: Vec<u32> = reach[a.f.index()]
+                        .iter()
+                        .copied()
+                        .filter(|&e| entries[e as usize].root == Some(a.f) || callers.iter().any(|h| reach[h.index()].contains(&e)))
+                        .collect();
+                    if only.len() < reach[a.f.index()].len() {
+                        a.only = Some(only);
+                    }
+                }
+            }
+        }
     }
 
     /// A realm (a test file's worker) holds what the file starts: its start-up when its top
@@ -641,12 +691,13 @@ impl Tasks {
                 // a test of a path above the finding's (`if (!x)` against `x.a = …`) does not see
                 // what the finding writes
                 let tested = writes_over(field.as_ref(), gfield.as_ref());
-                for &(g, how) in fns {
+                for a in fns {
+                    let (g, how) = (a.f, a.how);
                     let writes = how == Use::Write;
                     if !(writes || (touching && (how == Use::Read || tested))) {
                         continue;
                     }
-                    for &eb in &self.reach[g.index()] {
+                    for &eb in self.touching(a) {
                         if modal && self.entries[eb as usize].input {
                             continue;
                         }
@@ -765,8 +816,8 @@ impl Tasks {
                     let mut writers = FxHashSet::default();
                     for (gfield, fns) in self.accessors.get(s).map(Vec::as_slice).unwrap_or_default() {
                         if fields_conflict(field.as_ref(), gfield.as_ref()) {
-                            for (g, _) in fns.iter().filter(|(_, how)| *how == Use::Write) {
-                                writers.extend(self.reach[g.index()].iter().copied());
+                            for a in fns.iter().filter(|a| a.how == Use::Write) {
+                                writers.extend(self.touching(a).iter().copied());
                             }
                         }
                     }
