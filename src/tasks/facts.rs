@@ -103,7 +103,7 @@ pub(super) fn lock_of(program: &Program, f: FnId) -> Option<StateId> {
 
 /// Per state and field: who accesses it themselves, or through a host call, whether they
 /// write, and whether a read only tests the value (see `Accessors`).
-pub(super) fn accessors(program: &Program) -> FxHashMap<StateId, Accessors> {
+pub(super) fn accessors<'p>(program: &'p Program) -> FxHashMap<StateId, Accessors> {
     let n = program.functions.len();
     let mut out: FxHashMap<StateId, Accessors> = FxHashMap::default();
     for f in 0..n {
@@ -113,40 +113,29 @@ pub(super) fn accessors(program: &Program) -> FxHashMap<StateId, Accessors> {
         // tests all its accesses of that kind run under (0: some runs always)
         let mut seen: FxHashMap<(StateId, Option<&Atom>, Use), u32> = FxHashMap::default();
         let mut order = Vec::new();
+        let mut note = |key: (StateId, Option<&'p Atom>, Use), when: u32| match seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if *o.get() != when {
+                    *o.get_mut() = 0;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(when);
+                order.push(key);
+            }
+        };
         for i in 0..facts.nodes.len() {
             let node = NodeId::from_index(i);
+            let when = facts.tests_of(node);
             if let Some((state, field, touch)) = program.direct_effect(module, facts, node) {
-                let how = use_of(facts, node, touch);
-                let when = facts.tests_of(node);
-                match seen.entry((state, field, how)) {
-                    std::collections::hash_map::Entry::Occupied(mut o) => {
-                        if *o.get() != when {
-                            *o.get_mut() = 0;
-                        }
-                    }
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(when);
-                        order.push((state, field, how));
-                    }
-                }
+                note((state, field, use_of(facts, node, touch)), when);
             }
             if let NodeKind::Call { .. } = facts.nodes[i].kind {
                 let host = program.call_targets[f][i].and_then(|t| t.index().checked_sub(n));
                 if let Some(h) = host.and_then(|h| program.host_fns.get(h)) {
                     for (list, how) in [(&h.reads, Use::Read), (&h.writes, Use::Write)] {
                         for &state in list {
-                            let when = facts.tests_of(NodeId::from_index(i));
-                            match seen.entry((state, None, how)) {
-                                std::collections::hash_map::Entry::Occupied(mut o) => {
-                                    if *o.get() != when {
-                                        *o.get_mut() = 0;
-                                    }
-                                }
-                                std::collections::hash_map::Entry::Vacant(v) => {
-                                    v.insert(when);
-                                    order.push((state, None, how));
-                                }
-                            }
+                            note((state, None, how), when);
                         }
                     }
                 }
