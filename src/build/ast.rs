@@ -394,7 +394,22 @@ pub(super) fn callback_label(e: &Expr) -> Option<String> {
 /// returns. Anything else may be a promise the function's own promise then waits for.
 pub(super) fn plainly_not_thenable(e: &Expr) -> bool {
     match unparen(e) {
-        Expr::Lit(_) | Expr::Object(_) | Expr::Array(_) | Expr::Tpl(_) | Expr::Unary(_) | Expr::Bin(_) | Expr::Update(_) => true,
+        // `a || b`, `a && b`, `a ?? b` are one of their operands
+        Expr::Bin(b) if matches!(b.op, BinaryOp::LogicalOr | BinaryOp::LogicalAnd | BinaryOp::NullishCoalescing) => {
+            plainly_not_thenable(&b.left) && plainly_not_thenable(&b.right)
+        }
+        // an object literal is a thenable when it has a `then` (or may: a spread, a computed key)
+        Expr::Object(o) => o.props.iter().all(|p| match p {
+            PropOrSpread::Spread(_) => false,
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => key_name(&kv.key).is_some_and(|k| k != "then"),
+                Prop::Method(m) => key_name(&m.key).is_some_and(|k| k != "then"),
+                Prop::Shorthand(i) => &*i.sym != "then",
+                Prop::Getter(g) => key_name(&g.key).is_some_and(|k| k != "then"),
+                _ => false,
+            },
+        }),
+        Expr::Lit(_) | Expr::Array(_) | Expr::Tpl(_) | Expr::Unary(_) | Expr::Bin(_) | Expr::Update(_) => true,
         Expr::Await(_) | Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_) => true,
         Expr::Ident(i) => &*i.sym == "undefined",
         Expr::Cond(c) => plainly_not_thenable(&c.cons) && plainly_not_thenable(&c.alt),

@@ -193,7 +193,8 @@ impl<'h> Builder<'h> {
                 let plain = self.pending_plain.take().unwrap_or(false);
                 self.plain_locals.entry((scope, id.sym.clone())).and_modify(|p| *p &= plain).or_insert(plain);
                 // a declaration inside a loop binds a new value each time round
-                if !declaring || self.f.breakables.iter().any(|b| b.is_loop) {
+                let redeclared = declaring && Some(scope) == self.f.scope && self.f.params.iter().any(|p| p.as_ref() == Some(&id.sym));
+                if !declaring || redeclared || self.f.breakables.iter().any(|b| b.is_loop) {
                     self.reassigned.insert((scope, id.sym.clone()));
                 }
                 let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
@@ -244,6 +245,8 @@ impl<'h> Builder<'h> {
             if let Resolved::Local(scope) = self.scopes.resolve(&id.sym) {
                 let entry = self.f.taint.entry((scope, id.sym.clone())).or_default();
                 extend_capped(entry, &val.sources);
+                // (a parameter's fields tested later may hold what was written here)
+                self.mutated.insert((scope, id.sym.clone()));
             }
         }
     }

@@ -98,7 +98,7 @@ impl<'h> Builder<'h> {
         self.scopes.pop();
         self.object_prefix = saved_prefix;
         let done = mem::replace(&mut self.f, parent);
-        self.functions.push(done.finish(&self.reassigned, &self.plain_locals));
+        self.functions.push(done.finish(&self.reassigned, &self.mutated, &self.plain_locals));
         (self.functions.len() - 1) as u32
     }
 

@@ -340,7 +340,12 @@ impl FnBuilder {
 
     /// `reassigned`: locals assigned after their declaration anywhere in the module so far
     /// (closures included): a decision on one of them may differ between two branches.
-    fn finish(mut self, reassigned: &FxHashSet<(u32, Atom)>, plain_locals: &FxHashMap<(u32, Atom), bool>) -> FnFacts {
+    fn finish(
+        mut self,
+        reassigned: &FxHashSet<(u32, Atom)>,
+        mutated: &FxHashSet<(u32, Atom)>,
+        plain_locals: &FxHashMap<(u32, Atom), bool>,
+    ) -> FnFacts {
         if self.returned_locals.iter().any(|k| plain_locals.get(k) != Some(&true)) {
             self.may_return_promise = true;
         }
@@ -363,9 +368,20 @@ impl FnBuilder {
             .filter(|(local, ..)| self.scope.is_some_and(|s| reassigned.contains(&(s, local.clone()))))
             .map(|(_, p, field, _)| (*p, field))
             .collect();
-        if !changed.is_empty() || !changed_fields.is_empty() {
+        // a parameter object written through: its fields are not what the caller passed
+        let written_through: Vec<u8> = (0..if tested { self.params.len().min(256) } else { 0 })
+            .filter(|&i| self.params[i].as_ref().is_some_and(|sym| self.scope.is_some_and(|s| mutated.contains(&(s, sym.clone())))))
+            .map(|i| i as u8)
+            .collect();
+        if !changed.is_empty() || !changed_fields.is_empty() || !written_through.is_empty() {
             for set in &mut self.test_sets {
-                set.retain(|t| !changed.contains(&t.param) && !t.field.as_ref().is_some_and(|f| changed_fields.contains(&(t.param, f))));
+                set.retain(|t| {
+                    let field_changed = match &t.field {
+                        Some(f) => changed_fields.contains(&(t.param, f)) || written_through.contains(&t.param),
+                        None => false,
+                    };
+                    !changed.contains(&t.param) && !field_changed
+                });
             }
             let sets = &self.test_sets;
             self.tested.retain(|&(_, set)| !sets[set as usize].is_empty());
@@ -447,6 +463,9 @@ struct Builder<'h> {
     /// Locals assigned after their declaration (or declared again in a loop), by (scope, name),
     /// from any function: closures can assign their enclosing function's locals.
     reassigned: FxHashSet<(u32, Atom)>,
+    /// Locals written through (`opts.force = true`): their fields may differ from what a
+    /// caller passed.
+    mutated: FxHashSet<(u32, Atom)>,
     /// State ids of module bindings and imported bindings, by name.
     binding_ids: FxHashMap<Atom, LocalStateId>,
     import_ids: FxHashMap<Atom, LocalStateId>,
@@ -484,6 +503,7 @@ impl<'h> Builder<'h> {
             dom_handle_lets: Vec::new(),
             const_objects: Vec::new(),
             reassigned: FxHashSet::default(),
+            mutated: FxHashSet::default(),
             binding_ids: FxHashMap::default(),
             import_ids: FxHashMap::default(),
         }
@@ -495,7 +515,7 @@ impl<'h> Builder<'h> {
 
     fn finish(mut self) -> ModuleFacts {
         let module_fn = mem::replace(&mut self.f, FnBuilder::new(String::new(), facts::Span::default(), false, false));
-        self.functions.push(module_fn.finish(&self.reassigned, &self.plain_locals));
+        self.functions.push(module_fn.finish(&self.reassigned, &self.mutated, &self.plain_locals));
         let mut variables: Vec<(Atom, facts::Span)> = self
             .scopes
             .module

@@ -13,7 +13,8 @@ impl<'h> Builder<'h> {
     /// A constant the expression always evaluates to, as far as the module can tell.
     pub(super) fn const_of(&mut self, e: &Expr) -> Option<Const> {
         let e = unparen(e);
-        let key = if matches!(e, Expr::Object(_)) { 0 } else { literal_key(e) };
+        // `[]` and `{}` are new objects, equal to nothing
+        let key = if matches!(e, Expr::Object(_) | Expr::Array(_)) { 0 } else { literal_key(e) };
         if key != 0 {
             return Some(Const::Lit { key, truthy: literal_truthy(e)? });
         }
@@ -24,12 +25,17 @@ impl<'h> Builder<'h> {
                     // a spread or a computed key may bring in any field
                     let PropOrSpread::Prop(p) = p else { return None };
                     let (name, value) = match &**p {
+                        // a prototype brings in fields of its own
+                        Prop::KeyValue(kv) if key_name(&kv.key).as_deref() == Some("__proto__") => return None,
                         Prop::KeyValue(kv) => (key_name(&kv.key)?, literal_const(&kv.value)),
                         Prop::Shorthand(i) => (owned(&i.sym), None),
                         Prop::Method(m) => (key_name(&m.key)?, Some(Const::Lit { key: 0, truthy: true })),
                         _ => return None,
                     };
-                    fields.push((Atom::from(name), value));
+                    // a later duplicate key wins
+                    let name = Atom::from(name);
+                    fields.retain(|(n, _)| *n != name);
+                    fields.push((name, value));
                 }
                 Some(Const::Object(fields))
             }
@@ -94,6 +100,13 @@ impl<'h> Builder<'h> {
             }
             _ => None,
         }
+    }
+
+    /// `switch (type)` / `switch (options.kind)`: the parameter (or field) switched on, as a
+    /// test to fill in with each case's constant.
+    pub(super) fn switched_param(&self, e: &Expr) -> Option<ParamTest> {
+        let (param, field, fallback) = self.param_of(e)?;
+        Some(ParamTest { param, field, fallback, equals: None, holds: true })
     }
 
     /// The parameter tests that hold where condition `e` is true (`a && b`: both), when it is
@@ -162,11 +175,12 @@ impl<'h> Builder<'h> {
     /// Records the constant arguments of call node `call`.
     pub(super) fn note_call_consts(&mut self, call: NodeId, args: &[ExprOrSpread]) {
         let arity = (!args.iter().any(|a| a.spread.is_some())).then(|| u8::try_from(args.len()).ok()).flatten();
+        // (positions are known only up to the first spread)
         let consts: Vec<(u8, Const)> = args
             .iter()
             .take(16)
+            .take_while(|a| a.spread.is_none())
             .enumerate()
-            .filter(|(_, a)| a.spread.is_none())
             .filter_map(|(i, a)| Some((i as u8, self.const_of(&a.expr)?)))
             .collect();
         if !consts.is_empty() || arity.is_some_and(|n| n < 16) {
@@ -207,6 +221,10 @@ fn is_object_freeze(c: &Callee) -> bool {
 
 /// A literal's constant (not a member or an object: a field's value).
 pub(super) fn literal_const(e: &Expr) -> Option<Const> {
+    // an object or array: truthy, and a new object equal to nothing
+    if matches!(unparen(e), Expr::Object(_) | Expr::Array(_)) {
+        return Some(Const::Lit { key: 0, truthy: true });
+    }
     let key = literal_key(e);
     (key != 0).then(|| Some(Const::Lit { key, truthy: literal_truthy(e)? })).flatten()
 }
@@ -218,7 +236,7 @@ fn literal_truthy(e: &Expr) -> Option<bool> {
         Expr::Lit(Lit::Bool(b)) => b.value,
         Expr::Lit(Lit::Null(_)) => false,
         Expr::Lit(Lit::Num(n)) => n.value != 0.0 && !n.value.is_nan(),
-        Expr::Unary(u) if u.op == UnaryOp::Minus => literal_truthy(&u.arg)?,
+        Expr::Unary(u) if u.op == UnaryOp::Minus && matches!(unparen(&u.arg), Expr::Lit(Lit::Num(_))) => literal_truthy(&u.arg)?,
         Expr::Unary(u) if u.op == UnaryOp::Void => false,
         Expr::Unary(u) if u.op == UnaryOp::Bang => !literal_truthy(&u.arg)?,
         Expr::Ident(i) if &*i.sym == "undefined" => false,

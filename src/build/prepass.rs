@@ -144,10 +144,15 @@ impl<'h> Builder<'h> {
                         if let (VarDeclKind::Const, Pat::Ident(_), Some(init)) = (v.kind, &decl.name, decl.init.as_deref()) {
                             self.note_const_object(&n, init);
                         }
-                        if matches!(&decl.name, Pat::Ident(_)) && decl.init.as_deref().is_some_and(is_dom_query) {
+                        // (`new Audio()` only when `Audio` is the page's, not a binding of the module)
+                        let shadowed = |e: &Expr| match unparen(e) {
+                            Expr::New(nw) => matches!(unparen(&nw.callee), Expr::Ident(c) if self.scopes.module.contains_key(&c.sym)),
+                            _ => false,
+                        };
+                        if matches!(&decl.name, Pat::Ident(_)) && decl.init.as_deref().is_some_and(|e| is_dom_query(e) && !shadowed(e)) {
                             if v.kind == VarDeclKind::Const {
                                 self.dom_handles.push(n.clone());
-                            } else {
+                            } else if v.kind == VarDeclKind::Let {
                                 // a handle in a `let`: one while nothing assigns the binding again
                                 self.dom_handle_lets.push(n.clone());
                             }

@@ -392,7 +392,7 @@ impl<'h> Builder<'h> {
         let mut has_default = false;
         // `switch (type)` on a parameter: a case entered only from the switch (not by falling
         // through) runs where the parameter is its constant; `default`, where it is none of them
-        let switched = self.param_test_of(&sw.discriminant, true).filter(|t| t.equals.is_none());
+        let switched = self.switched_param(&sw.discriminant);
         let mut case_consts: Vec<Option<Const>> = Vec::new();
         for (ci, case) in sw.cases.iter().enumerate() {
             self.f.current = entry.clone();

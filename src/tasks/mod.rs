@@ -459,11 +459,20 @@ impl Tasks {
                 }
             }
         }
+        // only where every way into the function is a call site seen here: not a function handed
+        // to a call (a callback, inline or not), and none of its callers in a task reaches it
+        // otherwise
+        let handed: FxHashSet<FnId> = program.callback_targets.iter().flatten().flatten().copied().collect();
         let reach = &self.reach;
         let entries = &self.entries;
+        let callers_of = &self.callers;
         for list in self.accessors.values_mut() {
             for (_, fns) in list.iter_mut() {
                 for a in fns.iter_mut().filter(|a| a.when != 0) {
+                    let site_callers: FxHashSet<FnId> = sites.get(&a.f).into_iter().flatten().map(|&(h, _)| h).collect();
+                    if handed.contains(&a.f) || callers_of[a.f.index()].iter().any(|h| !site_callers.contains(h)) {
+                        continue;
+                    }
                     let callers: Vec<FnId> = sites
                         .get(&a.f)
                         .into_iter()
