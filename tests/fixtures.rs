@@ -1,6 +1,6 @@
 //! Every rule fixture is linted on its own: `valid_*` files must produce no finding at all,
 //! `invalid_*` files must produce a finding of their folder's rule and of no other, and the
-//! rendered output of each is compared with its snapshot in `tests/snapshots/`.
+//! rendered output of each is compared with its snapshot in `fixtures/rules/snapshots/`.
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +59,10 @@ fn rule_fixtures_find_what_they_say_and_nothing_else() {
             assert!(found.iter().any(|f| f.starts_with(code)), "{}: expected {code}, found {found:?}", path.display());
             assert!(found.iter().all(|f| f.starts_with(code)), "{}: expected only {code}, found {found:?}", path.display());
         }
-        insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+        // the snapshot sits beside the fixtures, in `fixtures/rules/snapshots/`
+        insta::with_settings!({ snapshot_path => "../fixtures/rules/snapshots" }, {
+            insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+        });
         checked += 1;
     });
     assert!(checked >= 50, "only {checked} fixtures were checked");
@@ -87,7 +90,7 @@ fn every_rule_has_at_least_four_valid_and_four_invalid_fixtures() {
 fn every_rule_has_its_snapshots_doc_and_readme_row() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let prefix = "fixtures__rule_fixtures_find_what_they_say_and_nothing_else@";
-    let snapshots: Vec<String> = std::fs::read_dir(root.join("tests/snapshots"))
+    let snapshots: Vec<String> = std::fs::read_dir(root.join("fixtures/rules/snapshots"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|n| Some(n.strip_prefix(prefix)?.strip_suffix(".snap")?.to_string()))
@@ -109,7 +112,7 @@ fn every_rule_has_its_snapshots_doc_and_readme_row() {
         assert!(snapshots.contains(f), "fixtures/rules/{}: no snapshot (bless it: INSTA_UPDATE=always)", f.replacen("__", "/", 1));
     }
     for s in &snapshots {
-        assert!(fixtures.contains(s), "tests/snapshots/{prefix}{s}.snap: its fixture is gone");
+        assert!(fixtures.contains(s), "fixtures/rules/snapshots/{prefix}{s}.snap: its fixture is gone");
     }
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     for info in racelint::rule_infos() {

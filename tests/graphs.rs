@@ -10,7 +10,9 @@ fn builder_graphs_match_their_snapshots() {
         let name = abs.file_name().and_then(|n| n.to_str()).expect("name");
         let graphs = racelint::graphs_of(std::path::Path::new(name), &text).unwrap_or_else(|e| panic!("{e}"));
         assert!(graphs.contains("fn "), "{name}: no function printed");
-        insta::assert_snapshot!(graphs);
+        insta::with_settings!({ snapshot_path => "../fixtures/graphs/snapshots" }, {
+            insta::assert_snapshot!(graphs);
+        });
         checked += 1;
     });
     assert!(checked >= 1, "no graph fixtures were checked");

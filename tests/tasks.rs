@@ -73,7 +73,9 @@ fn task_fixtures_overlap_or_are_latent_as_they_say() {
                 path.display()
             );
         }
-        insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+        insta::with_settings!({ snapshot_path => "../fixtures/tasks/snapshots" }, {
+            insta::assert_snapshot!(render(&report, Style { color: false, width: 100 }));
+        });
         checked += 1;
     });
     assert!(checked >= 10, "only {checked} task fixtures were checked");
