@@ -15,7 +15,10 @@
 //! handed one after another. A finding whose state no concurrent task touches is *latent*: it
 //! becomes a race when the code that serialises it today changes.
 
+mod accessors;
 mod facts;
+mod words;
+pub(crate) use words::{has_own_name, module_file};
 
 use facts::{accessors, exported_functions, in_loop, lock_of, Accessor, Accessors, Use};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -435,64 +438,6 @@ impl Tasks {
         tasks
     }
 
-    /// The tasks that can make an accessor's access.
-    fn touching<'a>(&'a self, a: &'a Accessor) -> &'a [u32] {
-        a.only.as_deref().unwrap_or(&self.reach[a.f.index()])
-    }
-
-    /// An access made only under tests of the function's parameters is made by the tasks that
-    /// start in the function (its arguments unknown) and by those that call it with arguments
-    /// the tests may hold for: `installExtension` calling `loadSettings({})` does not make
-    /// `loadSettings`'s `if (saved.extension_settings) Object.assign(…)`.
-    fn restrict_tested_accessors(&mut self, program: &Program) {
-        let tested: FxHashSet<FnId> =
-            self.accessors.values().flatten().flat_map(|(_, fns)| fns).filter(|a| a.when != 0).map(|a| a.f).collect();
-        if tested.is_empty() {
-            return;
-        }
-        // the call sites of those functions
-        let mut sites: FxHashMap<FnId, Vec<(FnId, NodeId)>> = FxHashMap::default();
-        for (h, targets) in program.call_targets.iter().enumerate().take(program.functions.len()) {
-            for (node, t) in targets.iter().enumerate() {
-                if let Some(t) = t.filter(|t| tested.contains(t)) {
-                    sites.entry(t).or_default().push((FnId::from_index(h), NodeId::from_index(node)));
-                }
-            }
-        }
-        // only where every way into the function is a call site seen here: not a function handed
-        // to a call (a callback, inline or not), and none of its callers in a task reaches it
-        // otherwise
-        let handed: FxHashSet<FnId> = program.callback_targets.iter().flatten().flatten().copied().collect();
-        let reach = &self.reach;
-        let entries = &self.entries;
-        let callers_of = &self.callers;
-        for list in self.accessors.values_mut() {
-            for (_, fns) in list.iter_mut() {
-                for a in fns.iter_mut().filter(|a| a.when != 0) {
-                    let site_callers: FxHashSet<FnId> = sites.get(&a.f).into_iter().flatten().map(|&(h, _)| h).collect();
-                    if handed.contains(&a.f) || callers_of[a.f.index()].iter().any(|h| !site_callers.contains(h)) {
-                        continue;
-                    }
-                    let callers: Vec<FnId> = sites
-                        .get(&a.f)
-                        .into_iter()
-                        .flatten()
-                        .filter(|&&(h, node)| crate::constants::may_hold(program, a.f, a.when, h, node))
-                        .map(|&(h, _)| h)
-                        .collect();
-                    let only: Vec<u32> = reach[a.f.index()]
-                        .iter()
-                        .copied()
-                        .filter(|&e| entries[e as usize].root == Some(a.f) || callers.iter().any(|h| reach[h.index()].contains(&e)))
-                        .collect();
-                    if only.len() < reach[a.f.index()].len() {
-                        a.only = Some(only);
-                    }
-                }
-            }
-        }
-    }
-
     /// A realm (a test file's worker) holds what the file starts: its start-up when its top
     /// level registers a realm's tasks, and every task started where only one realm's tasks
     /// run (a timer a test file's top level sets, a test a helper registers for the file).
@@ -841,45 +786,6 @@ impl Tasks {
         }
         Some(out)
     }
-
-    /// Why `f` does not overlap itself, in words: "it runs once, at the start-up of `index.js`".
-    fn how_it_runs(&self, program: &Program, f: FnId) -> String {
-        let reach = &self.reach[f.index()];
-        if self.runs_overlap(f) {
-            return format!("`{}` may run more than once at a time", program.fn_name(f));
-        }
-        let Some(&e) = reach.first() else { return format!("nothing calls `{}`", program.fn_name(f)) };
-        let entry = &self.entries[e as usize];
-        match entry.kind {
-            EntryKind::StartUp => format!("it runs once, at {}", entry.label.trim_start_matches("the ")),
-            EntryKind::Lock => format!("it runs inside {}", entry.label),
-            EntryKind::Exclusive => format!("it runs one at a time, in {}", entry.label),
-            _ => format!("it runs only as {}, which does not overlap itself", entry.label),
-        }
-    }
-
-    /// A task path in words: "the `MESSAGE_RECEIVED` event handler → `summarize` → `generateRaw`".
-    pub fn describe(&self, program: &Program, t: &TaskPath) -> String {
-        let entry = &self.entries[t.entry as usize];
-        let mut names: Vec<String> = t.path.iter().map(|&f| format!("`{}`", program.fn_name(f))).collect();
-        // the entry's own function goes unnamed when the entry names it already, or when it
-        // has no name of its own (a callback defined in place, a module's top level)
-        if !names.is_empty() && (!has_own_name(program.fn_name(t.path[0])) || entry.label.contains(&names[0])) {
-            names.remove(0);
-        }
-        if names.len() > MAX_PATH {
-            let tail = names.split_off(names.len() - 2);
-            names.truncate(MAX_PATH - 3);
-            names.push("…".into());
-            names.extend(tail);
-        }
-        let mut out = entry.label.clone();
-        for n in names {
-            out.push_str(" → ");
-            out.push_str(&n);
-        }
-        out
-    }
 }
 
 /// How directly an access to `theirs` meets a finding's access to `mine` (fields that
@@ -900,15 +806,4 @@ fn directness(mine: Option<&Atom>, theirs: Option<&Atom>) -> u8 {
     } else {
         1
     }
-}
-
-/// Whether a function has a name of its own to be told by (not a callback defined in place,
-/// `anonymous function in …`, or a module's top level): others are told by their task.
-pub(crate) fn has_own_name(name: &str) -> bool {
-    !(name == "<module>" || name.ends_with(" callback") || name.starts_with("anonymous function"))
-}
-
-/// A module's file name, as tasks name it (`index.js`).
-pub(crate) fn module_file(program: &Program, module: u32) -> String {
-    program.modules[module as usize].path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
