@@ -641,6 +641,11 @@ impl Tasks {
                 if !fields_conflict(field.as_ref(), gfield.as_ref()) {
                     continue;
                 }
+                // where the race needs a task that writes certain parts (a torn read's two
+                // fields), B is told by an access to one of them, not by another field it writes
+                if covering.is_some() && !cover.iter().flatten().any(|(cs, cf)| cs == s && fields_conflict(cf.as_ref(), gfield.as_ref())) {
+                    continue;
+                }
                 let direct = directness(field.as_ref(), gfield.as_ref());
                 // a test of a path above the finding's (`if (!x)` against `x.a = …`) does not see
                 // what the finding writes
