@@ -10,6 +10,16 @@ use rustc_hash::FxHashMap;
 use crate::facts::{Atom, CallConsts, Const, NodeId, ParamTest};
 use crate::program::{FnId, Program, StateId};
 
+/// Two sets of parameter tests one effect (or call, or access) is made under, joined: the same
+/// set, or made always (0) when they differ, since it is made under either.
+pub(crate) fn join_tests(a: u32, b: u32) -> u32 {
+    if a == b {
+        a
+    } else {
+        0
+    }
+}
+
 /// The members of module-level `const` objects that nothing writes, by (state, field): what
 /// `TYPES.SCOPED` is wherever it is read.
 pub(crate) fn const_members(program: &Program) -> FxHashMap<(StateId, Atom), Const> {

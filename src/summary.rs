@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
+use crate::constants::join_tests;
 use crate::facts::{NodeId, NodeKind, WriteKind};
 use crate::program::{Effect, FnId, MadeAt, Origin, Program, Site, StateId, Summary, Touch};
 
@@ -32,12 +33,8 @@ impl<'k> SummaryBuilder<'k> {
         match self.keys.get(key.as_ref().unwrap_or(e)) {
             Some(&i) => {
                 let (kept, at) = &mut self.effects[i];
-                if kept.when != e.when {
-                    kept.when = 0;
-                }
-                if kept.post_if != e.post_if {
-                    kept.post_if = 0;
-                }
+                kept.when = join_tests(kept.when, e.when);
+                kept.post_if = join_tests(kept.post_if, e.post_if);
                 if origin.depth < at.depth {
                     *at = origin;
                 }
@@ -294,16 +291,14 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
                 // calls of one callee that differ only in the tests they run under bring the
                 // same effects, made under either: one entry, run always
                 let same = |c: &CallOf| c.target == t && c.post == post && c.awaited == awaited && c.node.is_none() && call.node.is_none();
-                if t == fid || calls.contains(&call) {
-                } else if let Some(c) = calls.iter_mut().find(|c| same(c)) {
-                    if c.when != call.when {
-                        c.when = 0;
+                if t != fid && !calls.contains(&call) {
+                    match calls.iter_mut().find(|c| same(c)) {
+                        Some(c) => {
+                            c.when = join_tests(c.when, call.when);
+                            c.post_if = join_tests(c.post_if, call.post_if);
+                        }
+                        None => calls.push(call),
                     }
-                    if c.post_if != call.post_if {
-                        c.post_if = 0;
-                    }
-                } else {
-                    calls.push(call);
                 }
             }
         }
@@ -317,11 +312,7 @@ fn shape(program: &Program, fid: FnId, keys: &mut FxHashMap<Effect, usize>) -> S
 /// (`toggle(id, { quiet: true })` skips `if (!quiet) await confirm()`).
 fn awaits_only_under_tests(program: &Program, fid: FnId, seen: &[[bool; 2]]) -> Vec<Option<u32>> {
     let f = program.function(fid);
-    let join = |a: Option<u32>, b: u32| match a {
-        None => b,
-        Some(x) if x == b => x,
-        Some(_) => 0,
-    };
+    let join = |a: Option<u32>, b: u32| a.map_or(b, |x| join_tests(x, b));
     let mut value: Vec<Option<u32>> = vec![None; f.nodes.len()];
     let mut work: Vec<NodeId> = (0..f.nodes.len())
         .map(NodeId::from_index)

@@ -93,6 +93,17 @@ impl Val {
     }
 }
 
+/// The id of `set` among `sets` (0 is the empty set), added when it is new.
+fn intern<T: Clone + Eq + std::hash::Hash>(sets: &mut Vec<Vec<T>>, ids: &mut FxHashMap<Vec<T>, u32>, set: &[T]) -> u32 {
+    if let Some(&id) = ids.get(set) {
+        return id;
+    }
+    let id = sets.len() as u32;
+    sets.push(set.to_vec());
+    ids.insert(set.to_vec(), id);
+    id
+}
+
 fn extend_capped(into: &mut NodeList, from: &[NodeId]) {
     for &s in from {
         if into.len() >= MAX_SOURCES {
@@ -312,13 +323,7 @@ impl FnBuilder {
         if self.open_tests.is_empty() {
             return 0;
         }
-        if let Some(&id) = self.test_ids.get(&self.open_tests) {
-            return id;
-        }
-        let id = self.test_sets.len() as u32;
-        self.test_sets.push(self.open_tests.clone());
-        self.test_ids.insert(self.open_tests.clone(), id);
-        id
+        intern(&mut self.test_sets, &mut self.test_ids, &self.open_tests)
     }
 
     /// The id of the decisions open now (0 when none).
@@ -329,13 +334,7 @@ impl FnBuilder {
         let mut set = self.decision_stack.clone();
         set.sort_unstable();
         set.dedup();
-        if let Some(&id) = self.decision_ids.get(&set) {
-            return id;
-        }
-        let id = self.decision_sets.len() as u32;
-        self.decision_sets.push(set.clone());
-        self.decision_ids.insert(set, id);
-        id
+        intern(&mut self.decision_sets, &mut self.decision_ids, &set)
     }
 
     /// `reassigned`: locals assigned after their declaration anywhere in the module so far

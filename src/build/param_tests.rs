@@ -13,10 +13,12 @@ impl<'h> Builder<'h> {
     /// A constant the expression always evaluates to, as far as the module can tell.
     pub(super) fn const_of(&mut self, e: &Expr) -> Option<Const> {
         let e = unparen(e);
-        // `[]` and `{}` are new objects, equal to nothing
-        let key = if matches!(e, Expr::Object(_) | Expr::Array(_)) { 0 } else { literal_key(e) };
-        if key != 0 {
-            return Some(Const::Lit { key, truthy: literal_truthy(e)? });
+        // a literal (an array is a new object, equal to nothing); an object literal's fields
+        // are kept below
+        if !matches!(e, Expr::Object(_)) {
+            if let Some(c) = literal_const(e) {
+                return Some(c);
+            }
         }
         match e {
             Expr::Object(o) => {

@@ -115,9 +115,7 @@ pub(super) fn accessors<'p>(program: &'p Program) -> FxHashMap<StateId, Accessor
         let mut order = Vec::new();
         let mut note = |key: (StateId, Option<&'p Atom>, Use), when: u32| match seen.entry(key) {
             std::collections::hash_map::Entry::Occupied(mut o) => {
-                if *o.get() != when {
-                    *o.get_mut() = 0;
-                }
+                *o.get_mut() = crate::constants::join_tests(*o.get(), when);
             }
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(when);
